@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install and start pcscd with the vpcd virtual reader driver, without systemd.
+# Idempotent: installs packages only if missing and starts pcscd only if it is
+# not running. Then waits until PC/SC lists the virtual reader.
+#
+# vpcd (from vsmartcard-vpcd) opens two slots, "Virtual PCD 00 00" and
+# "Virtual PCD 00 01", and waits for a virtual chip on TCP ports 35963/35964.
+set -euo pipefail
+
+PKGS=(pcscd vsmartcard-vpcd libpcsclite-dev)
+missing=()
+for pkg in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "==> installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+pcscd_running() { pgrep -x pcscd >/dev/null 2>&1; }
+
+if ! pcscd_running; then
+    echo "==> starting pcscd (no systemd)"
+    rm -f /run/pcscd/pcscd.comm /run/pcscd/pcscd.pid 2>/dev/null || true
+    mkdir -p /run/pcscd
+    setsid pcscd --foreground >/dev/null 2>&1 < /dev/null &
+fi
+
+# Wait until the vpcd driver has opened its TCP port (the reader is then listed).
+for _ in $(seq 1 100); do
+    # 8C7B = 35963 in LISTEN state (0A); reading /proc does not touch the reader.
+    if pcscd_running && grep -qiE ':8C7B [0-9A-F:]+ 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+        echo "==> pcscd is running with the vpcd virtual reader (TCP 127.0.0.1:35963)"
+        exit 0
+    fi
+    sleep 0.1
+done
+echo "hw/setup.sh: pcscd did not open the vpcd reader port 35963; see hw/README.md (Troubleshooting)" >&2
+exit 1
