@@ -1,4 +1,4 @@
-"""CLI commands: readers — list PC/SC readers and whether a card is present;read — read the chip (PACE or BAC) and print what it holds;pa — run Passive Authentication on saved EF.SOD and DG files."""
+"""CLI commands: readers (list PC/SC readers) and read (read the chip with PACE or BAC)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("read", help="read the chip (PACE or BAC) and print what it holds", description="read the chip (PACE or BAC) and print what it holds")
     add_json_flag(p)
     p.set_defaults(func=lambda a: not_available("'checkedid read'", a))
-    p = sub.add_parser("pa", help="run Passive Authentication on saved EF.SOD and DG files", description="run Passive Authentication on saved EF.SOD and DG files")
-    add_json_flag(p)
-    p.set_defaults(func=lambda a: not_available("'checkedid pa'", a))
