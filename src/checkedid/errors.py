@@ -37,7 +37,8 @@ Exceptions are for input we cannot process and for transport/protocol breakage.
     │   ├── NoFaceError
     │   ├── FaceQualityError
     │   └── BackendUnavailable        the optional face extra is not installed
-    └── SecretWipedError              use of a Secret after wipe()
+    ├── SecretWipedError              use of a Secret after wipe()
+    └── InternalError                 a bug: an unexpected exception inside a step (type and step only)
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "FaceQualityError",
     "FileNotFound",
     "ImageError",
+    "InternalError",
     "InputError",
     "LDSError",
     "MRZError",
@@ -208,3 +210,11 @@ class BackendUnavailable(BiometricError):
 
 class SecretWipedError(CheckedIDError):
     """A :class:`checkedid.secret.Secret` was used after it was wiped."""
+
+
+class InternalError(CheckedIDError):
+    """An unexpected exception inside checkedid (a bug).
+
+    Only the exception type and the step are reported: the original message may
+    contain personal data, so it is not carried over.
+    """
