@@ -1,30 +1,86 @@
-"""Session: owns every Secret created while verifying one document, and wipes them.
+"""Session: the safe front door. Owns every Secret of a verification and wipes them.
 
 ::
 
-    with Session() as s:
-        key = s.secret(b"...", label="bac-seed")
-        ...
-    # every registered buffer is zeroed here, also when an exception left the block
+    with checkedid.Session(trust=["csca/", "masterlist.ml"]) as s:
+        result = s.verify("document.jpg", "selfie.jpg", progress=print)
+    # every buffer the session owned is zeroed here, also when an exception left the block
+
+Isolation (``isolation="process"``, the default on POSIX): the personal-data
+steps run in a forked worker process that exits after each verification, so
+even the copies CPython and C libraries make (which no wipe can reach) are
+returned to the kernel. The parent holds only the minimised :class:`Result`.
+``isolation="none"`` runs everything in the caller's process (for debugging,
+profiling and platforms without ``fork``); Secrets are still zeroed on wipe.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from checkedid import isolation
+from checkedid.errors import InputError
+from checkedid.result import Result, validate_fields
 from checkedid.secret import Secret, SecretRegistry
 
 __all__ = ["Session"]
 
+TrustInput = Any  # None, a TrustStore, or a path / list of paths (dirs, master lists, CRLs, certs)
+
+
+def _load_trust(trust: TrustInput) -> Any:
+    if trust is None:
+        return None
+    from checkedid.nfc.trust import TrustStore
+
+    if isinstance(trust, TrustStore):
+        return trust
+    paths: Iterable[str | Path] = [trust] if isinstance(trust, (str, Path)) else trust
+    return TrustStore.load(paths)
+
 
 class Session:
-    """Owner of the personal data and key material of one verification."""
+    """Owner of the personal data and key material of verifications.
 
-    def __init__(self) -> None:
+    ``trust``: CSCA trust material (a ``TrustStore`` or paths); without it Passive
+    Authentication cannot reach a trusted CSCA and no result is VERIFIED.
+    ``reader``: PC/SC reader name (substring) or ``None`` for the first with a card.
+    ``transport``: a factory returning a connected ``Transport`` (tests, custom readers).
+    ``preload``: load the face model and trust store now rather than on first use.
+    """
+
+    def __init__(
+        self,
+        trust: TrustInput = None,
+        *,
+        reader: str | None = None,
+        transport: Callable[[], Any] | None = None,
+        isolation: str | None = None,
+        face_threshold: float | None = None,
+        preload: bool = False,
+    ) -> None:
+        mode = isolation or ("process" if _fork_ok() else "none")
+        if mode not in ("process", "none"):
+            raise InputError("isolation must be 'process' or 'none'")
+        if mode == "process" and not _fork_ok():
+            raise InputError("process isolation needs os.fork (POSIX); use isolation='none'")
+        self.isolation = mode
         self.secrets = SecretRegistry()
-        self._closed = False
+        self.trust = _load_trust(trust)
+        self.reader = reader
+        self.face_threshold = face_threshold
+        self._transport = transport
+        self._matcher: Any = None
+        self._lock = threading.Lock()
+        if preload:
+            self.face_matcher()
 
+    # -- secrets -------------------------------------------------------------------
     def secret(self, data: bytes | bytearray | memoryview | int = 0, *, label: str = "secret") -> Secret:
         """Create a Secret owned by this session."""
         return self.secrets.new(data, label=label)
@@ -47,4 +103,79 @@ class Session:
         tb: TracebackType | None,
     ) -> None:
         self.wipe()
-        self._closed = True
+
+    # -- shared resources (loaded once, inherited by workers) -----------------------
+    def face_matcher(self) -> Any:
+        """The face matcher (model loaded once per session, shared with workers)."""
+        with self._lock:
+            if self._matcher is None:
+                from checkedid.biometrics import FaceMatcher
+
+                self._matcher = FaceMatcher(threshold=self.face_threshold)
+                self._matcher.load()
+            return self._matcher
+
+    def _transport_factory(self, reader: str | None) -> Callable[[], Any]:
+        if self._transport is not None:
+            return self._transport
+        name = reader if reader is not None else self.reader
+
+        def open_reader() -> Any:
+            from checkedid.nfc.pcsc import PcscTransport
+
+            t = PcscTransport(name)
+            t.connect()
+            return t
+
+        return open_reader
+
+    # -- the verification ----------------------------------------------------------
+    def verify(
+        self,
+        document_image: Any,
+        selfie: Any,
+        *,
+        reader: str | None = None,
+        can: str | None = None,
+        fields: Sequence[str] | None = None,
+        progress: Callable[[Any], None] | None = None,
+        timeout: float | None = 60.0,
+    ) -> Result:
+        """Verify one document: MRZ from ``document_image``, chip, PA/AA/CA, face match
+        of ``selfie`` against the chip photo. Returns the minimised :class:`Result`.
+
+        ``fields`` selects the personal fields in the result (default:
+        :data:`checkedid.result.DEFAULT_FIELDS`; ``()`` for none). ``progress`` receives
+        :class:`checkedid.pipeline.ProgressEvent` objects. Raises a
+        :class:`checkedid.errors.CheckedIDError` when no decision can be made (no MRZ
+        in the photo, no card, card removed, no face in the selfie, timeout).
+        """
+        from checkedid.pipeline import ProgressEvent, run_pipeline
+
+        wanted = validate_fields(fields)
+        if can is not None and not (can.isdigit() and len(can) == 6):
+            raise InputError("the CAN is the 6-digit number printed on the card")
+        if selfie is not None:
+            self.face_matcher()  # load before the fork so every worker shares it
+        factory = self._transport_factory(reader)
+        on_event = None
+        if progress is not None:
+            cb = progress
+            on_event = lambda d: cb(ProgressEvent.from_dict(d))  # noqa: E731
+
+        def work(emit: isolation.Emit) -> dict[str, Any]:
+            try:
+                return run_pipeline(self, document_image, selfie, transport=factory, can=can,
+                                    fields=wanted, emit=emit)
+            finally:
+                self.wipe()
+
+        if self.isolation == "process":
+            data = isolation.run_isolated(work, on_event=on_event, timeout=timeout)
+        else:
+            data = work(on_event if on_event is not None else (lambda _d: None))
+        return Result.from_dict(data)
+
+
+def _fork_ok() -> bool:
+    return isolation.available() and os.name == "posix"

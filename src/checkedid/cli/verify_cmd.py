@@ -1,16 +1,140 @@
-"""CLI commands: verify — verify a document end to end (MRZ, chip, authentication, face);demo — run the full verification against the virtual chip."""
+"""CLI commands: verify (a document end to end) and demo (the same against the virtual chip)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
-from checkedid.cli.output import add_json_flag, not_available
+from checkedid.cli.output import EXIT_FAILED, EXIT_OK, Progress, add_json_flag, emit
+from checkedid.result import ALL_FIELDS, DEFAULT_FIELDS, Result
+
+__all__ = ["format_result", "register"]
+
+_MARK = {"PASSED": "ok  ", "FAILED": "FAIL", "NOT_SUPPORTED": "n/a ", "NOT_CHECKED": "--  "}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("verify", help="verify a document end to end (MRZ, chip, authentication, face)", description="verify a document end to end (MRZ, chip, authentication, face)")
+    p = sub.add_parser(
+        "verify",
+        help="verify a document end to end (MRZ, chip, authentication, face)",
+        description=(
+            "Read the MRZ from a photo of the document, open and read the chip on the reader, "
+            "run Passive/Active/Chip Authentication and compare the selfie with the chip photo. "
+            "Prints the verdict of every check; exit 0 VERIFIED, 1 REJECTED or INCOMPLETE."
+        ),
+    )
+    p.add_argument("--document", required=True, metavar="IMAGE", help="photo of the document's MRZ page")
+    p.add_argument("--selfie", required=True, metavar="IMAGE", help="live photo of the holder")
+    p.add_argument("--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card")
+    p.add_argument("--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ)")
+    add_trust_option(p)
+    add_fields_option(p)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole verification")
     add_json_flag(p)
-    p.set_defaults(func=lambda a: not_available("'checkedid verify'", a))
-    p = sub.add_parser("demo", help="run the full verification against the virtual chip", description="run the full verification against the virtual chip")
-    add_json_flag(p)
-    p.set_defaults(func=lambda a: not_available("'checkedid demo'", a))
+    p.set_defaults(func=_verify)
+
+    d = sub.add_parser(
+        "demo",
+        help="run the full verification against the virtual chip",
+        description=(
+            "Start the virtual eMRTD chip on the vpcd reader, generate a photo of its document, "
+            "and verify it end to end with a sample selfie, printing each step and its timing. "
+            "Needs a source checkout (hw/) and pcscd with vpcd (bash hw/setup.sh)."
+        ),
+    )
+    d.add_argument("--persona", default=None, help="virtual chip persona (see python -m hw.vchip --list-personas)")
+    d.add_argument("--fault", default=None, help="fault profile for the virtual chip")
+    d.add_argument("--selfie", default=None, metavar="IMAGE",
+                   help="selfie to use (default: another photo of the persona's face)")
+    d.add_argument("--impostor", action="store_true", help="use a different person's photo as the selfie")
+    add_fields_option(d)
+    add_json_flag(d)
+    d.set_defaults(func=_demo)
+
+
+def add_trust_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust", action="append", default=[], metavar="PATH",
+        help="CSCA trust material: a directory of certificates, a master list or a CRL (repeatable)",
+    )
+
+
+def add_fields_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--fields", default=",".join(DEFAULT_FIELDS), metavar="LIST",
+        help=f"comma-separated personal fields to include (choose from {', '.join(ALL_FIELDS)}; "
+             "'' for none)",
+    )
+
+
+def format_result(result: Result) -> str:
+    lines = [f"Decision: {result.decision.value}"]
+    for reason in result.reasons:
+        lines.append(f"  - {reason}")
+    lines.append("Checks:")
+    for name, group in result.checks.items():
+        lines.append(f"  [{_MARK.get(group.verdict.value, '?')}] {name:<12} {group.reason}")
+        for c in group.checks:
+            if c.name != name:
+                lines.append(f"         {c.name:<20} {c.verdict.value:<13} {c.reason}")
+    if result.face:
+        lines.append(f"Face: score {result.face.score:.3f} (threshold {result.face.threshold:.3f})")
+    if result.protocol:
+        lines.append(f"Chip access: {result.protocol}")
+    if result.fields:
+        lines.append("Fields:")
+        lines += [f"  {k:<16} {v}" for k, v in result.fields.items()]
+    if result.timings:
+        lines.append("Timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items()))
+    lines += [f"Warning: {w}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def _progress_printer(args: argparse.Namespace) -> tuple[Progress, Any]:
+    bar = Progress(enabled=not args.json)
+
+    def on_event(ev: Any) -> None:
+        if ev.state == "progress":
+            bar(f"{ev.step}", ev.file, ev.done, ev.total)
+        else:
+            bar(f"{ev.step} {ev.state}")
+
+    return bar, on_event
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from checkedid.session import Session
+
+    fields = [f for f in args.fields.replace(",", " ").split() if f]
+    bar, on_event = _progress_printer(args)
+    with Session(trust=args.trust or None, reader=args.reader) as session:
+        try:
+            result = session.verify(args.document, args.selfie, can=args.can, fields=fields,
+                                    progress=on_event, timeout=args.timeout)
+        finally:
+            bar.done()
+    emit(args, result.to_dict(), format_result(result))
+    return EXIT_OK if result.verified else EXIT_FAILED
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from checkedid.demo import run_demo
+
+    fields = [f for f in args.fields.replace(",", " ").split() if f]
+    bar, on_event = _progress_printer(args)
+    try:
+        result, info = run_demo(persona=args.persona, fault=args.fault, selfie=args.selfie,
+                                impostor=args.impostor, fields=fields, progress=on_event,
+                                say=None if args.json else _say)
+    finally:
+        bar.done()
+    data = result.to_dict()
+    data["demo"] = info
+    emit(args, data, format_result(result))
+    return EXIT_OK if result.verified else EXIT_FAILED
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
