@@ -1,0 +1,434 @@
+"""The persona catalogue of the virtual chip.
+
+Every persona is the ICAO Doc 9303 specimen holder "ERIKSSON, ANNA MARIA" of
+Utopia (UTO), born 1974-08-12, with a *future* expiry date (2031-04-15) so the
+document is valid today; check digits are recomputed (Doc 9303-3 §4.9). They
+differ in document type and chip configuration (protocols, cipher suites,
+extended length, read size, keys) — and, for fault personas, in deliberately
+broken authenticity data.
+
+Personas are built in memory at start-up (photos deterministic, keys generated
+fresh) and never written to disk. :func:`specs` returns the static catalogue
+(cheap); :func:`build` makes the chip contents of one persona.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from PIL import Image, ImageDraw
+
+__all__ = ["PaceConfig", "Persona", "PersonaSpec", "build", "check_digit", "spec", "specs"]
+
+log = logging.getLogger(__name__)
+
+SURNAME = "ERIKSSON"
+GIVEN = "ANNA MARIA"
+BIRTH = "740812"
+EXPIRY = "310415"
+STATE = "UTO"
+
+
+def check_digit(field_text: str) -> str:
+    """ICAO Doc 9303-3 §4.9 check digit (weights 7, 3, 1; A=10 … Z=35, '<'=0)."""
+    total = 0
+    for i, ch in enumerate(field_text):
+        if ch.isdigit():
+            v = int(ch)
+        elif "A" <= ch <= "Z":
+            v = ord(ch) - 55
+        else:
+            v = 0
+        total += v * (7, 3, 1)[i % 3]
+    return str(total % 10)
+
+
+def _name_field(width: int) -> str:
+    text = f"{SURNAME}<<{GIVEN.replace(' ', '<')}"
+    return text.ljust(width, "<")[:width]
+
+
+def mrz_td3(doc: str, optional: str = "ZE184226B") -> str:
+    """Two 44-character lines of a passport (Doc 9303-4 §4.2.2)."""
+    line1 = ("P<" + STATE + _name_field(39))
+    doc9 = doc.ljust(9, "<")
+    opt = optional.ljust(14, "<")
+    opt_cd = check_digit(opt) if optional else "<"
+    body = doc9 + check_digit(doc9) + STATE + BIRTH + check_digit(BIRTH) + "F" + EXPIRY \
+        + check_digit(EXPIRY) + opt + opt_cd
+    composite = body[0:10] + body[13:20] + body[21:43]
+    return line1 + "\n" + body + check_digit(composite)
+
+
+def mrz_td1(doc: str) -> str:
+    """Three 30-character lines of an ID card (Doc 9303-5 §4.2.2)."""
+    doc9 = doc.ljust(9, "<")
+    line1 = ("I<" + STATE + doc9 + check_digit(doc9)).ljust(30, "<")
+    line2 = (BIRTH + check_digit(BIRTH) + "F" + EXPIRY + check_digit(EXPIRY) + STATE).ljust(29, "<")
+    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
+    return line1 + "\n" + line2 + check_digit(composite) + "\n" + _name_field(30)
+
+
+@dataclass(frozen=True)
+class PaceConfig:
+    """One PACEInfo (BSI TR-03110-3 §A.1.1 / Doc 9303-11 §9.2.1)."""
+
+    mapping: str  # "ECDH-GM", "DH-GM", "ECDH-IM", "ECDH-CAM"
+    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
+    parameter_id: int  # standardized domain parameters (TR-03110-3 Table 4)
+
+    @property
+    def oid(self) -> str:
+        mapping = {"DH-GM": 1, "ECDH-GM": 2, "DH-IM": 3, "ECDH-IM": 4, "ECDH-CAM": 6}[self.mapping]
+        cipher = {"3DES": 1, "AES-128": 2, "AES-192": 3, "AES-256": 4}[self.cipher]
+        return f"0.4.0.127.0.7.2.2.4.{mapping}.{cipher}"
+
+
+@dataclass(frozen=True)
+class PersonaSpec:
+    """Static description of a persona (what ``--list-personas`` prints)."""
+
+    name: str
+    description: str
+    doc_type: str  # "TD3" passport or "TD1" ID card
+    document_number: str
+    can: str
+    pace: PaceConfig | None
+    bac: bool = True
+    extended_length: bool = True
+    max_read: int = 65536
+    photo: str = "obama_1.jpg"
+    photo_format: str = "jpeg"  # or "jp2"
+    aa: str | None = "rsa"  # DG15 key type: "rsa", "ec" or None
+    ca: str | None = "ec"  # DG14 ChipAuthentication key: "ec", "dh" or None
+    data_groups: tuple[int, ...] = (1, 2, 11, 12)
+    fault: str | None = None
+
+    @property
+    def mrz(self) -> str:
+        return mrz_td3(self.document_number) if self.doc_type == "TD3" else \
+            mrz_td1(self.document_number)
+
+    @property
+    def mrz_information(self) -> str:
+        """Document number, birth and expiry dates with check digits (Doc 9303-11 §9.7.2)."""
+        doc9 = self.document_number.ljust(9, "<")
+        return doc9 + check_digit(doc9) + BIRTH + check_digit(BIRTH) + EXPIRY + check_digit(EXPIRY)
+
+    @property
+    def protocols(self) -> list[str]:
+        return (["PACE"] if self.pace else []) + (["BAC"] if self.bac else [])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "document_number": self.document_number,
+                "birth_date": BIRTH, "expiry_date": EXPIRY, "mrz": self.mrz, "can": self.can,
+                "protocols": self.protocols, "fault": self.fault,
+                "description": self.description}
+
+
+@dataclass
+class Persona:
+    """A built persona: the chip's files and keys (in memory only)."""
+
+    spec: PersonaSpec
+    files: dict[int, bytes]  # FID -> content, in the eMRTD application
+    mf_files: dict[int, bytes]  # FID -> content, at MF level (EF.CardAccess, EF.ATR/INFO)
+    aa_key: Any = None  # private key of DG15 (cryptography object) or None
+    ca_key: Any = None  # private key for Chip Authentication (DG14) or None
+    extras: dict[str, Any] = field(default_factory=dict)  # for protocol handlers
+
+    # Convenience for the chip-side protocol handlers.
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def mrz_information(self) -> str:
+        return self.spec.mrz_information
+
+    @property
+    def can(self) -> str:
+        return self.spec.can
+
+    @property
+    def pace(self) -> PaceConfig | None:
+        return self.spec.pace
+
+    @property
+    def bac(self) -> bool:
+        return self.spec.bac
+
+    @property
+    def extended_length(self) -> bool:
+        return self.spec.extended_length
+
+    @property
+    def max_read(self) -> int:
+        return self.spec.max_read
+
+    @property
+    def fault(self) -> str | None:
+        return self.spec.fault
+
+
+_BASE: tuple[PersonaSpec, ...] = (
+    PersonaSpec("utopia-passport-bac", "TD3 passport, BAC only (3DES), short APDUs, 223-byte reads",
+                "TD3", "L898902C3", "", None, extended_length=False, max_read=0xDF,
+                photo="obama_1.jpg", photo_format="jpeg", aa="rsa", ca=None),
+    PersonaSpec("utopia-id-pace-gm", "TD1 ID card, PACE ECDH-GM brainpoolP256r1 AES-128, CAN",
+                "TD1", "D23145890", "123456", PaceConfig("ECDH-GM", "AES-128", 13),
+                photo="biden_1.jpg", photo_format="jp2", aa="ec", ca="ec"),
+    PersonaSpec("utopia-id-pace-dh", "TD1 ID card, PACE DH-GM 1024-bit MODP AES-128, short APDUs",
+                "TD1", "D23145891", "234567", PaceConfig("DH-GM", "AES-128", 0),
+                extended_length=False, max_read=0xFF, photo="kit_harington_1.jpg",
+                photo_format="jpeg", aa="rsa", ca="ec"),
+    PersonaSpec("utopia-id-pace-im", "TD1 ID card, PACE ECDH-IM brainpoolP256r1 AES-128",
+                "TD1", "D23145892", "345678", PaceConfig("ECDH-IM", "AES-128", 13),
+                photo="alex_lacamoire_2.jpg", photo_format="jp2", aa=None, ca="ec"),
+    PersonaSpec("utopia-id-pace-cam", "TD1 ID card, PACE-CAM NIST P-256 AES-256",
+                "TD1", "D23145893", "456789", PaceConfig("ECDH-CAM", "AES-256", 12),
+                photo="obama_2.jpg", photo_format="jpeg", aa=None, ca="ec"),
+)
+
+# Fault personas: (name, base persona, description). Builders in hw.vchip.content or
+# the PKI / LDS modules interpret the fault name when they build the files.
+_FAULTS: tuple[tuple[str, str, str], ...] = (
+    ("tampered-dg1", "utopia-id-pace-gm", "DG1 changed after signing (hash mismatch)"),
+    ("tampered-dg2", "utopia-id-pace-gm", "DG2 changed after signing (hash mismatch)"),
+    ("bad-sod-signature", "utopia-id-pace-gm", "EF.SOD signature does not verify"),
+    ("unknown-csca", "utopia-id-pace-gm", "DS issued by a CSCA not in the trust store"),
+    ("revoked-ds", "utopia-id-pace-gm", "document signer certificate is on the CRL"),
+    ("expired-ds", "utopia-id-pace-gm", "document signer certificate has expired"),
+    ("cloned-chip", "utopia-passport-bac", "Active Authentication answers with another key"),
+    ("ca-key-mismatch", "utopia-id-pace-gm", "Chip Authentication key differs from DG14"),
+)
+
+
+def specs() -> list[PersonaSpec]:
+    """The whole catalogue: base personas, then fault personas."""
+    out = list(_BASE)
+    by_name = {s.name: s for s in _BASE}
+    for fault, base, text in _FAULTS:
+        out.append(replace(by_name[base], name=f"fault-{fault}", description=text, fault=fault))
+    return out
+
+
+def spec(name: str) -> PersonaSpec:
+    for s in specs():
+        if s.name == name:
+            return s
+    raise KeyError(f"unknown persona {name!r}; list them with 'python -m hw.vchip --list-personas'")
+
+
+_CACHE: dict[str, Persona] = {}
+Builder = Callable[[PersonaSpec], Persona]
+
+
+def build(name: str, *, cache: bool = True) -> Persona:
+    """Build (or reuse) the chip contents of persona ``name``."""
+    if cache and name in _CACHE:
+        return _CACHE[name]
+    s = spec(name)
+    files, mf_files, aa_key, ca_key, extras = _build_files(s)
+    persona = Persona(s, files, mf_files, aa_key, ca_key, extras)
+    if cache:
+        _CACHE[name] = persona
+    return persona
+
+
+# --------------------------------------------------------------------------- content
+FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+PHOTO_SIZE = (360, 480)  # ICAO portrait proportions (3:4)
+PHOTO_TARGET = (15_000, 30_000)
+
+
+def _synthetic_face() -> Image.Image:
+    """A drawn face-like portrait, used only when ../shared/data/faces is absent."""
+    img = Image.new("RGB", PHOTO_SIZE, (200, 205, 210))
+    d = ImageDraw.Draw(img)
+    w, h = PHOTO_SIZE
+    d.ellipse((w * 0.25, h * 0.18, w * 0.75, h * 0.72), fill=(224, 180, 150))
+    for x in (0.38, 0.62):
+        d.ellipse((w * x - 14, h * 0.38 - 7, w * x + 14, h * 0.38 + 7), fill=(60, 40, 30))
+    nose = (w * 0.5, h * 0.42, w * 0.47, h * 0.52, w * 0.52, h * 0.52)
+    d.line(nose, fill=(150, 100, 80), width=3)
+    d.arc((w * 0.40, h * 0.52, w * 0.60, h * 0.62), 20, 160, fill=(140, 60, 60), width=4)
+    d.rectangle((w * 0.15, h * 0.78, w * 0.85, h), fill=(40, 60, 90))
+    return img
+
+
+def _portrait(name: str) -> Image.Image:
+    path = FACES / name
+    if not path.exists():
+        log.warning("face photos not found; using a synthetic portrait")
+        return _synthetic_face()
+    with Image.open(path) as src:
+        img = src.convert("RGB")
+    w, h = img.size
+    target = PHOTO_SIZE[0] / PHOTO_SIZE[1]
+    if w / h > target:  # too wide: crop the sides around the centre
+        nw = int(h * target)
+        img = img.crop(((w - nw) // 2, 0, (w - nw) // 2 + nw, h))
+    else:
+        nh = int(w / target)
+        img = img.crop((0, 0, w, nh))
+    return img.resize(PHOTO_SIZE, Image.Resampling.LANCZOS)
+
+
+def encode_photo(name: str, fmt: str) -> bytes:
+    """A 15-30 KB JPEG, JP2 (boxes) or J2K (raw codestream) portrait, encoded in memory."""
+    img = _portrait(name)
+    lo, hi = PHOTO_TARGET
+    goal = (lo + hi) // 2
+    if fmt == "jpeg":
+        best = b""
+        for q in (90, 85, 80, 75, 70, 60, 50, 40, 30):
+            buf = io.BytesIO()
+            img.save(buf, "JPEG", quality=q, optimize=True)
+            best = buf.getvalue()
+            if len(best) <= hi:
+                break
+        return best
+    raw = PHOTO_SIZE[0] * PHOTO_SIZE[1] * 3
+    buf = io.BytesIO()
+    img.save(buf, "JPEG2000", quality_mode="rates", quality_layers=[raw / goal],
+             irreversible=True, no_jp2=(fmt == "j2k"))
+    return buf.getvalue()
+
+
+def _tlv(tag: int, value: bytes) -> bytes:
+    t = tag.to_bytes((tag.bit_length() + 7) // 8, "big")
+    n = len(value)
+    if n < 0x80:
+        ln = bytes([n])
+    elif n < 0x100:
+        ln = bytes([0x81, n])
+    elif n < 0x10000:
+        ln = b"\x82" + n.to_bytes(2, "big")
+    else:
+        ln = b"\x83" + n.to_bytes(3, "big")
+    return t + ln + value
+
+
+def _oid(dotted: str) -> bytes:
+    parts = [int(x) for x in dotted.split(".")]
+    body = bytearray([parts[0] * 40 + parts[1]])
+    for p in parts[2:]:
+        chunk = [p & 0x7F]
+        p >>= 7
+        while p:
+            chunk.append(0x80 | (p & 0x7F))
+            p >>= 7
+        body += bytes(reversed(chunk))
+    return _tlv(0x06, bytes(body))
+
+
+def _int(v: int) -> bytes:
+    return _tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big"))
+
+
+def card_access(pace: PaceConfig) -> bytes:
+    """EF.CardAccess with one PACEInfo (Doc 9303-11 §9.2.1): SET { SEQ { oid, 2, paramId } }."""
+    return _tlv(0x31, _tlv(0x30, _oid(pace.oid) + _int(2) + _int(pace.parameter_id)))
+
+
+def atr_info(spec_: PersonaSpec) -> bytes:
+    """EF.ATR/INFO: extended length information DO'7F66' (ISO/IEC 7816-4 §12.7.1)."""
+    if not spec_.extended_length:
+        return b""
+    limit = min(spec_.max_read, 0xFFFF)
+    return _tlv(0x7F66, _int(0xFFFF) + _int(limit))
+
+
+def _build_files(
+    s: PersonaSpec,
+) -> tuple[dict[int, bytes], dict[int, bytes], Any, Any, dict[str, Any]]:
+    photo = encode_photo(s.photo, s.photo_format)
+    files, aa_key, ca_key, extras = _build_lds(s, photo)
+    mf: dict[int, bytes] = {}
+    if s.pace is not None:
+        mf[0x011C] = card_access(s.pace)
+    info = atr_info(s)
+    if info:
+        mf[0x2F01] = info
+    return files, mf, aa_key, ca_key, extras
+
+
+_CURVES = {12: ec.SECP256R1(), 13: ec.BrainpoolP256R1(), 16: ec.BrainpoolP384R1()}
+
+
+def _keys(s: PersonaSpec) -> tuple[Any, Any]:
+    curve = _CURVES.get(s.pace.parameter_id if s.pace else 13, ec.BrainpoolP256R1())
+    aa_key: Any = None
+    if s.aa == "rsa":
+        aa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    elif s.aa == "ec":
+        aa_key = ec.generate_private_key(curve)
+    ca_key = ec.generate_private_key(curve) if s.ca == "ec" else None
+    return aa_key, ca_key
+
+
+def _dg1(s: PersonaSpec) -> bytes:
+    return _tlv(0x61, _tlv(0x5F1F, s.mrz.replace("\n", "").encode("ascii")))
+
+
+def _com(dgs: list[int]) -> bytes:
+    tags = {1: 0x61, 2: 0x75, 3: 0x63, 4: 0x76, 11: 0x6B, 12: 0x6C, 14: 0x6E, 15: 0x6F}
+    return _tlv(0x60, _tlv(0x5F01, b"0107") + _tlv(0x5F36, b"040000")
+                + _tlv(0x5C, bytes(tags[d] for d in dgs)))
+
+
+def _dg2(photo: bytes, fmt: str) -> bytes:
+    """ISO/IEC 19794-5 face record in a biometric information template (Doc 9303-10 §4.7.2)."""
+    w, h = PHOTO_SIZE
+    image_info = bytes([1, 0 if fmt == "jpeg" else 1]) + w.to_bytes(2, "big") \
+        + h.to_bytes(2, "big") \
+        + bytes([1, 2]) + b"\x00\x00" + b"\x00\x00"
+    facial = (20 + 12 + len(photo)).to_bytes(4, "big") + b"\x00\x00" + bytes([2, 0, 0]) \
+        + b"\x00\x00\x00" + b"\x00\x00" + b"\x00\x00\x00" + b"\x00\x00\x00"
+    block = facial + image_info + photo
+    record = b"FAC\x00010\x00" + (14 + len(block)).to_bytes(4, "big") + b"\x00\x01" + block
+    header = _tlv(0xA1, _tlv(0x80, b"\x01\x01") + _tlv(0x81, b"\x02") + _tlv(0x87, b"\x01\x01")
+                  + _tlv(0x88, b"\x00\x08"))
+    bit = _tlv(0x7F60, header + _tlv(0x5F2E, record))
+    return _tlv(0x75, _tlv(0x7F61, _tlv(0x02, b"\x01") + bit))
+
+
+def _dg11(s: PersonaSpec) -> bytes:
+    name = f"{SURNAME}<<{GIVEN.replace(' ', '<')}".encode("ascii")
+    return _tlv(0x6B, _tlv(0x5C, b"\x5f\x0e\x5f\x11") + _tlv(0x5F0E, name)
+                + _tlv(0x5F11, b"ZENITH"))
+
+
+def _dg12(s: PersonaSpec) -> bytes:
+    return _tlv(0x6C, _tlv(0x5C, b"\x5f\x19\x5f\x26") + _tlv(0x5F19, b"UTOPIA")
+                + _tlv(0x5F26, b"20210415"))
+
+
+def _dg15(aa_key: Any) -> bytes:
+    spki = aa_key.public_key().public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return _tlv(0x6F, spki)
+
+
+def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any, dict[str, Any]]:
+    """EF.COM, DGs and EF.SOD of one persona, then the persona's fault applied."""
+    aa_key, ca_key = _keys(s)
+    dgs: dict[int, bytes] = {1: _dg1(s), 2: _dg2(photo, s.photo_format)}
+    if 11 in s.data_groups:
+        dgs[11] = _dg11(s)
+    if 12 in s.data_groups:
+        dgs[12] = _dg12(s)
+    if aa_key is not None:
+        dgs[15] = _dg15(aa_key)
+    files = {0x0100 | n: body for n, body in dgs.items()}
+    files[0x011E] = _com(sorted(dgs))
+    extras: dict[str, Any] = {"photo_format": s.photo_format, "photo_size": PHOTO_SIZE}
+    return files, aa_key, ca_key, extras

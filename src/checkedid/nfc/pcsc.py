@@ -1,0 +1,267 @@
+"""PC/SC transport over pyscard — the only module of checkedid that imports ``smartcard``.
+
+It uses pyscard's thin ``smartcard.scard`` binding (the PC/SC API itself) rather
+than the object layer: every PC/SC return code is visible, so each failure maps to
+a precise :mod:`checkedid.errors` class with an operator hint:
+
+============================  =====================================================
+PC/SC code                    raised as
+============================  =====================================================
+SCARD_E_NO_SERVICE            NoReaderError  (pcscd not running)
+SCARD_E_NO_READERS_AVAILABLE  NoReaderError  (nothing plugged in)
+SCARD_E_NO_SMARTCARD          NoCardError
+SCARD_W_REMOVED_CARD          CardRemovedError
+SCARD_W_RESET_CARD            CardRemovedError (card left and came back: restart)
+SCARD_E_READER_UNAVAILABLE    CardRemovedError (reader unplugged mid-read)
+anything else                 TransportError
+============================  =====================================================
+
+Extended-length support (ISO/IEC 7816-4 §5.1) is read from the ATR's historical
+bytes (card capabilities, tag ``7x``, third software byte bit ``0x40``); the reader
+(:mod:`checkedid.nfc.files`) refines it from EF.ATR/INFO.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from checkedid.errors import CardRemovedError, NoCardError, NoReaderError, TransportError
+
+try:
+    from smartcard import scard
+except ImportError as exc:  # pragma: no cover - pyscard is a hard dependency
+    raise TransportError(
+        "pyscard is not installed; install checkedid with its dependencies "
+        "(pip install checkedid) and the PC/SC daemon (apt install pcscd)"
+    ) from exc
+
+__all__ = ["PcscTransport", "ReaderInfo", "atr_supports_extended", "list_readers"]
+
+log = logging.getLogger(__name__)
+
+SHORT_MAX_RESPONSE = 256
+EXTENDED_MAX_RESPONSE = 65536
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    """One PC/SC reader slot and whether a card is in its field."""
+
+    name: str
+    card_present: bool
+    atr: bytes | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "card_present": self.card_present,
+                "atr": self.atr.hex().upper() if self.atr else None}
+
+
+def _error_text(hr: int) -> str:
+    try:
+        return str(scard.SCardGetErrorMessage(hr)).strip()
+    except Exception:  # pragma: no cover - message lookup is best effort
+        return f"0x{hr & 0xFFFFFFFF:08X}"
+
+
+def _raise_for(hr: int, step: str) -> None:
+    """Map a PC/SC return code to a checkedid error (no-op on success)."""
+    if hr == scard.SCARD_S_SUCCESS:
+        return
+    code = hr & 0xFFFFFFFF
+    text = _error_text(hr)
+    if code in (scard.SCARD_E_NO_SERVICE & 0xFFFFFFFF, scard.SCARD_E_SERVICE_STOPPED & 0xFFFFFFFF):
+        raise NoReaderError(f"{step}: the PC/SC service is not running ({text}); start pcscd "
+                            "(hw/setup.sh or 'systemctl start pcscd')")
+    if code == scard.SCARD_E_NO_READERS_AVAILABLE & 0xFFFFFFFF:
+        raise NoReaderError(f"{step}: no PC/SC reader is connected; plug in a reader and "
+                            "check 'checkedid readers'")
+    if code == scard.SCARD_E_UNKNOWN_READER & 0xFFFFFFFF:
+        raise NoReaderError(f"{step}: the reader is no longer known to pcscd; re-plug it")
+    if code in (scard.SCARD_E_NO_SMARTCARD & 0xFFFFFFFF, scard.SCARD_W_UNPOWERED_CARD & 0xFFFFFFFF):
+        raise NoCardError(f"{step}: no document on the reader; place the document on it")
+    if code in (scard.SCARD_W_REMOVED_CARD & 0xFFFFFFFF, scard.SCARD_W_RESET_CARD & 0xFFFFFFFF,
+                scard.SCARD_E_READER_UNAVAILABLE & 0xFFFFFFFF):
+        raise CardRemovedError(f"{step}: the document left the reader during the read; "
+                               "keep it still on the reader and try again")
+    if code == scard.SCARD_E_TIMEOUT & 0xFFFFFFFF:
+        raise NoCardError(f"{step}: no document was presented in time; place it on the reader")
+    raise TransportError(f"{step}: PC/SC error {text}; re-present the document "
+                         "or re-plug the reader")
+
+
+def atr_supports_extended(atr: bytes) -> bool:
+    """True when the ATR's historical bytes announce extended Lc/Le (ISO 7816-4 §8.1.1.2.7).
+
+    The card-capabilities data object (compact-TLV tag ``7``) third byte has bit
+    ``0x40`` set for "extended Lc and Le fields".
+    """
+    if len(atr) < 2:
+        return False
+    t0 = atr[1]
+    k = t0 & 0x0F
+    i, y = 2, t0 >> 4
+    while True:  # skip interface bytes: TA/TB/TC bits 0x1/0x2/0x4, TD 0x8 chains on
+        i += bin(y & 0x7).count("1")
+        if not y & 0x8:
+            break
+        if i >= len(atr):
+            return False
+        y = atr[i] >> 4
+        i += 1
+    hist = atr[i:i + k]
+    if not hist or hist[0] != 0x80:
+        return False
+    j = 1
+    while j < len(hist):
+        tag, length = hist[j] >> 4, hist[j] & 0x0F
+        body = hist[j + 1:j + 1 + length]
+        if tag == 0x7 and len(body) >= 3:
+            return bool(body[2] & 0x40)
+        j += 1 + length
+    return False
+
+
+class _Context:
+    def __init__(self) -> None:
+        hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        _raise_for(hr, "connect to pcscd")
+        self.ctx = ctx
+
+    def readers(self) -> list[str]:
+        hr, names = scard.SCardListReaders(self.ctx, [])
+        if (hr & 0xFFFFFFFF) == (scard.SCARD_E_NO_READERS_AVAILABLE & 0xFFFFFFFF):
+            return []
+        _raise_for(hr, "list readers")
+        return list(names)
+
+    def states(self, names: list[str], timeout_ms: int = 0) -> list[tuple[str, int, bytes]]:
+        hr, states = scard.SCardGetStatusChange(
+            self.ctx, timeout_ms, [(n, scard.SCARD_STATE_UNAWARE) for n in names])
+        _raise_for(hr, "read reader state")
+        return [(n, int(ev), bytes(atr)) for n, ev, atr in states]
+
+    def close(self) -> None:
+        scard.SCardReleaseContext(self.ctx)
+
+
+def list_readers() -> list[ReaderInfo]:
+    """All PC/SC readers with card presence and ATR (empty list if none is plugged in)."""
+    ctx = _Context()
+    try:
+        names = ctx.readers()
+        if not names:
+            return []
+        out = []
+        for name, ev, atr in ctx.states(names):
+            present = bool(ev & scard.SCARD_STATE_PRESENT) and not ev & scard.SCARD_STATE_MUTE
+            out.append(ReaderInfo(name, present, atr if present and atr else None))
+        return out
+    finally:
+        ctx.close()
+
+
+class PcscTransport:
+    """A :class:`checkedid.nfc.transport.Transport` over a PC/SC reader.
+
+    ``reader`` selects a reader whose name contains the string (case-insensitive);
+    without it the first reader with a card is used. ``connect()`` waits up to
+    ``timeout`` seconds for a card.
+    """
+
+    def __init__(self, reader: str | None = None, *, timeout: float = 0.0) -> None:
+        self.reader_filter = reader
+        self.timeout = timeout
+        self.reader_name: str | None = None
+        self._ctx: _Context | None = None
+        self._card: Any = None
+        self._protocol: int = 0
+        self._pci: Any = None
+        self._atr = b""
+        self.apdu_count = 0
+        self.supports_extended = False
+        self.max_response = SHORT_MAX_RESPONSE
+
+    # -- Transport protocol -------------------------------------------------------
+    @property
+    def atr(self) -> bytes:
+        return self._atr
+
+    def connect(self) -> None:
+        if self._card is not None:
+            return
+        self._ctx = _Context()
+        name = self._choose(self.timeout)
+        hr, card, proto = scard.SCardConnect(
+            self._ctx.ctx, name, scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T1 | scard.SCARD_PROTOCOL_T0)
+        _raise_for(hr, "connect to the document")
+        self._card, self._protocol, self.reader_name = card, int(proto), name
+        self._pci = scard.SCARD_PCI_T1 if proto == scard.SCARD_PROTOCOL_T1 else scard.SCARD_PCI_T0
+        hr, _reader, _state, _proto, atr = scard.SCardStatus(card)
+        _raise_for(hr, "read the ATR")
+        self._atr = bytes(atr)
+        self.supports_extended = atr_supports_extended(self._atr)
+        self.max_response = EXTENDED_MAX_RESPONSE if self.supports_extended else SHORT_MAX_RESPONSE
+        log.info("connected (T=%d, extended length %s)",
+                 1 if proto == scard.SCARD_PROTOCOL_T1 else 0, self.supports_extended)
+
+    def disconnect(self) -> None:
+        if self._card is not None:
+            scard.SCardDisconnect(self._card, scard.SCARD_LEAVE_CARD)
+            self._card = None
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if self._card is None:
+            raise TransportError("transmit: not connected; call connect() first")
+        hr, resp = scard.SCardTransmit(self._card, self._pci, list(apdu))
+        self.apdu_count += 1
+        _raise_for(hr, "transmit")
+        return bytes(resp)
+
+    def __enter__(self) -> PcscTransport:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disconnect()
+
+    # -- reader choice ------------------------------------------------------------
+    def _choose(self, timeout: float) -> str:
+        assert self._ctx is not None
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            names = self._ctx.readers()
+            if self.reader_filter:
+                want = self.reader_filter.lower()
+                names = [n for n in names if want in n.lower()]
+                if not names:
+                    raise NoReaderError("no PC/SC reader matches the requested name; "
+                                        "list readers with 'checkedid readers'")
+            if not names:
+                raise NoReaderError("no PC/SC reader is connected; plug in a reader and "
+                                    "check 'checkedid readers'")
+            for name, ev, _atr in self._ctx.states(names):
+                if ev & scard.SCARD_STATE_PRESENT and not ev & scard.SCARD_STATE_MUTE:
+                    return name
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NoCardError("no document on the reader; place the document on it")
+            self._wait_change(names, min(left, 1.0))
+
+    def _wait_change(self, names: list[str], seconds: float) -> None:
+        assert self._ctx is not None
+        states = [(n, scard.SCARD_STATE_EMPTY) for n in names]
+        hr, _ = scard.SCardGetStatusChange(self._ctx.ctx, int(seconds * 1000), states)
+        if (hr & 0xFFFFFFFF) != (scard.SCARD_E_TIMEOUT & 0xFFFFFFFF):
+            _raise_for(hr, "wait for a document")
+
+    def wait_for_card(self, timeout: float) -> None:
+        """Block until a card is on the (chosen) reader, then connect."""
+        self.timeout = timeout
+        self.connect()
