@@ -5,7 +5,17 @@
 #
 # vpcd (from vsmartcard-vpcd) opens two slots, "Virtual PCD 00 00" and
 # "Virtual PCD 00 01", and waits for a virtual chip on TCP ports 35963/35964.
+#
+# Exposure: vpcd's server mode binds 0.0.0.0 (vpcd.c opensock() hard-codes
+# INADDR_ANY; there is no option for loopback only). The virtual chip connects
+# to 127.0.0.1. Never install vsmartcard-vpcd on a production kiosk; on a dev
+# machine firewall 35963-35964 or use vpcd's reverse mode (hw/README.md §3).
 set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]] && ! pgrep -x pcscd >/dev/null 2>&1; then
+    echo "hw/setup.sh: run as root (it installs packages and starts pcscd)" >&2
+    exit 1
+fi
 
 PKGS=(pcscd vsmartcard-vpcd libpcsclite-dev)
 missing=()
@@ -37,5 +47,10 @@ for _ in $(seq 1 100); do
     fi
     sleep 0.1
 done
-echo "hw/setup.sh: pcscd did not open the vpcd reader port 35963; see hw/README.md (Troubleshooting)" >&2
+if pcscd_running; then
+    echo "hw/setup.sh: pcscd runs but the vpcd driver did not open port 35963 (was pcscd started" \
+         "before vsmartcard-vpcd was installed? stop it and run this script again)" >&2
+else
+    echo "hw/setup.sh: pcscd did not start; run 'pcscd --foreground --debug' to see why" >&2
+fi
 exit 1
