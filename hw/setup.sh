@@ -42,7 +42,7 @@ fi
 for _ in $(seq 1 100); do
     # 8C7B = 35963 in LISTEN state (0A); reading /proc does not touch the reader.
     if pcscd_running && grep -qiE ':8C7B [0-9A-F:]+ 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
-        echo "==> pcscd is running with the vpcd virtual reader (TCP 127.0.0.1:35963)"
+        echo "==> pcscd is running with the vpcd virtual reader (chip port 35963, slot 1: 35964)"
         exit 0
     fi
     sleep 0.1
