@@ -1,0 +1,102 @@
+"""Run the virtual chip as a subprocess on a vpcd slot and wait until PC/SC sees it.
+
+Used by the chip test fixtures and by ``checkedid demo``:
+
+>>> with VChipProcess("utopia-id-pace-gm") as chip:   # python -m hw.vchip ... on slot 0
+...     chip.reader                                    # 'Virtual PCD 00 00'
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["ROOT", "SLOTS", "VChipProcess", "vpcd_listening", "wait_absent"]
+
+ROOT = Path(__file__).resolve().parents[2]
+#: vpcd chip ports and the reader names pcscd gives them.
+SLOTS = {35963: "Virtual PCD 00 00", 35964: "Virtual PCD 00 01"}
+
+
+def vpcd_listening(port: int = 35963) -> bool:
+    """True when pcscd's vpcd driver listens for a chip on ``port`` (reads /proc, not PC/SC)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            text = Path(table).read_text()
+        except OSError:
+            continue
+        for line in text.splitlines()[1:]:
+            parts = line.split()
+            if len(parts) > 3 and parts[1].endswith(f":{port:04X}") and parts[3] == "0A":
+                return True
+    return False
+
+
+def _card_present(reader: str) -> bool:
+    from checkedid.nfc.pcsc import list_readers
+
+    return any(r.name == reader and r.card_present for r in list_readers())
+
+
+def wait_absent(reader: str = SLOTS[35963], timeout: float = 5.0) -> None:
+    """Wait until no card is present on ``reader`` (after a chip process ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _card_present(reader):
+        time.sleep(0.05)
+
+
+class VChipProcess:
+    """A running ``python -m hw.vchip --persona NAME [--fault F]`` connected to vpcd."""
+
+    def __init__(self, persona: str, fault: str | None = None, port: int = 35963) -> None:
+        if port not in SLOTS:
+            raise ValueError(f"vpcd has chip ports {sorted(SLOTS)}, not {port}")
+        self.persona, self.fault, self.port = persona, fault, port
+        self.reader = SLOTS[port]
+        cmd = [sys.executable, "-m", "hw.vchip", "--persona", persona, "--port", str(port)]
+        if fault:
+            cmd += ["--fault", fault]
+        path = [str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in path if p))
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
+                                     stderr=subprocess.PIPE)
+
+    def wait_present(self, timeout: float = 30.0) -> None:
+        """Poll PC/SC until the card is on the reader (vpcd reports no card until the chip connects)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raise RuntimeError(f"the virtual chip exited with {self.proc.returncode}: {err[-2000:]}")
+            if _card_present(self.reader):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the virtual chip did not appear on {self.reader!r}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+    def __enter__(self) -> VChipProcess:
+        try:
+            self.wait_present()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+        wait_absent(self.reader)
