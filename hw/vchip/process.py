@@ -66,12 +66,13 @@ class VChipProcess:
                                      stderr=subprocess.PIPE)
 
     def wait_present(self, timeout: float = 30.0) -> None:
-        """Poll PC/SC until the card is on the reader (vpcd reports no card until the chip connects)."""
+        """Poll PC/SC until the card is on the reader (no card until the chip connects)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"the virtual chip exited with {self.proc.returncode}: {err[-2000:]}")
+                code = self.proc.returncode
+                raise RuntimeError(f"the virtual chip exited with {code}: {err[-2000:]}")
             if _card_present(self.reader):
                 return
             time.sleep(0.05)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from hw.vchip.process import ROOT, SLOTS, VChipProcess, vpcd_listening, wait_absent
 
 VPCD_PORT = 35963
