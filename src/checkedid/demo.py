@@ -1,0 +1,149 @@
+"""``checkedid demo``: the whole verification against the virtual chip.
+
+What happens, step by step:
+
+1. the virtual eMRTD chip (``hw/vchip``, a source-checkout part) starts as a subprocess and
+   connects to pcscd's vpcd driver, so the library sees it on reader ``Virtual PCD 00 00``
+   exactly as it would see a passport on a USB reader;
+2. a photo of the persona's document is generated (:mod:`checkedid.mrz.synth`: OCR-B MRZ,
+   background, perspective) — the MRZ is read from that photo, not taken from the persona;
+3. the trust store is the test PKI's CSCAs, link certificate and CRLs, built in memory;
+4. the selfie is another photo of the persona's face from the shared sample faces (or of
+   somebody else with ``impostor=True``);
+5. :meth:`checkedid.Session.verify` runs in its isolated worker and the session is wiped.
+
+Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from checkedid.errors import InputError, NoReaderError
+from checkedid.result import DEFAULT_FIELDS, Result
+
+__all__ = ["DEFAULT_PERSONA", "run_demo", "sample_selfie"]
+
+DEFAULT_PERSONA = "utopia-id-pace-gm"
+_ROOT = Path(__file__).resolve().parents[2]
+_FACES = _ROOT.parent / "shared" / "data" / "faces"
+
+Say = Callable[[str], None]
+
+
+def _import_hw() -> None:
+    """Make the source checkout's ``hw`` package importable (it is not part of the wheel)."""
+    try:
+        import hw.vchip  # noqa: F401
+    except ImportError:
+        if not (_ROOT / "hw" / "vchip").is_dir():
+            raise InputError(
+                "the demo needs a source checkout of checkedid (its hw/ directory holds the "
+                "virtual chip); clone the repository and run 'bash scripts/demo.sh'"
+            ) from None
+        sys.path.insert(0, str(_ROOT))
+
+
+def sample_selfie(photo: str, *, impostor: bool = False, faces: Path = _FACES) -> Path:
+    """Another photo of the person in ``photo`` (or of a different person when ``impostor``)."""
+    labels = faces / "labels.csv"
+    try:
+        with labels.open(newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("identity") and not r.get("note")]
+    except OSError:
+        raise InputError(
+            f"sample faces not found at {faces}: pass a selfie with --selfie IMAGE"
+        ) from None
+    who = {r["file"]: r["identity"] for r in rows}.get(photo)
+    if who is None:
+        raise InputError(f"the persona's photo {photo!r} is not among the sample faces")
+    pick = [r["file"] for r in rows if (r["identity"] != who if impostor else
+                                        r["identity"] == who and r["file"] != photo)]
+    if not pick:
+        raise InputError("no suitable sample selfie: pass one with --selfie IMAGE")
+    return faces / pick[0]
+
+
+def _trust_store() -> Any:
+    from checkedid.nfc.trust import TrustStore
+    from hw.pki import get_pki
+
+    pki = get_pki()
+    store = TrustStore()
+    for der in pki.trusted_certificates.values():
+        store.add_certificate(der)
+    for der in pki.crls.values():
+        store.add_crl(der)
+    return store
+
+
+def run_demo(
+    *,
+    persona: str | None = None,
+    fault: str | None = None,
+    selfie: str | Path | None = None,
+    impostor: bool = False,
+    fields: Sequence[str] = DEFAULT_FIELDS,
+    progress: Callable[[Any], None] | None = None,
+    say: Say | None = None,
+) -> tuple[Result, dict[str, Any]]:
+    """Run the full verification against the virtual chip; returns the result and demo facts."""
+    import checkedid
+    from checkedid.mrz import synth
+
+    _import_hw()
+    from hw.vchip.personas import spec as persona_spec
+    from hw.vchip.process import VChipProcess, vpcd_listening
+
+    tell: Say = say or (lambda _text: None)
+    name = persona or DEFAULT_PERSONA
+    try:
+        chip_spec = persona_spec(name)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from None
+    if not vpcd_listening():
+        raise NoReaderError("pcscd with the vpcd virtual reader is not running: run 'bash hw/setup.sh'")
+
+    info: dict[str, Any] = {"persona": name, "fault": fault or chip_spec.fault,
+                            "description": chip_spec.description}
+    t0 = time.perf_counter()
+    tell(f"* persona {name}: {chip_spec.description}")
+    lines = tuple(chip_spec.mrz.split("\n"))
+    photo = synth.document_photo(lines=lines, seed=1, format=chip_spec.doc_type, difficulty="easy")
+    info["document_photo"] = {"width": int(photo.image.shape[1]), "height": int(photo.image.shape[0]),
+                              "format": chip_spec.doc_type, "generated_ms": _ms(t0)}
+    tell(f"* generated a {photo.image.shape[1]}x{photo.image.shape[0]} photo of the "
+         f"{chip_spec.doc_type} document")
+
+    selfie_path = Path(selfie) if selfie is not None else sample_selfie(chip_spec.photo, impostor=impostor)
+    try:
+        selfie_bytes = selfie_path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the selfie {selfie_path}: {exc.strerror}") from None
+    info["selfie"] = selfie_path.name
+    tell(f"* selfie: {selfie_path.name}" + (" (a different person)" if impostor else ""))
+
+    t = time.perf_counter()
+    trust = _trust_store()
+    info["trust_store_ms"] = _ms(t)
+    tell("* trust store: the test PKI's CSCAs, link certificate and CRLs (in memory)")
+
+    t = time.perf_counter()
+    with VChipProcess(name, fault) as chip:
+        info["reader"] = chip.reader
+        info["chip_start_ms"] = _ms(t)
+        tell(f"* virtual chip is on reader {chip.reader!r}; verifying ...")
+        with checkedid.Session(trust=trust, reader=chip.reader) as session:
+            result = session.verify(photo.image, selfie_bytes, fields=fields, progress=progress)
+            info["wiped_objects"] = session.wipe()
+    info["total_ms"] = _ms(t0)
+    return result, info
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)

@@ -1,0 +1,141 @@
+"""The privacy guarantees, proven on a full verification against the virtual chip.
+
+(a) after a verification and wipe, the process's memory holds none of the persona's
+    distinctive strings nor runs of its face image (scanned in a separate clean process);
+(b) no file is opened for writing and no temporary file is made during a verification;
+(c) DEBUG logs of a full verification contain no personal data.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.chip.conftest import ROOT, VChipFactory
+from tests.memscan import shift
+
+PERSONA = "utopia-id-pace-gm"
+
+
+def _persona_material() -> dict[str, Any]:
+    import cv2
+    from hw.vchip.personas import build, spec
+
+    from checkedid.mrz import synth
+
+    s = spec(PERSONA)
+    persona = build(PERSONA)
+    lines = s.mrz.split("\n")
+    dg2 = persona.files[0x0102]
+    decoded = cv2.imdecode(np.frombuffer(s_photo(persona), np.uint8), cv2.IMREAD_COLOR)
+    h, w = decoded.shape[:2]
+    pixels = decoded[h // 2, w // 2 - 6: w // 2 + 6].tobytes()[:32]  # centre of the face
+    photo = synth.document_photo(lines=tuple(lines), seed=3, format=s.doc_type, difficulty="easy")
+    ok, png = cv2.imencode(".png", photo.image)
+    assert ok
+    return {
+        "needles": {
+            "document number": s.document_number.encode(),
+            "surname": s.mrz.split("\n")[-1].split("<<")[0].encode(),
+            "MRZ line": lines[1].encode(),
+            "DG2 run": dg2[len(dg2) // 2: len(dg2) // 2 + 32],
+            "face pixels": pixels,
+        },
+        "photo": png.tobytes(),
+    }
+
+
+def s_photo(persona: Any) -> bytes:
+    """The encoded face image inside DG2 (JPEG or JPEG 2000)."""
+    from checkedid.nfc.lds import dg2
+
+    return bytes(dg2.parse(persona.files[0x0102]).faces[0].image_bytes)
+
+
+@pytest.fixture(scope="module")
+def material() -> dict[str, Any]:
+    return _persona_material()
+
+
+@pytest.fixture
+def chip(vchip: VChipFactory) -> Iterator[Any]:
+    yield vchip(PERSONA)
+
+
+def _selfie(shared: Any) -> str:
+    return str(shared("data", "faces", "biden_2.jpg"))
+
+
+def test_memory_holds_no_personal_data_after_wipe(chip: Any, material: dict[str, Any],
+                                                  shared: Any) -> None:
+    labels = list(material["needles"])
+    request = {
+        "reader": chip.reader,
+        "photo": base64.b64encode(material["photo"]).decode(),
+        "selfie": _selfie(shared),
+        "needles": [shift(material["needles"][k]).hex() for k in labels],
+        "labels": labels,
+    }
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]))
+    proc = subprocess.run([sys.executable, "-m", "tests.chip.privacy_probe"], cwd=ROOT, env=env,
+                          input=json.dumps(request), capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert report["decision"] == "VERIFIED", report
+    assert report["hits"] == [], report["hits"]
+
+
+def _needle_texts(material: dict[str, Any]) -> list[str]:
+    return [v.decode() for k, v in material["needles"].items() if k in
+            ("document number", "surname", "MRZ line")]
+
+
+def test_no_file_written_and_no_personal_data_in_debug_logs(
+        chip: Any, material: dict[str, Any], shared: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import checkedid
+    from checkedid.demo import _trust_store
+
+    trust = _trust_store()
+    writes: list[str] = []
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if not active:
+            return
+        if event == "open" and len(args) >= 3:
+            path, mode, flags = args[0], args[1], args[2]
+            if (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                    (isinstance(flags, int) and flags & write_flags):
+                writes.append(f"open {path!r} {mode!r}")
+        elif event.startswith("tempfile.") or event in ("os.mkdir", "os.rename", "os.remove",
+                                                        "shutil.copyfile"):
+            writes.append(event)
+
+    active = False
+    sys.addaudithook(hook)
+    caplog.set_level(1)  # everything, below DEBUG too
+    selfie = Path(_selfie(shared)).read_bytes()
+    with checkedid.Session(trust=trust, reader=chip.reader, isolation="none") as session:
+        active = True
+        try:
+            result = session.verify(material["photo"], selfie, fields=())
+        finally:
+            active = False
+    assert result.decision.value == "VERIFIED", result.reasons
+    assert writes == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert caplog.records, "expected the library to log at DEBUG"
+    for text in _needle_texts(material):
+        assert text not in logged
+    assert logging.getLogger("checkedid").handlers == []  # the library installs no handler
