@@ -1,0 +1,349 @@
+"""Secure messaging, both directions (ICAO Doc 9303-11 §9.8; BSI TR-03110-3 §F).
+
+A protected command carries ``DO'87'`` (padding indicator ``01`` + cryptogram; odd
+INS uses ``DO'85'``, cryptogram only), ``DO'97'`` (Le, one byte or two for extended
+length) and ``DO'8E'`` (MAC over ``SSC || padded header || DOs``). A protected
+response carries ``DO'87'``, ``DO'99'`` (status word) and ``DO'8E'``.
+
+* 3DES (Doc 9303-11 §9.8.6.1): two-key 3DES-CBC with a zero IV; ISO/IEC 9797-1 MAC
+  algorithm 3 (retail MAC) with DES; SSC of 8 bytes.
+* AES (§9.8.6.2): AES-CBC with ``IV = E(KS_enc, SSC)``; AES-CMAC truncated to 8 bytes;
+  SSC of 16 bytes.
+
+Both use ISO/IEC 9797-1 padding method 2 and increment the SSC before every command
+and every response. The response MAC is checked with :func:`hmac.compare_digest`
+*before* anything in the response is parsed or decrypted. Failures raise
+:class:`~checkedid.errors.SecureMessagingError` naming the instruction and what
+was wrong, never data or keys.
+
+:class:`SMSession` keeps KS_enc and KS_mac in bytearrays; :meth:`SMSession.wipe`
+zeroes them. :class:`SecureTransport` wraps any transport so that protocol code
+above it sends plain APDUs.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+from Crypto.Cipher import AES, DES, DES3
+from Crypto.Hash import CMAC
+
+from checkedid.errors import InputError, SecureMessagingError, TLVError
+from checkedid.nfc import tlv
+from checkedid.nfc.apdu import Command, Response
+from checkedid.secret import Secret, zero
+
+if TYPE_CHECKING:
+    from checkedid.nfc.transport import Transport
+
+__all__ = [
+    "SMSession",
+    "SecureTransport",
+    "cbc_decrypt",
+    "cbc_encrypt",
+    "compute_mac",
+    "pad",
+    "unpad",
+]
+
+Buffer = bytes | bytearray | memoryview
+MAC_LEN = 8
+_CIPHERS = {"3DES": 16, "AES-128": 16, "AES-192": 24, "AES-256": 32}
+
+
+def _block(cipher: str) -> int:
+    return 8 if cipher == "3DES" else 16
+
+
+def pad(data: Buffer, block: int) -> bytes:
+    """ISO/IEC 9797-1 padding method 2: ``80`` then zeros up to the block size."""
+    n = len(data) + 1
+    return bytes(data) + b"\x80" + bytes((-n) % block)
+
+
+def unpad(data: Buffer) -> bytes:
+    """Strip padding method 2; raises :class:`SecureMessagingError` when it is absent."""
+    raw = bytes(data)
+    i = len(raw) - 1
+    while i >= 0 and raw[i] == 0:
+        i -= 1
+    if i < 0 or raw[i] != 0x80:
+        raise SecureMessagingError("secure messaging: decrypted data has bad padding")
+    return raw[:i]
+
+
+def _des3_cbc(key: Buffer, iv: bytes, data: bytes, *, decrypt: bool) -> bytes:
+    # Two-key 3DES is what Doc 9303-11 §9.8.6.1 mandates for BAC sessions.
+    try:
+        c = DES3.new(bytes(key), DES3.MODE_CBC, iv=iv)
+    except ValueError:
+        raise SecureMessagingError("secure messaging: unusable 3DES key") from None
+    return c.decrypt(data) if decrypt else c.encrypt(data)
+
+
+def cbc_encrypt(cipher: str, key: Buffer, data: Buffer, iv: bytes | None = None) -> bytes:
+    """CBC-encrypt block-aligned ``data`` (zero IV unless given)."""
+    block = _block(cipher)
+    iv = iv if iv is not None else bytes(block)
+    if len(data) % block:
+        raise SecureMessagingError("secure messaging: data not block-aligned")
+    if cipher == "3DES":
+        return _des3_cbc(key, iv, bytes(data), decrypt=False)
+    return AES.new(bytes(key), AES.MODE_CBC, iv=iv).encrypt(bytes(data))
+
+
+def cbc_decrypt(cipher: str, key: Buffer, data: Buffer, iv: bytes | None = None) -> bytes:
+    """CBC-decrypt block-aligned ``data`` (zero IV unless given)."""
+    block = _block(cipher)
+    iv = iv if iv is not None else bytes(block)
+    if len(data) % block or not data:
+        raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
+                                   "number of blocks")
+    if cipher == "3DES":
+        return _des3_cbc(key, iv, bytes(data), decrypt=True)
+    return AES.new(bytes(key), AES.MODE_CBC, iv=iv).decrypt(bytes(data))
+
+
+def compute_mac(cipher: str, key: Buffer, data: Buffer) -> bytes:
+    """8-byte MAC over ``data`` padded with method 2.
+
+    3DES: ISO/IEC 9797-1 MAC algorithm 3 (DES-CBC with Ka, then decrypt with Kb and
+    encrypt with Ka on the last block). AES: CMAC (NIST SP 800-38B) truncated to 8 bytes.
+    """
+    block = _block(cipher)
+    msg = pad(data, block)
+    if cipher == "3DES":
+        k = bytes(key)
+        ka, kb = k[:8], k[8:16]
+        # Single DES is part of the retail MAC mandated by Doc 9303-11 §9.8.6.1.
+        h = DES.new(ka, DES.MODE_CBC, iv=bytes(8)).encrypt(msg)[-8:]  # noqa: S304
+        h = DES.new(kb, DES.MODE_ECB).decrypt(h)  # noqa: S304
+        return DES.new(ka, DES.MODE_ECB).encrypt(h)  # noqa: S304
+    mac = CMAC.new(bytes(key), ciphermod=AES)
+    mac.update(msg)
+    return mac.digest()[:MAC_LEN]
+
+
+def _le_bytes(le: int) -> bytes:
+    if le <= 256:
+        return bytes([le & 0xFF])
+    return (le & 0xFFFF).to_bytes(2, "big")
+
+
+def _le_from(raw: bytes) -> int:
+    if len(raw) == 1:
+        return raw[0] or 256
+    if len(raw) == 2:
+        return int.from_bytes(raw, "big") or 65536
+    raise SecureMessagingError("secure messaging: DO'97' must hold one or two bytes")
+
+
+class SMSession:
+    """Session keys and send sequence counter of one secure-messaging channel.
+
+    ``cipher`` is ``"3DES"``, ``"AES-128"``, ``"AES-192"`` or ``"AES-256"``. The key
+    arguments are copied into bytearrays owned by the session (a :class:`Secret` is
+    read, not adopted).
+    """
+
+    __slots__ = ("_ks_enc", "_ks_mac", "block", "cipher", "ssc")
+
+    def __init__(self, cipher: str, ks_enc: Buffer | Secret, ks_mac: Buffer | Secret,
+                 ssc: int) -> None:
+        if cipher not in _CIPHERS:
+            raise InputError(f"unsupported secure-messaging cipher {cipher!r}")
+        enc = bytearray(ks_enc.buffer if isinstance(ks_enc, Secret) else ks_enc)
+        mac = bytearray(ks_mac.buffer if isinstance(ks_mac, Secret) else ks_mac)
+        want = _CIPHERS[cipher]
+        if len(enc) != want or len(mac) != want:
+            raise InputError(f"{cipher} session keys must be {want} bytes")
+        self.cipher = cipher
+        self.block = _block(cipher)
+        self._ks_enc: bytearray | None = enc
+        self._ks_mac: bytearray | None = mac
+        self.ssc = ssc % (1 << (8 * self.block))
+
+    def __repr__(self) -> str:
+        state = "wiped" if self._ks_enc is None else f"ssc={self.ssc:0{2 * self.block}X}"
+        return f"<SMSession {self.cipher} {state}>"
+
+    @property
+    def wiped(self) -> bool:
+        return self._ks_enc is None
+
+    def wipe(self) -> None:
+        """Zero both session keys; the session cannot be used afterwards."""
+        for buf in (self._ks_enc, self._ks_mac):
+            if buf is not None:
+                zero(buf)
+        self._ks_enc = self._ks_mac = None
+
+    # -- primitives -------------------------------------------------------
+
+    def _keys(self) -> tuple[bytearray, bytearray]:
+        if self._ks_enc is None or self._ks_mac is None:
+            raise SecureMessagingError("secure messaging: the session keys were wiped")
+        return self._ks_enc, self._ks_mac
+
+    def _next_ssc(self) -> bytes:
+        self.ssc = (self.ssc + 1) % (1 << (8 * self.block))
+        return self.ssc.to_bytes(self.block, "big")
+
+    def _iv(self, ssc: bytes) -> bytes:
+        if self.cipher == "3DES":
+            return bytes(8)
+        enc, _ = self._keys()
+        return AES.new(bytes(enc), AES.MODE_ECB).encrypt(ssc)
+
+    def _mac(self, ssc: bytes, data: Buffer) -> bytes:
+        _, mac = self._keys()
+        return compute_mac(self.cipher, mac, ssc + bytes(data))
+
+    def _encrypt(self, ssc: bytes, plain: Buffer) -> bytes:
+        enc, _ = self._keys()
+        return cbc_encrypt(self.cipher, enc, pad(plain, self.block), self._iv(ssc))
+
+    def _decrypt(self, ssc: bytes, cryptogram: Buffer) -> bytes:
+        enc, _ = self._keys()
+        return unpad(cbc_decrypt(self.cipher, enc, cryptogram, self._iv(ssc)))
+
+    def _verify(self, ssc: bytes, data: bytes, what: str, prefix: bytes = b"") -> bytes:
+        """Check the trailing DO'8E' of ``data`` (MAC over ``SSC || prefix || DOs``);
+        returns the DOs before it, still unparsed."""
+        if len(data) < 2 + MAC_LEN or data[-(2 + MAC_LEN):-MAC_LEN] != b"\x8e\x08":
+            raise SecureMessagingError(f"secure messaging: {what} has no DO'8E' checksum")
+        body, got = data[:-(2 + MAC_LEN)], data[-MAC_LEN:]
+        if not hmac.compare_digest(self._mac(ssc, prefix + body), got):
+            raise SecureMessagingError(f"secure messaging: {what} MAC does not verify")
+        return body
+
+    @staticmethod
+    def _objects(body: bytes, what: str) -> dict[int, bytes]:
+        found: dict[int, bytes] = {}
+        try:
+            for item in tlv.iter_tlv(body):
+                if item.tag in found:
+                    raise SecureMessagingError(f"secure messaging: {what} repeats "
+                                               f"DO'{item.tag:02X}'")
+                found[item.tag] = bytes(item.value)
+        except TLVError as exc:
+            raise SecureMessagingError(f"secure messaging: {what} data objects are "
+                                       f"malformed ({exc})") from None
+        return found
+
+    def _cryptogram(self, ssc: bytes, objs: dict[int, bytes], what: str) -> bytes:
+        if 0x87 in objs:
+            value = objs[0x87]
+            if not value or value[0] != 0x01:
+                raise SecureMessagingError(f"secure messaging: {what} DO'87' lacks the "
+                                           "padding-content indicator 01")
+            return self._decrypt(ssc, value[1:])
+        if 0x85 in objs:
+            return self._decrypt(ssc, objs[0x85])
+        return b""
+
+    # -- terminal side -----------------------------------------------------
+
+    def protect_command(self, cmd: Command) -> Command:
+        """Wrap a plain command (terminal side, Doc 9303-11 §9.8.4)."""
+        ssc = self._next_ssc()
+        cla = cmd.cla | 0x0C
+        header = pad(bytes((cla, cmd.ins, cmd.p1, cmd.p2)), self.block)
+        dos = b""
+        if cmd.data:
+            crypt = self._encrypt(ssc, cmd.data)
+            if cmd.ins & 1:
+                dos += tlv.encode(0x85, crypt)
+            else:
+                dos += tlv.encode(0x87, b"\x01" + crypt)
+        if cmd.le is not None:
+            dos += tlv.encode(0x97, _le_bytes(cmd.le))
+        mac = self._mac(ssc, header + dos if dos else header)
+        data = dos + b"\x8e\x08" + mac
+        extended = len(data) > 255 or (cmd.le is not None and cmd.le > 256)
+        return Command(cla, cmd.ins, cmd.p1, cmd.p2, data, 65536 if extended else 256)
+
+    def unprotect_response(self, resp: Response) -> Response:
+        """Verify and unwrap a protected response (terminal side, Doc 9303-11 §9.8.5).
+
+        An error status word without any data objects (the chip dropped secure
+        messaging, e.g. 6987/6988) is passed through as is; it carries no data.
+        """
+        ssc = self._next_ssc()
+        data = bytes(resp.data)
+        if not data and resp.sw != 0x9000:
+            return Response(b"", resp.sw)
+        body = self._verify(ssc, data, "response")
+        objs = self._objects(body, "response")
+        if not set(objs) <= {0x85, 0x87, 0x99}:
+            raise SecureMessagingError("secure messaging: response holds unexpected data objects")
+        sw_raw = objs.get(0x99)
+        if sw_raw is None or len(sw_raw) != 2:
+            raise SecureMessagingError("secure messaging: response lacks a valid DO'99' status")
+        plain = self._cryptogram(ssc, objs, "response")
+        return Response(plain, int.from_bytes(sw_raw, "big"))
+
+    # -- chip side -----------------------------------------------------------
+
+    def unprotect_command(self, cmd: Command) -> Command:
+        """Verify and unwrap a protected command (chip side, used by the virtual chip)."""
+        ssc = self._next_ssc()
+        header = pad(bytes((cmd.cla, cmd.ins, cmd.p1, cmd.p2)), self.block)
+        body = self._verify(ssc, bytes(cmd.data), "command", header)
+        objs = self._objects(body, "command")
+        if not set(objs) <= {0x85, 0x87, 0x97}:
+            raise SecureMessagingError("secure messaging: command holds unexpected data objects")
+        plain = self._cryptogram(ssc, objs, "command")
+        le = _le_from(objs[0x97]) if 0x97 in objs else None
+        return Command(cmd.cla & ~0x0C & 0xFF, cmd.ins, cmd.p1, cmd.p2, plain, le)
+
+    def protect_response(self, resp: Response) -> Response:
+        """Wrap a plain response (chip side)."""
+        ssc = self._next_ssc()
+        dos = b""
+        if resp.data:
+            dos += tlv.encode(0x87, b"\x01" + self._encrypt(ssc, resp.data))
+        dos += tlv.encode(0x99, (resp.sw & 0xFFFF).to_bytes(2, "big"))
+        return Response(dos + b"\x8e\x08" + self._mac(ssc, dos), resp.sw)
+
+
+class SecureTransport:
+    """A :class:`~checkedid.nfc.transport.Transport` that wraps every APDU in secure messaging.
+
+    Response chaining (61xx) of the protected response is resolved here, below the
+    MAC check, with plain GET RESPONSE commands (ISO/IEC 7816-4 §10.2).
+    """
+
+    MAX_GET_RESPONSE = 64
+
+    def __init__(self, inner: Transport, session: SMSession) -> None:
+        self.inner = inner
+        self.session = session
+
+    def connect(self) -> None:
+        self.inner.connect()
+
+    def disconnect(self) -> None:
+        self.inner.disconnect()
+
+    @property
+    def atr(self) -> bytes:
+        return self.inner.atr
+
+    def transmit(self, apdu: bytes) -> bytes:
+        plain = Command.from_bytes(apdu)
+        was_extended = len(apdu) >= 7 and apdu[4] == 0
+        wrapped = self.session.protect_command(plain)
+        raw = self.inner.transmit(wrapped.to_bytes(was_extended or wrapped.needs_extended))
+        resp = Response.from_bytes(raw)
+        data = bytearray(resp.data)
+        for _ in range(self.MAX_GET_RESPONSE):
+            if resp.sw1 != 0x61:
+                break
+            raw = self.inner.transmit(Command(0x00, 0xC0, 0, 0, b"", resp.sw2 or 256).to_bytes())
+            resp = Response.from_bytes(raw)
+            data += resp.data
+        else:
+            raise SecureMessagingError("secure messaging: the chip kept announcing more data")
+        return self.session.unprotect_response(Response(bytes(data), resp.sw)).to_bytes()

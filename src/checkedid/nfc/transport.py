@@ -1,0 +1,258 @@
+"""Transports and the APDU connection (ISO/IEC 7816-3 ATR, ISO/IEC 7816-4 §5, §10.2).
+
+A :class:`Transport` moves raw APDU bytes: :class:`checkedid.nfc.pcsc.PcscTransport`
+over PC/SC, :class:`InProcessTransport` straight into a chip object (the virtual chip
+of ``hw.vchip`` in unit tests), :class:`checkedid.nfc.sm.SecureTransport` wrapping
+either in secure messaging.
+
+:class:`ApduConnection` is what protocol code talks to: it encodes :class:`Command`
+objects (short or extended), resolves response chaining (``61xx`` -> GET RESPONSE)
+and wrong-Le answers (``6Cxx`` -> the same command with the right Le), and maps
+refusals to typed errors (:meth:`ApduConnection.check`). BAC, PACE and CA return a
+session that :meth:`ApduConnection.install_sm` puts under every later command.
+
+Logging: only APDU headers, lengths and status words, at level ``TRAFFIC`` (5, below
+DEBUG), and nothing once secure messaging is on. Data fields are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol, runtime_checkable
+
+from checkedid.errors import (
+    AccessDenied,
+    FileNotFound,
+    ParseError,
+    ProtocolError,
+    StatusWordError,
+    TransportError,
+)
+from checkedid.nfc.apdu import INS, SW, Command, Response, describe
+from checkedid.nfc.sm import SecureTransport, SMSession
+
+__all__ = [
+    "TRAFFIC",
+    "ApduConnection",
+    "ChipLike",
+    "InProcessTransport",
+    "Transport",
+    "atr_supports_extended",
+]
+
+log = logging.getLogger(__name__)
+
+#: Log level for APDU headers and status words (below DEBUG).
+TRAFFIC = 5
+
+MAX_GET_RESPONSE = 64
+_ACCESS_DENIED = frozenset({0x6982, 0x6983, 0x6984, 0x6985})
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Moves raw APDUs to a card and back."""
+
+    def connect(self) -> None: ...
+
+    def disconnect(self) -> None: ...
+
+    @property
+    def atr(self) -> bytes: ...
+
+    def transmit(self, apdu: bytes) -> bytes: ...
+
+
+class ChipLike(Protocol):
+    """What :class:`InProcessTransport` needs from a chip (``hw.vchip.chip.VirtualChip``)."""
+
+    def power_on(self) -> bytes: ...
+
+    def process(self, apdu: bytes) -> bytes: ...
+
+
+def atr_supports_extended(atr: bytes) -> bool:
+    """True when the ATR's card-capabilities object announces extended Lc/Le.
+
+    ISO/IEC 7816-3 §8.2 (ATR structure) and ISO/IEC 7816-4 §8.1.1.2.7: historical bytes
+    with category indicator ``80`` hold compact-TLV objects; tag ``7`` (card capabilities)
+    has bit ``0x40`` of its third byte set for extended length.
+    """
+    if len(atr) < 2:
+        return False
+    t0 = atr[1]
+    k, y, i = t0 & 0x0F, t0 >> 4, 2
+    while y:
+        i += bin(y & 0x07).count("1")
+        if y & 0x08:
+            if i >= len(atr):
+                return False
+            y = atr[i] >> 4
+            i += 1
+        else:
+            y = 0
+    hist = atr[i:i + k]
+    if len(hist) < 1 or hist[0] != 0x80:
+        return False
+    j = 1
+    while j < len(hist):
+        tag, length = hist[j] >> 4, hist[j] & 0x0F
+        value = hist[j + 1:j + 1 + length]
+        if tag == 0x7 and len(value) >= 3:
+            return bool(value[2] & 0x40)
+        j += 1 + length
+    return False
+
+
+class InProcessTransport:
+    """A transport that hands APDUs straight to a chip object (no PC/SC)."""
+
+    def __init__(self, chip: ChipLike) -> None:
+        self.chip = chip
+        self._atr = b""
+        self.connected = False
+        self.apdu_count = 0
+
+    @property
+    def atr(self) -> bytes:
+        return self._atr
+
+    @property
+    def supports_extended(self) -> bool:
+        return atr_supports_extended(self._atr)
+
+    def connect(self) -> None:
+        if not self.connected:
+            self._atr = self.chip.power_on()
+            self.connected = True
+
+    def disconnect(self) -> None:
+        if self.connected:
+            power_off = getattr(self.chip, "power_off", None)
+            if callable(power_off):
+                power_off()
+            self.connected = False
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if not self.connected:
+            raise TransportError("transmit: not connected; call connect() first")
+        self.apdu_count += 1
+        return bytes(self.chip.process(bytes(apdu)))
+
+    def __enter__(self) -> InProcessTransport:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disconnect()
+
+
+class ApduConnection:
+    """Command/response exchange over a :class:`Transport`, with optional secure messaging.
+
+    ``extended``: ``None`` encodes each command in the short form unless it needs the
+    extended one; ``True`` always uses extended length; ``False`` never does (a
+    command that cannot be sent short raises :class:`~checkedid.errors.ProtocolError`).
+    """
+
+    def __init__(self, transport: Transport, *, extended: bool | None = None) -> None:
+        self.base = transport
+        self.transport: Transport = transport
+        self.extended = extended
+        self._session: SMSession | None = None
+
+    # -- secure messaging ------------------------------------------------------
+    @property
+    def sm_active(self) -> bool:
+        return self._session is not None
+
+    @property
+    def session(self) -> SMSession | None:
+        return self._session
+
+    def install_sm(self, session: SMSession) -> None:
+        """Send every later command through ``session`` (wiping a replaced session's keys)."""
+        old = self._session
+        if old is not None and old is not session:
+            old.wipe()
+        self._session = session
+        self.transport = SecureTransport(self.base, session)
+
+    def clear_sm(self) -> None:
+        """Drop secure messaging (after a chip reset or an SM error); wipes the keys."""
+        if self._session is not None:
+            self._session.wipe()
+        self._session = None
+        self.transport = self.base
+
+    @property
+    def supports_extended(self) -> bool:
+        """Whether extended length may be used: forced by ``extended`` or read from
+        the transport (``supports_extended`` attribute or the ATR)."""
+        if self.extended is not None:
+            return self.extended
+        flag = getattr(self.base, "supports_extended", None)
+        if isinstance(flag, bool):
+            return flag
+        return atr_supports_extended(self.base.atr)
+
+    # -- exchange ------------------------------------------------------------------
+    def _transmit(self, cmd: Command, step: str) -> Response:
+        try:
+            raw = cmd.to_bytes(self.extended)
+        except ParseError as exc:
+            raise ProtocolError(f"the command cannot be encoded ({exc})", step=step) from None
+        if not self.sm_active and log.isEnabledFor(TRAFFIC):
+            log.log(TRAFFIC, "> %02X %02X %02X %02X Lc=%d Le=%s", cmd.cla, cmd.ins, cmd.p1,
+                    cmd.p2, len(cmd.data), cmd.le)
+        out = self.transport.transmit(raw)
+        try:
+            resp = Response.from_bytes(out)
+        except ParseError:
+            raise ProtocolError("the chip answered without a status word", step=step) from None
+        if not self.sm_active and log.isEnabledFor(TRAFFIC):
+            log.log(TRAFFIC, "< SW %04X, %d bytes", resp.sw, len(resp.data))
+        return resp
+
+    def send(self, cmd: Command, *, step: str = "") -> Response:
+        """Send ``cmd``; follow 61xx with GET RESPONSE and retry once on 6Cxx.
+
+        The status word is not checked: see :meth:`check`.
+        """
+        resp = self._transmit(cmd, step)
+        if resp.sw1 == 0x6C:
+            cmd = Command(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, resp.sw2 or 256)
+            resp = self._transmit(cmd, step)
+        if resp.sw1 != 0x61:
+            return resp
+        data = bytearray(resp.data)
+        for _ in range(MAX_GET_RESPONSE):
+            get = Command(cmd.cla & 0x03, INS.GET_RESPONSE, 0, 0, b"", resp.sw2 or 256)
+            resp = self._transmit(get, step)
+            data += resp.data
+            if resp.sw1 != 0x61:
+                return Response(bytes(data), resp.sw)
+        raise ProtocolError(f"the chip announced more data after {MAX_GET_RESPONSE} "
+                            "GET RESPONSE commands", step=step)
+
+    @staticmethod
+    def check(resp: Response, step: str = "", *, allow: tuple[int, ...] = (SW.OK,)) -> Response:
+        """Return ``resp`` if its status word is allowed, else raise a typed error.
+
+        6982/6983/6984/6985 -> :class:`AccessDenied`; 6A82 -> :class:`FileNotFound`;
+        anything else -> :class:`StatusWordError`. ``step`` ends up in the message.
+        """
+        sw = resp.sw
+        if sw in allow:
+            return resp
+        text = describe(sw)
+        if sw in _ACCESS_DENIED:
+            raise AccessDenied(text, sw=sw, step=step or None)
+        if sw == SW.FILE_NOT_FOUND:
+            raise FileNotFound(text, sw=sw, step=step or None)
+        raise StatusWordError(text, sw=sw, step=step or None)
+
+    def call(self, cmd: Command, *, step: str = "",
+             allow: tuple[int, ...] = (SW.OK,)) -> Response:
+        """:meth:`send` then :meth:`check`."""
+        return self.check(self.send(cmd, step=step), step, allow=allow)
