@@ -40,21 +40,21 @@ HASH_SIZES = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64
 _FILE = "EF.SOD"
 
 
-class DataGroupHash(core.Sequence):
+class DataGroupHash(core.Sequence):  # type: ignore[misc]
     """``SEQUENCE { dataGroupNumber INTEGER, dataGroupHashValue OCTET STRING }``."""
 
     _fields = [("data_group_number", core.Integer), ("data_group_hash_value", core.OctetString)]  # noqa: RUF012
 
 
-class DataGroupHashes(core.SequenceOf):
+class DataGroupHashes(core.SequenceOf):  # type: ignore[misc]
     _child_spec = DataGroupHash
 
 
-class LDSVersionInfo(core.Sequence):
+class LDSVersionInfo(core.Sequence):  # type: ignore[misc]
     _fields = [("lds_version", core.PrintableString), ("unicode_version", core.PrintableString)]  # noqa: RUF012
 
 
-class LDSSecurityObject(core.Sequence):
+class LDSSecurityObject(core.Sequence):  # type: ignore[misc]
     """Doc 9303 Part 10, 4.6.2.2 (``ldsVersionInfo`` only in version 1, LDS 1.8)."""
 
     _fields = [  # noqa: RUF012 - asn1crypto schema
@@ -75,8 +75,8 @@ class SignerIdentifier:
 
     def matches(self, cert: asn1x509.Certificate) -> bool:
         if self.ski is not None:
-            return cert.key_identifier == self.ski
-        return cert.serial_number == self.serial and cert.issuer.dump() == self.issuer
+            return bool(cert.key_identifier == self.ski)
+        return bool(cert.serial_number == self.serial and cert.issuer.dump() == self.issuer)
 
     def describe(self) -> str:
         if self.ski is not None:
