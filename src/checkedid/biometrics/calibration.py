@@ -1,0 +1,253 @@
+"""Threshold calibration and the face benchmark (``checkedid bench face``).
+
+benchmarks/face_match.py runs the same code.
+
+Data: a directory with ``labels.csv`` (columns ``file,identity,note``) and the photos;
+rows without an identity are skipped. Every photo is turned into
+
+* a *selfie* version: scaled so that its long side is 640 px (a phone camera frame), and
+* a *chip* version: a 3:4 crop centred on the face (face box about half the crop
+  width, as in an ICAO Doc 9303 Part 3 / ISO/IEC 19794-5 token portrait), resized
+  to 480x640 and re-encoded as JPEG quality 75 (like a DG2 image); optionally grayscale.
+
+Comparisons pair the selfie version of one photo with the chip version of a
+*different* photo: same identity = genuine, different = impostor. Reported: FNMR at
+the threshold, FMR at the threshold, the threshold for FMR <= 1% and its FNMR, failures
+to embed, and the latency of one match (selfie 640x480 + chip 480x640) against the
+plain ``face_recognition`` pipeline in the same run.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from checkedid.biometrics.backend import Box
+from checkedid.biometrics.image import load_image
+from checkedid.biometrics.match import DEFAULT_THRESHOLD, FaceMatcher
+from checkedid.errors import BiometricError, InputError
+
+__all__ = ["Photo", "accuracy", "chip_version", "latency", "load_photos", "run_benchmark",
+           "selfie_version"]
+
+U8Array = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Photo:
+    name: str
+    identity: str
+    image: U8Array
+
+
+def load_photos(directory: str | Path) -> list[Photo]:
+    """The labelled photos of ``directory`` (``labels.csv``: file, identity, note)."""
+    root = Path(directory)
+    labels = root / "labels.csv"
+    if not labels.is_file():
+        raise InputError("the pairs directory needs a labels.csv (file,identity,note)")
+    photos = []
+    with labels.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            ident = (row.get("identity") or "").strip()
+            name = (row.get("file") or "").strip()
+            if ident and name:
+                photos.append(Photo(name, ident, load_image(root / name)))
+    if len(photos) < 2:
+        raise InputError("the pairs directory holds fewer than two labelled photos")
+    return photos
+
+
+def _fit(img: U8Array, long_side: int) -> U8Array:
+    h, w = img.shape[:2]
+    f = long_side / max(h, w)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    return np.asarray(cv2.resize(img, (round(w * f), round(h * f)), interpolation=interp), np.uint8)
+
+
+def selfie_version(img: U8Array, size: tuple[int, int] | None = None) -> U8Array:
+    """Long side 640 px; with ``size`` (w, h) a face-centred crop of exactly that size."""
+    if size is None:
+        return _fit(img, 640)
+    return _face_crop(img, size, face_fraction=0.3)
+
+
+def _largest_face(img: U8Array, matcher: FaceMatcher | None = None) -> Box | None:
+    backend = (matcher or FaceMatcher()).backend
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    f = min(1.0, 800 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
+    boxes = backend.detect(np.asarray(small, np.uint8))
+    if not boxes:
+        return None
+    return max(boxes, key=lambda b: b.area).scaled(1 / f)
+
+
+def _face_crop(img: U8Array, size: tuple[int, int], face_fraction: float) -> U8Array:
+    out_w, out_h = size
+    h, w = img.shape[:2]
+    box = _largest_face(img)
+    cx, cy, fw = (w / 2, h / 2, w / 4) if box is None else (
+        (box.left + box.right) / 2, (box.top + box.bottom) / 2, box.width)
+    cw = fw / face_fraction
+    cw = min(cw, w, h * out_w / out_h)
+    ch = cw * out_h / out_w
+    x0 = int(min(max(0, cx - cw / 2), w - cw))
+    y0 = int(min(max(0, cy - ch * 0.45), h - ch))
+    crop = img[y0:y0 + int(ch), x0:x0 + int(cw)]
+    interp = cv2.INTER_AREA if cw > out_w else cv2.INTER_LINEAR
+    return np.asarray(cv2.resize(crop, (out_w, out_h), interpolation=interp), np.uint8)
+
+
+def chip_version(img: U8Array, *, grayscale: bool = False, quality: int = 75) -> U8Array:
+    """A 480x640 DG2-like portrait of the face in ``img`` (JPEG round trip)."""
+    crop = _face_crop(img, (480, 640), face_fraction=0.5)
+    if grayscale:
+        crop = np.asarray(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np.uint8)
+    ok, enc = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:  # pragma: no cover - OpenCV always encodes a valid array
+        raise InputError("cannot encode the chip-sized image")
+    return load_image(enc.tobytes())
+
+
+def _rates(genuine: list[float], impostor: list[float], threshold: float) -> tuple[float, float]:
+    fnmr = sum(s < threshold for s in genuine) / len(genuine) if genuine else float("nan")
+    fmr = sum(s >= threshold for s in impostor) / len(impostor) if impostor else float("nan")
+    return fnmr, fmr
+
+
+def _threshold_at_fmr(impostor: list[float], target: float) -> float:
+    """Smallest threshold (score grid of 0.005) with FMR <= target."""
+    for t in np.arange(-0.5, 1.0, 0.005):
+        if _rates([], impostor, float(t))[1] <= target:
+            return round(float(t), 3)
+    return 1.0
+
+
+def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = False,
+             threshold: float | None = None) -> dict[str, Any]:
+    """Genuine / impostor scores and error rates for selfie-vs-chip pairs of different photos."""
+    t = matcher.threshold if threshold is None else threshold
+    selfies: dict[int, Any] = {}
+    chips: dict[int, Any] = {}
+    failures = 0
+    for i, p in enumerate(photos):
+        def chip(im: U8Array) -> U8Array:
+            return chip_version(im, grayscale=grayscale)
+
+        for store, role, make in ((selfies, "selfie", selfie_version), (chips, "document", chip)):
+            try:
+                store[i] = matcher.embed(make(p.image), role=role)
+            except BiometricError:
+                failures += 1
+    genuine: list[float] = []
+    impostor: list[float] = []
+    for i, a in selfies.items():
+        for j, b in chips.items():
+            if i == j:
+                continue
+            score = matcher.compare(a, b).score
+            (genuine if photos[i].identity == photos[j].identity else impostor).append(score)
+    fnmr, fmr = _rates(genuine, impostor, t)
+    t1 = _threshold_at_fmr(impostor, 0.01)
+    fnmr1, fmr1 = _rates(genuine, impostor, t1)
+    return {
+        "photos": len(photos),
+        "identities": len({p.identity for p in photos}),
+        "failures_to_embed": failures,
+        "genuine_pairs": len(genuine),
+        "impostor_pairs": len(impostor),
+        "threshold": t,
+        "fnmr": round(fnmr, 4),
+        "fmr": round(fmr, 4),
+        "threshold_at_fmr_1pct": t1,
+        "fnmr_at_fmr_1pct": round(fnmr1, 4),
+        "fmr_at_that_threshold": round(fmr1, 4),
+        "genuine_min": round(min(genuine), 4) if genuine else None,
+        "genuine_median": round(statistics.median(genuine), 4) if genuine else None,
+        "impostor_max": round(max(impostor), 4) if impostor else None,
+        "impostor_median": round(statistics.median(impostor), 4) if impostor else None,
+    }
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
+
+
+def _baseline() -> Callable[[U8Array, U8Array], float] | None:
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import face_recognition
+    except ImportError:
+        return None
+
+    def run(selfie: U8Array, chip: U8Array) -> float:
+        encs = []
+        for img in (selfie, chip):
+            rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+            locs = face_recognition.face_locations(rgb)
+            encs.append(face_recognition.face_encodings(rgb, locs)[0])
+        return float(face_recognition.face_distance([encs[0]], encs[1])[0])
+
+    return run
+
+
+def latency(selfie: U8Array, chip: U8Array, matcher: FaceMatcher, *,
+            repeat: int = 20) -> dict[str, Any]:
+    """p50/p95 of one full match (both images embedded) for checkedid and the baseline."""
+    baseline = _baseline()
+    matcher.match(selfie, chip)  # warm-up (a second detector for the worker thread)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        matcher.match(selfie, chip)
+        ours.append(time.perf_counter() - t0)
+        if baseline is not None:
+            t0 = time.perf_counter()
+            baseline(selfie, chip)
+            theirs.append(time.perf_counter() - t0)
+    out: dict[str, Any] = {"repeat": repeat, "selfie": list(selfie.shape[1::-1]),
+                           "chip": list(chip.shape[1::-1]), "checkedid": _percentiles(ours)}
+    if theirs:
+        out["face_recognition"] = _percentiles(theirs)
+        base, mine = out["face_recognition"], out["checkedid"]
+        out["speedup_p50"] = round(base["p50_ms"] / mine["p50_ms"], 2)
+        out["speedup_p95"] = round(base["p95_ms"] / mine["p95_ms"], 2)
+    else:
+        out["face_recognition"] = None
+    return out
+
+
+def run_benchmark(directory: str | Path, *, repeat: int = 20, threshold: float | None = None,
+                  grayscale: bool = True) -> dict[str, Any]:
+    """The whole benchmark as one JSON-friendly dict."""
+    photos = load_photos(directory)
+    matcher = FaceMatcher(threshold=threshold).load()
+    result: dict[str, Any] = {"default_threshold": DEFAULT_THRESHOLD,
+                              "score": "1 - euclidean distance of dlib descriptors",
+                              "colour": accuracy(photos, matcher)}
+    if grayscale:
+        result["grayscale_chip"] = accuracy(photos, matcher, grayscale=True)
+    by_id: dict[str, list[Photo]] = {}
+    for p in photos:
+        by_id.setdefault(p.identity, []).append(p)
+    pair = next((v for v in by_id.values() if len(v) >= 2), photos[:2])
+    selfie = selfie_version(pair[0].image, (640, 480))
+    chip = chip_version(pair[1].image)
+    result["latency"] = latency(selfie, chip, matcher, repeat=repeat)
+    return result

@@ -1,0 +1,145 @@
+"""Loading face images safely: a path, encoded bytes or an array -> a BGR ``uint8`` array.
+
+Every image that reaches the face code goes through :func:`load_image`. It
+
+* decodes in memory with ``cv2.imdecode`` (no temporary files, nothing written),
+* reads the declared dimensions from the header *before* decoding and refuses
+  anything above :data:`MAX_PIXELS` (a 50-megapixel cap: a decompression bomb
+  of a few kilobytes cannot make us allocate gigabytes),
+* turns grayscale, grayscale+alpha and BGRA input into three-channel BGR, which
+  is what chip photos (ICAO Doc 9303 Part 10, DG2: often grayscale JPEG or
+  JPEG 2000, already decoded by the LDS layer) and camera frames become,
+* raises :class:`~checkedid.errors.ImageError` for anything it cannot use.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from checkedid.errors import ImageError
+
+__all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE", "ImageInput", "is_grayscale", "load_image"]
+
+#: Largest image we accept (width x height), about a 50-megapixel camera.
+MAX_PIXELS = 50_000_000
+#: Largest encoded image file we read.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Smallest side of a usable image; nothing smaller can hold a comparable face.
+MIN_SIDE = 16
+
+ImageInput = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
+
+BGRImage = npt.NDArray[np.uint8]
+
+
+def _check_dims(width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageError("the image has no pixels")
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"the image is {width}x{height} pixels, above the {MAX_PIXELS // 1_000_000} MP limit: "
+            "resize it before matching"
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"the image is {width}x{height} pixels, too small to hold a face")
+
+
+def _header_dims(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
+    """Declared (width, height) from the file header, without decoding pixels (Pillow is lazy)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as im:
+                w, h = im.size
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"the image is above the {MAX_PIXELS // 1_000_000} MP limit") from exc
+    except Exception:  # Pillow does not know the format (or the header is broken): let OpenCV try
+        return None
+    return int(w), int(h)
+
+
+def _decode(data: bytes | bytearray | memoryview) -> BGRImage:
+    if len(data) == 0:
+        raise ImageError("the image is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"the image file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    dims = _header_dims(data)
+    if dims is not None:
+        _check_dims(*dims)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise ImageError("the image cannot be decoded (unsupported or corrupt format)") from exc
+    if img is None:
+        raise ImageError("the image cannot be decoded (unsupported or corrupt format)")
+    return _from_array(img)
+
+
+def _from_array(arr: npt.NDArray[Any]) -> BGRImage:
+    if not isinstance(arr, np.ndarray):
+        raise ImageError("the image must be a numpy array, bytes or a path")
+    if arr.dtype == np.uint16:
+        arr = (arr >> 8).astype(np.uint8)
+    elif arr.dtype == np.bool_:
+        arr = arr.astype(np.uint8) * 255
+    elif arr.dtype != np.uint8:
+        raise ImageError(f"image arrays must be uint8 (or uint16), not {arr.dtype}")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim == 2:
+        _check_dims(arr.shape[1], arr.shape[0])
+        return np.ascontiguousarray(cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR))
+    if arr.ndim != 3 or arr.shape[2] not in (2, 3, 4):
+        raise ImageError(f"unsupported image shape {arr.shape}: expected HxW, HxWx3 or HxWx4")
+    _check_dims(arr.shape[1], arr.shape[0])
+    if arr.shape[2] == 2:  # grayscale + alpha
+        gray = np.ascontiguousarray(arr[:, :, 0])
+        return np.ascontiguousarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    if arr.shape[2] == 4:
+        return np.ascontiguousarray(cv2.cvtColor(np.ascontiguousarray(arr), cv2.COLOR_BGRA2BGR))
+    return np.ascontiguousarray(arr)
+
+
+def load_image(source: ImageInput | Any) -> BGRImage:
+    """Return ``source`` as a contiguous three-channel BGR ``uint8`` array.
+
+    ``source`` is a path (``str`` or ``PathLike``), encoded image bytes (JPEG, PNG,
+    JPEG 2000, BMP, ...) or a numpy array (HxW grayscale, HxWx3 BGR, HxWx4 BGRA).
+    Arrays already in the right form are returned as they are (no copy).
+    """
+    if isinstance(source, np.ndarray):
+        return _from_array(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _decode(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageError(f"the image file is larger than {MAX_FILE_BYTES >> 20} MiB")
+            data = path.read_bytes()
+        except ImageError:
+            raise
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ImageError(f"cannot read the image file ({reason})") from exc
+        return _decode(data)
+    raise ImageError(f"unsupported image input of type {type(source).__name__}")
+
+
+def is_grayscale(img: BGRImage) -> bool:
+    """True when the three channels are (nearly) equal, e.g. a grayscale chip photo."""
+    small = img[:: max(1, img.shape[0] // 64), :: max(1, img.shape[1] // 64)].astype(np.int16)
+    return bool(np.abs(small[:, :, 0] - small[:, :, 1]).max() <= 2
+                and np.abs(small[:, :, 1] - small[:, :, 2]).max() <= 2)
