@@ -23,18 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from checkedid.nfc.apdu import Command, Response
 from hw.vchip.vpcd import CardRemoved
-
-try:
-    from checkedid.nfc.apdu import Command, Response
-except ImportError:  # pragma: no cover - stand-in until checkedid.nfc.apdu exists
-    from hw.vchip._apdu_standin import Command, Response  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from hw.vchip.faults import Fault
     from hw.vchip.personas import Persona
 
-__all__ = ["ChipState", "Handler", "Router", "VirtualChip", "make_atr"]
+__all__ = ["ChipState", "Command", "Handler", "Response", "Router", "VirtualChip", "make_atr"]
 
 log = logging.getLogger(__name__)
 
