@@ -1,0 +1,135 @@
+"""Find the machine-readable zone in a photo of a document page.
+
+The MRZ (ICAO Doc 9303 Part 3, section 4.2; Part 4 to 7 section 4) is a block of
+two or three long, dense lines of dark OCR-B characters on a light, plain
+background. :func:`candidates` finds such blocks at any position, scale and
+rotation: on a frame reduced to :data:`WORK_SIDE` pixels, a black-hat
+transform keeps small dark strokes, a closing merges the characters of a block
+into one blob, and every blob whose minimum-area rectangle is long, thin and
+well filled is a candidate. :func:`locate` then rectifies candidates
+(:mod:`checkedid.mrz.segment`) until one holds an MRZ-shaped character grid.
+
+Everything here works on a few hundred thousand pixels, so a frame without an
+MRZ is rejected in a few milliseconds (a camera loop can poll).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from checkedid.errors import MRZNotFound
+from checkedid.mrz.segment import Band, rectify
+
+__all__ = ["WORK_SIDE", "candidates", "locate", "to_gray"]
+
+#: Long side of the reduced frame used for detection.
+WORK_SIDE = 800
+#: Closing kernel sizes (pixels in the reduced frame): one per expected character scale.
+_CLOSE_SIZES = (5, 11, 19)
+#: Most candidates rectified before giving up.
+_MAX_TRIES = 8
+
+Gray = npt.NDArray[np.uint8]
+Quad = npt.NDArray[np.float64]
+
+
+def to_gray(image: npt.NDArray[np.generic]) -> Gray:
+    """A uint8 single-channel view of a gray, BGR or BGRA image."""
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    elif image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    elif image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+def _drop_large(mask: Gray, limit: float) -> Gray:
+    """Remove blobs too large to be characters (frames, rules, photos, shadows)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    big = np.maximum(stats[:, 2], stats[:, 3]) > limit
+    big[0] = False
+    if not big.any():
+        return mask
+    out = mask.copy()
+    out[big[labels]] = 0
+    return out
+
+
+def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
+    """Scored MRZ-like rectangles of the connected blobs of ``mask``."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out: list[tuple[float, Quad]] = []
+    for c in contours:
+        if c.shape[0] < 4:
+            continue
+        rect = cv2.minAreaRect(c)
+        w, h = rect[1]
+        long, short = max(w, h), min(w, h)
+        if long < min_long or short < 4:
+            continue
+        aspect = long / short
+        if aspect < 2.5 or aspect > 60:
+            continue
+        fill = cv2.contourArea(c) / max(long * short, 1.0)
+        if fill < 0.45:
+            continue
+        score = long * min(fill, 0.9) * (1.0 if 4.0 <= aspect <= 22.0 else 0.6)
+        out.append((score, np.asarray(cv2.boxPoints(rect), dtype=np.float64)))
+    return out
+
+
+def candidates(gray: Gray) -> list[Quad]:
+    """Quadrilaterals (source pixel corners) that may hold an MRZ, best first."""
+    h, w = gray.shape[:2]
+    scale = min(1.0, WORK_SIDE / max(h, w))
+    small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
+                                                  interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
+    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    _, mask = cv2.threshold(bh, max(14.0, 0.6 * level), 255, cv2.THRESH_BINARY)
+    mask = _drop_large(mask, 0.08 * max(sh, sw))
+    found: list[tuple[float, Quad]] = []
+    min_long = 0.12 * max(sh, sw)
+    for k in _CLOSE_SIZES:
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+        opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        found.extend(_blobs(opened, min_long))
+    found.sort(key=lambda t: -t[0])
+    quads: list[Quad] = []
+    for _, q in found:
+        big = q / scale
+        if any(_same(big, other) for other in quads):
+            continue
+        quads.append(big)
+    return quads
+
+
+def _same(a: Quad, b: Quad) -> bool:
+    ca, cb = a.mean(axis=0), b.mean(axis=0)
+    size = float(np.linalg.norm(a[0] - a[2]))
+    return float(np.linalg.norm(ca - cb)) < 0.05 * size and abs(
+        size - float(np.linalg.norm(b[0] - b[2]))) < 0.1 * size
+
+
+def bands(gray: Gray) -> Iterator[Band]:
+    """Rectified MRZ bands found in ``gray``, most likely first."""
+    for q in candidates(gray)[:_MAX_TRIES]:
+        band = rectify(gray, q)
+        if band is not None:
+            yield band
+
+
+def locate(gray: Gray) -> Band:
+    """The most likely MRZ band in ``gray``; :class:`MRZNotFound` when there is none."""
+    for band in bands(gray):
+        return band
+    raise MRZNotFound("no machine-readable zone found in the image")
