@@ -21,9 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from PIL import Image, ImageDraw
+
+from checkedid.nfc.tlv import encode
+from hw.vchip import lds_build
 
 __all__ = ["PaceConfig", "Persona", "PersonaSpec", "build", "check_digit", "spec", "specs"]
 
@@ -110,6 +112,9 @@ class PersonaSpec:
     ca: str | None = "ec"  # DG14 ChipAuthentication key: "ec", "dh" or None
     data_groups: tuple[int, ...] = (1, 2, 11, 12)
     fault: str | None = None
+    signer: str = "ds-rsa"  # document signer of hw.pki for EF.SOD
+    hash_alg: str = "sha256"  # EF.SOD data-group hash algorithm
+    explicit_ec: bool = False  # DG14/DG15 EC keys with explicit domain parameters
 
     @property
     def mrz(self) -> str:
@@ -181,24 +186,27 @@ class Persona:
 _BASE: tuple[PersonaSpec, ...] = (
     PersonaSpec("utopia-passport-bac", "TD3 passport, BAC only (3DES), short APDUs, 223-byte reads",
                 "TD3", "L898902C3", "", None, extended_length=False, max_read=0xDF,
-                photo="obama_1.jpg", photo_format="jpeg", aa="rsa", ca=None),
+                photo="obama_1.jpg", photo_format="jpeg", aa="rsa", ca=None,
+                signer="ds-rsa", hash_alg="sha256"),
     PersonaSpec("utopia-id-pace-gm", "TD1 ID card, PACE ECDH-GM brainpoolP256r1 AES-128, CAN",
                 "TD1", "D23145890", "123456", PaceConfig("ECDH-GM", "AES-128", 13),
-                photo="biden_1.jpg", photo_format="jp2", aa="ec", ca="ec"),
+                photo="biden_1.jpg", photo_format="jp2", aa="ec", ca="ec",
+                signer="ds-ec", hash_alg="sha256", explicit_ec=True),
     PersonaSpec("utopia-id-pace-dh", "TD1 ID card, PACE DH-GM 1024-bit MODP AES-128, short APDUs",
                 "TD1", "D23145891", "234567", PaceConfig("DH-GM", "AES-128", 0),
                 extended_length=False, max_read=0xFF, photo="kit_harington_1.jpg",
-                photo_format="jpeg", aa="rsa", ca="ec"),
+                photo_format="jpeg", aa="rsa", ca="ec", signer="ds-rsa-pss", hash_alg="sha256"),
     PersonaSpec("utopia-id-pace-im", "TD1 ID card, PACE ECDH-IM brainpoolP256r1 AES-128",
                 "TD1", "D23145892", "345678", PaceConfig("ECDH-IM", "AES-128", 13),
-                photo="alex_lacamoire_2.jpg", photo_format="jp2", aa=None, ca="ec"),
+                photo="alex_lacamoire_2.jpg", photo_format="jp2", aa=None, ca="ec",
+                signer="ds-p256", hash_alg="sha384"),
     PersonaSpec("utopia-id-pace-cam", "TD1 ID card, PACE-CAM NIST P-256 AES-256",
                 "TD1", "D23145893", "456789", PaceConfig("ECDH-CAM", "AES-256", 12),
-                photo="obama_2.jpg", photo_format="jpeg", aa=None, ca="ec"),
+                photo="obama_2.jpg", photo_format="jpeg", aa=None, ca="ec",
+                signer="ds-rsa", hash_alg="sha512"),
 )
 
-# Fault personas: (name, base persona, description). Builders in hw.vchip.content or
-# the PKI / LDS modules interpret the fault name when they build the files.
+# Fault personas: (name, base persona, description); _build_lds applies them.
 _FAULTS: tuple[tuple[str, str, str], ...] = (
     ("tampered-dg1", "utopia-id-pace-gm", "DG1 changed after signing (hash mismatch)"),
     ("tampered-dg2", "utopia-id-pace-gm", "DG2 changed after signing (hash mismatch)"),
@@ -303,40 +311,9 @@ def encode_photo(name: str, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def _tlv(tag: int, value: bytes) -> bytes:
-    t = tag.to_bytes((tag.bit_length() + 7) // 8, "big")
-    n = len(value)
-    if n < 0x80:
-        ln = bytes([n])
-    elif n < 0x100:
-        ln = bytes([0x81, n])
-    elif n < 0x10000:
-        ln = b"\x82" + n.to_bytes(2, "big")
-    else:
-        ln = b"\x83" + n.to_bytes(3, "big")
-    return t + ln + value
-
-
-def _oid(dotted: str) -> bytes:
-    parts = [int(x) for x in dotted.split(".")]
-    body = bytearray([parts[0] * 40 + parts[1]])
-    for p in parts[2:]:
-        chunk = [p & 0x7F]
-        p >>= 7
-        while p:
-            chunk.append(0x80 | (p & 0x7F))
-            p >>= 7
-        body += bytes(reversed(chunk))
-    return _tlv(0x06, bytes(body))
-
-
-def _int(v: int) -> bytes:
-    return _tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big"))
-
-
 def card_access(pace: PaceConfig) -> bytes:
     """EF.CardAccess with one PACEInfo (Doc 9303-11 §9.2.1): SET { SEQ { oid, 2, paramId } }."""
-    return _tlv(0x31, _tlv(0x30, _oid(pace.oid) + _int(2) + _int(pace.parameter_id)))
+    return lds_build.card_access([lds_build.pace_info(pace.oid, pace.parameter_id)])
 
 
 def atr_info(spec_: PersonaSpec) -> bytes:
@@ -344,7 +321,11 @@ def atr_info(spec_: PersonaSpec) -> bytes:
     if not spec_.extended_length:
         return b""
     limit = min(spec_.max_read, 0xFFFF)
-    return _tlv(0x7F66, _int(0xFFFF) + _int(limit))
+    return encode(0x7F66, _int(0xFFFF) + _int(limit))
+
+
+def _int(v: int) -> bytes:
+    return encode(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big"))
 
 
 def _build_files(
@@ -365,70 +346,96 @@ _CURVES = {12: ec.SECP256R1(), 13: ec.BrainpoolP256R1(), 16: ec.BrainpoolP384R1(
 
 
 def _keys(s: PersonaSpec) -> tuple[Any, Any]:
+    """Fresh AA (DG15) and CA (DG14) private keys of the persona's types."""
     curve = _CURVES.get(s.pace.parameter_id if s.pace else 13, ec.BrainpoolP256R1())
     aa_key: Any = None
     if s.aa == "rsa":
         aa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     elif s.aa == "ec":
         aa_key = ec.generate_private_key(curve)
-    ca_key = ec.generate_private_key(curve) if s.ca == "ec" else None
+    ca_key: Any = None
+    if s.ca == "ec":
+        ca_key = ec.generate_private_key(curve)
+    elif s.ca == "dh":
+        ca_key = lds_build.DHPrivateKey.generate(0)
     return aa_key, ca_key
 
 
-def _dg1(s: PersonaSpec) -> bytes:
-    return _tlv(0x61, _tlv(0x5F1F, s.mrz.replace("\n", "").encode("ascii")))
+def _other_key(key: Any) -> Any:
+    """A different private key of the same kind (for cloned-chip / ca-key-mismatch)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return rsa.generate_private_key(public_exponent=65537, key_size=key.key_size)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return ec.generate_private_key(key.curve)
+    if isinstance(key, lds_build.DHPrivateKey):
+        return lds_build.DHPrivateKey.generate(0)
+    return None
 
 
-def _com(dgs: list[int]) -> bytes:
-    tags = {1: 0x61, 2: 0x75, 3: 0x63, 4: 0x76, 11: 0x6B, 12: 0x6C, 14: 0x6E, 15: 0x6F}
-    return _tlv(0x60, _tlv(0x5F01, b"0107") + _tlv(0x5F36, b"040000")
-                + _tlv(0x5C, bytes(tags[d] for d in dgs)))
+#: Fault persona -> (document signer, EF.SOD tamper) (hw.pki.ca signers, hw.pki.sod TAMPERS).
+SOD_FAULTS: dict[str, tuple[str | None, str | None]] = {
+    "bad-sod-signature": (None, "signature"),
+    "unknown-csca": ("ds-unknown", None),
+    "revoked-ds": ("ds-revoked", None),
+    "expired-ds": ("ds-expired", None),
+}
 
 
-def _dg2(photo: bytes, fmt: str) -> bytes:
-    """ISO/IEC 19794-5 face record in a biometric information template (Doc 9303-10 §4.7.2)."""
+def _data_groups(s: PersonaSpec, photo: bytes, aa_key: Any, ca_key: Any,
+                 expression: int = 1) -> dict[int, bytes]:
     w, h = PHOTO_SIZE
-    image_info = bytes([1, 0 if fmt == "jpeg" else 1]) + w.to_bytes(2, "big") \
-        + h.to_bytes(2, "big") \
-        + bytes([1, 2]) + b"\x00\x00" + b"\x00\x00"
-    facial = (20 + 12 + len(photo)).to_bytes(4, "big") + b"\x00\x00" + bytes([2, 0, 0]) \
-        + b"\x00\x00\x00" + b"\x00\x00" + b"\x00\x00\x00" + b"\x00\x00\x00"
-    block = facial + image_info + photo
-    record = b"FAC\x00010\x00" + (14 + len(block)).to_bytes(4, "big") + b"\x00\x01" + block
-    header = _tlv(0xA1, _tlv(0x80, b"\x01\x01") + _tlv(0x81, b"\x02") + _tlv(0x87, b"\x01\x01")
-                  + _tlv(0x88, b"\x00\x08"))
-    bit = _tlv(0x7F60, header + _tlv(0x5F2E, record))
-    return _tlv(0x75, _tlv(0x7F61, _tlv(0x02, b"\x01") + bit))
+    dgs: dict[int, bytes] = {
+        1: lds_build.dg1(s.mrz),
+        2: lds_build.dg2([lds_build.face_record(photo, s.photo_format, w, h,
+                                                expression=expression)]),
+    }
+    if 11 in s.data_groups:
+        dgs[11] = lds_build.dg11(
+            full_name=f"{SURNAME}<<{GIVEN.replace(' ', '<')}",
+            personal_number="ZE184226B", full_date_of_birth="19" + BIRTH,
+            place_of_birth="ZENITH")
+    if 12 in s.data_groups:
+        dgs[12] = lds_build.dg12(issuing_authority="UTOPIA", date_of_issue="20210415",
+                                 personalisation_time="20210415093000",
+                                 personalisation_device_serial="VCHIP-0001")
+    if ca_key is not None or isinstance(aa_key, ec.EllipticCurvePrivateKey):
+        cipher = "AES-256" if s.pace is not None and s.pace.cipher == "AES-256" else "AES-128"
+        pace = [(s.pace.oid, s.pace.parameter_id)] if s.pace is not None else []
+        dgs[14] = lds_build.dg14(ca_key=ca_key, ca_cipher=cipher, aa_key=aa_key, pace=pace,
+                                 explicit=s.explicit_ec)
+    if aa_key is not None:
+        dgs[15] = lds_build.dg15(aa_key.public_key(), explicit=s.explicit_ec)
+    return dgs
 
 
-def _dg11(s: PersonaSpec) -> bytes:
-    name = f"{SURNAME}<<{GIVEN.replace(' ', '<')}".encode("ascii")
-    return _tlv(0x6B, _tlv(0x5C, b"\x5f\x0e\x5f\x11") + _tlv(0x5F0E, name)
-                + _tlv(0x5F11, b"ZENITH"))
-
-
-def _dg12(s: PersonaSpec) -> bytes:
-    return _tlv(0x6C, _tlv(0x5C, b"\x5f\x19\x5f\x26") + _tlv(0x5F19, b"UTOPIA")
-                + _tlv(0x5F26, b"20210415"))
-
-
-def _dg15(aa_key: Any) -> bytes:
-    spki = aa_key.public_key().public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    return _tlv(0x6F, spki)
+def _tamper_dg1(dg1: bytes) -> bytes:
+    """DG1 with one letter of the given name changed (still a well-formed MRZ)."""
+    return dg1.replace(b"ANNA", b"ANNE", 1)
 
 
 def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any, dict[str, Any]]:
-    """EF.COM, DGs and EF.SOD of one persona, then the persona's fault applied."""
+    """EF.COM, DGs and EF.SOD of one persona, then the persona's fault applied.
+
+    Faults: ``tampered-dg1`` / ``tampered-dg2`` change the DG after EF.SOD was signed;
+    ``bad-sod-signature``, ``unknown-csca``, ``revoked-ds``, ``expired-ds`` choose the
+    document signer or tamper with EF.SOD (:data:`SOD_FAULTS`); ``cloned-chip`` and
+    ``ca-key-mismatch`` give the chip a private key that differs from DG15 / DG14.
+    """
     aa_key, ca_key = _keys(s)
-    dgs: dict[int, bytes] = {1: _dg1(s), 2: _dg2(photo, s.photo_format)}
-    if 11 in s.data_groups:
-        dgs[11] = _dg11(s)
-    if 12 in s.data_groups:
-        dgs[12] = _dg12(s)
-    if aa_key is not None:
-        dgs[15] = _dg15(aa_key)
+    dgs = _data_groups(s, photo, aa_key, ca_key)
+    signer, tamper = SOD_FAULTS.get(s.fault or "", (None, None))
+    sod = lds_build.sod(dgs, signer=signer or s.signer, hash_alg=s.hash_alg, tamper=tamper)
+    if s.fault == "tampered-dg1":
+        dgs[1] = _tamper_dg1(dgs[1])
+    elif s.fault == "tampered-dg2":  # same size, another expression code
+        dgs[2] = _data_groups(s, photo, aa_key, ca_key, expression=2)[2]
+    elif s.fault == "cloned-chip":
+        aa_key = _other_key(aa_key)
+    elif s.fault == "ca-key-mismatch":
+        ca_key = _other_key(ca_key)
     files = {0x0100 | n: body for n, body in dgs.items()}
-    files[0x011E] = _com(sorted(dgs))
-    extras: dict[str, Any] = {"photo_format": s.photo_format, "photo_size": PHOTO_SIZE}
+    files[0x011E] = lds_build.com(sorted(dgs))
+    files[0x011D] = sod
+    extras: dict[str, Any] = {"photo_format": s.photo_format, "photo_size": PHOTO_SIZE,
+                              "signer": signer or s.signer, "hash_alg": s.hash_alg}
     return files, aa_key, ca_key, extras

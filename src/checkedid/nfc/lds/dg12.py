@@ -1,0 +1,90 @@
+"""EF.DG12: additional document details (ICAO Doc 9303-10 §4.7.12).
+
+::
+
+    6C  DG12 template
+        5C    tag list of the data objects present
+        5F19  issuing authority
+        5F26  date of issue (YYYYMMDD)
+        A0    other persons: 02 count, then 5F1A per name
+        5F1B  endorsements and observations
+        5F1C  tax / exit requirements
+        5F1D  image of the front of the document
+        5F1E  image of the rear of the document
+        5F55  date and time of personalisation (YYYYMMDDhhmmss)
+        5F56  serial number of the personalisation system
+
+Every field is optional; ``repr`` shows which are present, never their content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from checkedid.errors import LDSError
+from checkedid.nfc.lds.dg11 import counted_names, tag_list
+from checkedid.nfc.lds.template import children, date_text, text, unwrap
+
+__all__ = ["DG12", "parse_dg12"]
+
+_FILE = "EF.DG12"
+
+_TEXT_FIELDS = {
+    0x5F19: "issuing_authority", 0x5F1B: "endorsements", 0x5F1C: "tax_exit_requirements",
+    0x5F56: "personalisation_device_serial",
+}
+
+
+@dataclass(frozen=True)
+class DG12:
+    """Parsed DG12; absent fields are ``None`` (``other_persons`` an empty tuple)."""
+
+    raw: bytes
+    tag_list: tuple[int, ...] = ()
+    issuing_authority: str | None = None
+    date_of_issue: str | None = None
+    other_persons: tuple[str, ...] = ()
+    endorsements: str | None = None
+    tax_exit_requirements: str | None = None
+    image_front: bytes | None = None
+    image_rear: bytes | None = None
+    personalisation_time: str | None = None
+    personalisation_device_serial: str | None = None
+
+    def __repr__(self) -> str:  # never show personal data
+        present = [f.name for f in fields(self)
+                   if f.name not in ("raw", "tag_list") and getattr(self, f.name) not in (None, ())]
+        return f"<DG12 {len(self.raw)} bytes; fields: {', '.join(present) or 'none'}>"
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> DG12:
+        return parse_dg12(raw)
+
+
+def parse_dg12(raw: bytes) -> DG12:
+    """Parse DG12 (tag ``6C``); malformed content raises :class:`LDSError` / ``TLVError``."""
+    raw = bytes(raw)
+    values: dict[str, object] = {}
+    persons: list[str] = []
+    seen: set[int] = set()
+    for tag, value, _ in children(unwrap(raw, 0x6C, _FILE)):
+        if tag in seen and tag != 0x5F1A:
+            raise LDSError(f"data object {tag:04X} appears twice", file=_FILE)
+        seen.add(tag)
+        if tag == 0x5C:
+            values["tag_list"] = tag_list(value, _FILE)
+        elif tag in _TEXT_FIELDS:
+            values[_TEXT_FIELDS[tag]] = text(value)
+        elif tag == 0x5F26:
+            values["date_of_issue"] = date_text(value, _FILE, "date of issue")
+        elif tag == 0xA0:
+            persons.extend(counted_names(value, 0x5F1A, _FILE))
+        elif tag == 0x5F1A:
+            persons.append(text(value))
+        elif tag == 0x5F1D:
+            values["image_front"] = bytes(value)
+        elif tag == 0x5F1E:
+            values["image_rear"] = bytes(value)
+        elif tag == 0x5F55:
+            values["personalisation_time"] = date_text(value, _FILE, "personalisation time")
+    return DG12(raw, other_persons=tuple(persons), **values)  # type: ignore[arg-type]

@@ -1,0 +1,218 @@
+"""Safe decoding of the portrait images held in DG2 (ICAO Doc 9303-10 §4.7.2; ISO/IEC 19794-5).
+
+A face image on a chip is outside input: a forged or corrupted DG2 could declare a
+65535 x 65535 picture that would take gigabytes to decompress. :func:`image_info`
+reads only the header — the JPEG frame header (SOFn, ITU-T T.81 §B.2.2), the JP2
+image header box ``ihdr`` (ISO/IEC 15444-1 §I.5.3.1) and the codestream's SIZ
+marker (§A.5.1) — and :func:`decode_image` refuses anything beyond
+:data:`MAX_SIDE` per side or :data:`MAX_PIXELS` in total *before* a decoder sees
+the data. Decoded images are BGR ``uint8`` arrays with three channels (greyscale
+portraits are expanded).
+
+Errors are :class:`checkedid.errors.ImageError`; messages never contain image data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from checkedid.errors import ImageError
+
+__all__ = ["MAX_PIXELS", "MAX_SIDE", "ImageInfo", "check_bounds", "decode_image", "image_info"]
+
+MAX_SIDE = 4096
+MAX_PIXELS = 16_000_000
+
+JPEG = "jpeg"
+JP2 = "jp2"  # JPEG 2000 file format (boxes)
+J2K = "j2k"  # raw JPEG 2000 codestream
+
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+_J2K_SOC_SIZ = b"\xff\x4f\xff\x51"
+# SOFn markers that carry a frame header (all but DHT C4, JPG C8, DAC CC).
+_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+# Markers without a length field (ITU-T T.81 §B.1.1.3): TEM, RSTn.
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the image header declares: format (``jpeg``, ``jp2``, ``j2k``) and size."""
+
+    format: str
+    width: int
+    height: int
+    components: int
+
+
+def _u16(data: bytes, pos: int) -> int:
+    if pos + 2 > len(data):
+        raise ImageError("image header is truncated")
+    return int.from_bytes(data[pos:pos + 2], "big")
+
+
+def _u32(data: bytes, pos: int) -> int:
+    if pos + 4 > len(data):
+        raise ImageError("image header is truncated")
+    return int.from_bytes(data[pos:pos + 4], "big")
+
+
+def _jpeg_info(data: bytes) -> ImageInfo:
+    """Walk the JPEG marker segments up to the frame header (ITU-T T.81 §B.2)."""
+    pos = 2
+    while pos < len(data):
+        if data[pos] != 0xFF:
+            raise ImageError("JPEG marker segment expected")
+        while pos < len(data) and data[pos] == 0xFF:  # fill bytes (§B.1.1.2)
+            pos += 1
+        if pos >= len(data):
+            break
+        marker = data[pos]
+        pos += 1
+        if marker in _STANDALONE:
+            continue
+        if marker in (0xD8, 0xD9, 0xDA):
+            raise ImageError("JPEG has no frame header before its scan data")
+        length = _u16(data, pos)
+        if length < 2:
+            raise ImageError("JPEG marker segment has an invalid length")
+        if marker in _SOF:
+            if length < 8 or pos + 8 > len(data):
+                raise ImageError("JPEG frame header is truncated")
+            height = _u16(data, pos + 3)
+            width = _u16(data, pos + 5)
+            return ImageInfo(JPEG, width, height, data[pos + 7])
+        pos += length
+    raise ImageError("JPEG has no frame header")
+
+
+def _siz_info(data: bytes, pos: int, fmt: str) -> ImageInfo:
+    """Image size from a JPEG 2000 SIZ marker segment at ``pos`` (ISO/IEC 15444-1 §A.5.1)."""
+    if data[pos:pos + 4] != _J2K_SOC_SIZ:
+        raise ImageError("JPEG 2000 codestream does not start with SOC, SIZ")
+    base = pos + 4
+    xsiz, ysiz = _u32(data, base + 4), _u32(data, base + 8)
+    xo, yo = _u32(data, base + 12), _u32(data, base + 16)
+    comps = _u16(data, base + 36)
+    if xo >= xsiz or yo >= ysiz:
+        raise ImageError("JPEG 2000 image area is empty")
+    return ImageInfo(fmt, xsiz - xo, ysiz - yo, comps)
+
+
+def _jp2_info(data: bytes) -> ImageInfo:
+    """Walk the JP2 boxes (ISO/IEC 15444-1 §I.4): ``jp2h/ihdr`` and the codestream ``jp2c``."""
+    header: tuple[int, int] | None = None
+    pos = 0
+    end = len(data)
+    stack: list[int] = []  # ends of the superboxes we are inside
+    while pos < end:
+        if pos + 8 > end:
+            raise ImageError("JP2 box header is truncated")
+        length, box = _u32(data, pos), data[pos + 4:pos + 8]
+        head = 8
+        if length == 1:
+            if pos + 16 > end:
+                raise ImageError("JP2 box header is truncated")
+            length, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        elif length == 0:
+            length = end - pos
+        if length < head or pos + length > end:
+            raise ImageError("JP2 box length is invalid")
+        if box == b"jp2h":
+            stack.append(end)
+            end = pos + length
+            pos += head
+            continue
+        if box == b"ihdr":
+            if length - head < 14:
+                raise ImageError("JP2 image header box is truncated")
+            header = (_u32(data, pos + head + 4), _u32(data, pos + head))  # width, height
+        elif box == b"jp2c":
+            siz = _siz_info(data, pos + head, JP2)
+            if header is not None and (siz.width, siz.height) != header:
+                raise ImageError("JP2 header and codestream disagree on the image size")
+            return siz
+        pos += length
+        if pos >= end and stack:
+            end = stack.pop()
+    raise ImageError("JP2 file has no codestream")
+
+
+def image_info(data: bytes) -> ImageInfo:
+    """Format and declared size of a JPEG, JP2 or J2K image, from its header only."""
+    if data[:3] == b"\xff\xd8\xff":
+        return _jpeg_info(data)
+    if data[:12] == _JP2_SIGNATURE:
+        return _jp2_info(data)
+    if data[:4] == _J2K_SOC_SIZ:
+        return _siz_info(data, 0, J2K)
+    raise ImageError("image is neither JPEG nor JPEG 2000")
+
+
+def check_bounds(info: ImageInfo, *, max_side: int = MAX_SIDE,
+                 max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse declared sizes that are empty or beyond the decompression limits."""
+    if info.width <= 0 or info.height <= 0:
+        raise ImageError("image declares an empty size")
+    if info.width > max_side or info.height > max_side or info.width * info.height > max_pixels:
+        raise ImageError(f"image declares {info.width}x{info.height} pixels, beyond the "
+                         f"limit of {max_side} per side and {max_pixels} in total")
+
+
+def _to_bgr(img: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    import cv2
+
+    if img.dtype != np.uint8:
+        img = cv2.convertScaleAbs(img, alpha=255.0 / 65535.0) if img.dtype == np.uint16 \
+            else img.astype(np.uint8)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    elif img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    elif img.shape[2] == 1:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    return np.ascontiguousarray(img, dtype=np.uint8)
+
+
+def _pillow_decode(data: bytes) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
+    """Fallback for OpenCV builds without OpenJPEG."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            rgb = np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def decode_image(data: bytes, *, max_side: int = MAX_SIDE,
+                 max_pixels: int = MAX_PIXELS) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """Decode a JPEG or JPEG 2000 image to a BGR ``uint8`` array (height, width, 3).
+
+    The declared size is checked against the limits before decoding; the decoded
+    size must match the declared one.
+    """
+    import cv2
+
+    info = image_info(bytes(data))
+    check_bounds(info, max_side=max_side, max_pixels=max_pixels)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    img: Any
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        img = None
+    if img is None and info.format != JPEG:
+        img = _pillow_decode(bytes(data))
+    if img is None:
+        raise ImageError(f"{info.format.upper()} image cannot be decoded")
+    out = _to_bgr(img)
+    if out.shape[:2] != (info.height, info.width):
+        raise ImageError("decoded image size differs from its header")
+    return out
