@@ -51,7 +51,7 @@ def build_lds_security_object(dg_hashes: Mapping[int, bytes], hash_alg: str,
     }
     if lds_version:
         value["lds_version_info"] = {"lds_version": lds_version, "unicode_version": "040000"}
-    return LDSSecurityObject(value).dump()
+    return bytes(LDSSecurityObject(value).dump())
 
 
 def _signature_algorithm(signer: CertifiedKey, sig_hash: str) -> algos.SignedDigestAlgorithm:
@@ -128,8 +128,8 @@ def sign_cms(econtent_type: str, econtent: bytes, signer: CertifiedKey, *, hash_
     }
     if certs:
         sd["certificates"] = certs
-    return cms.ContentInfo({"content_type": "signed_data",
-                            "content": cms.SignedData(sd)}).dump()
+    return bytes(cms.ContentInfo({"content_type": "signed_data",
+                                  "content": cms.SignedData(sd)}).dump())
 
 
 def sign_sod_with(signer: CertifiedKey, dgs: Mapping[int, bytes], *, prehashed: bool = False,

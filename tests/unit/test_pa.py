@@ -7,11 +7,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hw.pki import TestPKI, get_pki
 
 from checkedid.nfc import pa
 from checkedid.nfc.trust import TrustStore
 from checkedid.verdict import Verdict
-from hw.pki import TestPKI, get_pki
 
 DGS = {1: bytes.fromhex("615B5F1F58") + b"P<UTOERIKSSON<<ANNA<MARIA" + b"<" * 63,
        2: b"\x75\x82\x01\x00" + bytes(range(256)),
