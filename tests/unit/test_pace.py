@@ -1,0 +1,203 @@
+"""PACE end to end against the virtual chip, in process (ICAO Doc 9303-11 §4.4)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hw.vchip import personas
+from hw.vchip.chip import VirtualChip
+from hw.vchip.personas import PaceConfig, Persona
+
+from checkedid.errors import AccessDenied, InputError, ProtocolError
+from checkedid.nfc import tlv
+from checkedid.nfc.apdu import Command
+from checkedid.nfc.cardaccess import CardAccess, parse_security_infos
+from checkedid.nfc.pace import PacePassword, PACEResult, authenticate, choose, verify_cam
+from checkedid.nfc.transport import ApduConnection, InProcessTransport
+from checkedid.verdict import Verdict
+from tests.conftest import shared_path
+
+PERSONAS = ["utopia-id-pace-gm", "utopia-id-pace-dh", "utopia-id-pace-im", "utopia-id-pace-cam"]
+EMRTD_AID = bytes.fromhex("A0000002471001")
+
+
+def _connect(persona: Persona) -> tuple[VirtualChip, ApduConnection]:
+    chip = VirtualChip(persona)
+    transport = InProcessTransport(chip)
+    transport.connect()
+    return chip, ApduConnection(transport)
+
+
+def _card_access(conn: ApduConnection) -> CardAccess:
+    """EF.CardAccess read over the wire by short EF identifier 1C (Doc 9303-10 §3.11.3)."""
+    resp = conn.call(Command(0x00, 0xB0, 0x9C, 0x00, b"", 256), step="READ EF.CardAccess",
+                     allow=(0x9000, 0x6282))
+    return parse_security_infos(resp.data)
+
+
+def _read_dg1_under_sm(conn: ApduConnection, result: PACEResult) -> bytes:
+    conn.install_sm(result.session)
+    conn.call(Command(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID), step="SELECT eMRTD")
+    return conn.call(Command(0x00, 0xB0, 0x81, 0x00, b"", 256), step="READ DG1",
+                     allow=(0x9000, 0x6282)).data
+
+
+@pytest.mark.parametrize("name", PERSONAS)
+@pytest.mark.parametrize("kind", ["MRZ", "CAN"])
+def test_pace_with_each_persona(name: str, kind: str) -> None:
+    persona = personas.build(name)
+    chip, conn = _connect(persona)
+    card_access = _card_access(conn)
+    password = (PacePassword.mrz(persona.mrz_information.encode()) if kind == "MRZ"
+                else PacePassword.can(persona.can))
+    result = authenticate(conn, password, card_access)
+    cfg = persona.pace
+    assert cfg is not None
+    assert (result.mapping, result.cipher, result.parameter_id) == (
+        cfg.mapping, cfg.cipher, cfg.parameter_id)
+    assert result.oid == cfg.oid
+    assert result.session.ssc == 0
+    assert chip.state.authenticated == "PACE"
+    dg1 = _read_dg1_under_sm(conn, result)
+    assert dg1 == persona.files[0x0101]
+    assert (result.cam is not None) == (cfg.mapping == "ECDH-CAM")
+
+
+def test_wrong_can_is_access_denied_with_advice() -> None:
+    persona = personas.build("utopia-id-pace-gm")
+    chip, conn = _connect(persona)
+    card_access = _card_access(conn)
+    wrong = "000000" if persona.can != "000000" else "111111"
+    with pytest.raises(AccessDenied, match="CAN printed on the card") as err:
+        authenticate(conn, PacePassword.can(wrong), card_access)
+    assert err.value.sw == 0x6300
+    assert chip.state.authenticated is None and chip.state.sm is None
+    # the chip forgot the failed exchange; the right CAN works on the same connection
+    result = authenticate(conn, PacePassword.can(persona.can), card_access)
+    assert _read_dg1_under_sm(conn, result) == persona.files[0x0101]
+
+
+def test_wrong_mrz_is_access_denied() -> None:
+    persona = personas.build("utopia-id-pace-dh")
+    _, conn = _connect(persona)
+    bad = persona.mrz_information.replace("740812", "740813").encode()
+    with pytest.raises(AccessDenied, match="MRZ"):
+        authenticate(conn, PacePassword.mrz(bad), _card_access(conn))
+
+
+def test_cam_verifies_against_the_ca_key_and_detects_a_foreign_key() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    persona = personas.build("utopia-id-pace-cam")
+    _, conn = _connect(persona)
+    result = authenticate(conn, PacePassword.can(persona.can), _card_access(conn))
+    good = verify_cam(result, persona.ca_key.public_key())
+    assert good.name == "chip" and good.verdict is Verdict.PASSED, good.reason
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    bad = verify_cam(result, other)
+    assert bad.verdict is Verdict.FAILED
+    assert bad.check("cam_key") is not None and "clone" in bad.reason
+    # a key on another curve is not a P-256 point
+    foreign = ec.generate_private_key(ec.BrainpoolP256R1()).public_key()
+    assert verify_cam(result, foreign).verdict is Verdict.FAILED
+
+
+def test_verify_cam_without_cam_is_not_supported() -> None:
+    persona = personas.build("utopia-id-pace-gm")
+    _, conn = _connect(persona)
+    result = authenticate(conn, PacePassword.can(persona.can), _card_access(conn))
+    group = verify_cam(result, persona.ca_key.public_key())
+    assert group.verdict is Verdict.NOT_SUPPORTED
+
+
+@pytest.mark.parametrize("cfg", [
+    PaceConfig("ECDH-GM", "3DES", 12),
+    PaceConfig("ECDH-GM", "AES-256", 16),
+    PaceConfig("ECDH-IM", "AES-192", 17),
+    PaceConfig("DH-IM", "AES-128", 0),
+    PaceConfig("DH-GM", "3DES", 2),
+])
+def test_other_suites_round_trip(cfg: PaceConfig) -> None:
+    base = personas.build("utopia-id-pace-gm")
+    persona = Persona(replace(base.spec, name="custom", pace=cfg), base.files,
+                      {0x011C: personas.card_access(cfg)}, base.aa_key, base.ca_key)
+    _, conn = _connect(persona)
+    result = authenticate(conn, PacePassword.can(persona.can), _card_access(conn))
+    assert (result.mapping, result.cipher) == (cfg.mapping, cfg.cipher)
+    assert _read_dg1_under_sm(conn, result) == persona.files[0x0101]
+
+
+def test_choose_prefers_cam_then_gm_and_honours_prefer() -> None:
+    infos = b"".join(
+        tlv.encode(0x30, tlv.encode(0x06, bytes.fromhex(oid)) + tlv.encode(0x02, b"\x02")
+                   + tlv.encode(0x02, bytes([pid])))
+        for oid, pid in (("04007F00070202040102", 0), ("04007F00070202040202", 13),
+                         ("04007F00070202040402", 13), ("04007F00070202040602", 12),
+                         ("04007F00070202040204", 99)))
+    ca = parse_security_infos(tlv.encode(0x31, infos))
+    assert choose(ca).mapping == "ECDH-CAM"
+    assert choose(ca, "ECDH-IM").oid == "0.4.0.127.0.7.2.2.4.4.2"
+    assert choose(ca, "0.4.0.127.0.7.2.2.4.1.2").mapping == "DH-GM"
+    with pytest.raises(InputError, match="does not offer"):
+        choose(ca, "DH-IM")
+
+
+def test_passwords_validate_and_hide_content() -> None:
+    with pytest.raises(InputError):
+        PacePassword.can("12345")
+    with pytest.raises(InputError):
+        PacePassword.can("12345a")
+    pw = PacePassword.can("123456")
+    assert "123456" not in repr(pw) and pw.reference == 2
+    pw.wipe()
+    assert pw.key.wiped
+
+
+class ScriptedTransport:
+    """Replays the Appendix G.1 exchange, checking every command byte for byte."""
+
+    def __init__(self, script: list[tuple[bytes, bytes]]) -> None:
+        self.script = script
+        self.atr = bytes.fromhex("3B8880010000000000718100F9")
+        self.supports_extended = False
+
+    def connect(self) -> None: ...
+
+    def disconnect(self) -> None: ...
+
+    def transmit(self, apdu: bytes) -> bytes:
+        want, answer = self.script.pop(0)
+        assert apdu.hex().upper() == want.hex().upper()
+        return answer
+
+
+def test_appendix_g1_apdus_replayed_exactly() -> None:
+    vectors: dict[str, Any] = json.loads(shared_path("vectors", "icao9303.json").read_text())
+    v = vectors["pace_ecdh_gm_appendix_G1"]
+    mse = bytes.fromhex(v["mse_set_at_apdu_note"].rsplit(": ", 1)[1])
+    script = [(mse, b"\x90\x00")]
+    script += [(bytes.fromhex(a["cmd"]), bytes.fromhex(a["resp"])) for a in v["apdus"]]
+    transport = ScriptedTransport(script)
+    conn = ApduConnection(transport)
+    result = authenticate(conn, PacePassword.mrz(v["mrz_information_ascii"].encode()),
+                          parse_security_infos(bytes.fromhex(v["ef_card_access"])),
+                          _private_keys=[int(v["ifd_mapping_private"], 16),
+                                         int(v["ifd_ephemeral_private"], 16)])
+    assert transport.script == []
+    assert result.session.ssc == 0 and result.cipher == "AES-128"
+
+
+def test_malformed_chip_answer_is_protocol_error() -> None:
+    vectors: dict[str, Any] = json.loads(shared_path("vectors", "icao9303.json").read_text())
+    v = vectors["pace_ecdh_gm_appendix_G1"]
+    mse = bytes.fromhex(v["mse_set_at_apdu_note"].rsplit(": ", 1)[1])
+    mse = mse[:-1] + b"\x02"  # CAN
+    first = bytes.fromhex(v["apdus"][0]["cmd"])
+    truncated = b"\x7c\x05\x80\x01\x90\x00"
+    conn = ApduConnection(ScriptedTransport([(mse, b"\x90\x00"), (first, truncated)]))
+    with pytest.raises(ProtocolError):
+        authenticate(conn, PacePassword.can("123456"),
+                     parse_security_infos(bytes.fromhex(v["ef_card_access"])))
