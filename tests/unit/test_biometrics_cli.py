@@ -1,0 +1,81 @@
+"""The ``checkedid match`` and ``checkedid bench face`` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from checkedid.cli import main
+from checkedid.cli.face_cmd import bench_table
+from tests.conftest import shared_path
+
+pytest.importorskip("dlib")
+
+
+@pytest.fixture(scope="module")
+def faces() -> Path:
+    return shared_path("data", "faces")
+
+
+def test_match_genuine_exits_0_with_json(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["match", str(faces / "kit_harington_1.jpg"), str(faces / "kit_harington_3.jpg"),
+                 "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["is_match"] is True and out["score"] >= out["threshold"]
+    assert out["timings"]["total"] > 0
+
+
+def test_match_impostor_exits_1(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["match", str(faces / "kit_harington_1.jpg"), str(faces / "rose_leslie_1.jpg")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "match      no" in out and "threshold 0.400" in out
+
+
+def test_match_threshold_option(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["match", str(faces / "kit_harington_1.jpg"), str(faces / "kit_harington_3.jpg"),
+                 "--threshold", "0.99", "--json"])
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["threshold"] == 0.99
+
+
+def test_match_bad_input_exits_2(tmp_path: Path, faces: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"not an image at all")
+    assert main(["match", str(junk), str(faces / "biden_1.jpg"), "--json"]) == 2
+    err = json.loads(capsys.readouterr().out)["error"]
+    assert err["kind"] == "ImageError"
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 200, 3), 128, np.uint8))
+    assert main(["match", str(blank), str(faces / "biden_1.jpg")]) == 2
+    assert "no face found in the selfie" in capsys.readouterr().err
+    assert main(["match", str(faces / "biden_1.jpg"), str(blank), "--threshold", "7"]) == 2
+
+
+def test_bench_rejects_missing_pairs_dir(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "face", "--pairs", str(tmp_path / "none")]) == 2
+    assert main(["bench", "face", "--pairs", str(tmp_path)]) == 2
+    assert "labels.csv" in capsys.readouterr().err
+
+
+def test_bench_table_renders_every_number() -> None:
+    acc = {"photos": 17, "identities": 6, "failures_to_embed": 0, "genuine_pairs": 46,
+           "impostor_pairs": 226, "threshold": 0.4, "fnmr": 0.0217, "fmr": 0.0,
+           "threshold_at_fmr_1pct": 0.305, "fnmr_at_fmr_1pct": 0.0, "fmr_at_that_threshold": 0.0,
+           "genuine_min": 0.43, "genuine_median": 0.6, "impostor_max": 0.33,
+           "impostor_median": 0.16}
+    data = {"default_threshold": 0.4, "score": "1 - distance", "colour": acc,
+            "latency": {"repeat": 5, "selfie": [640, 480], "chip": [480, 640],
+                        "checkedid": {"p50_ms": 160.0, "p95_ms": 170.0},
+                        "face_recognition": {"p50_ms": 330.0, "p95_ms": 350.0},
+                        "speedup_p50": 2.06, "speedup_p95": 2.06}}
+    text = bench_table(data)
+    for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226"):
+        assert needle in text
