@@ -1,0 +1,119 @@
+"""DG2 image decoding: JPEG / JPEG 2000 headers, sizes, greyscale, decompression bombs."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from checkedid.errors import ImageError
+from checkedid.nfc.lds import image as image_mod
+from checkedid.nfc.lds.image import MAX_SIDE, decode_image, image_info
+
+
+def _encode(fmt: str, size: tuple[int, int] = (64, 48), mode: str = "RGB") -> bytes:
+    img = Image.new(mode, size, 128 if mode == "L" else (200, 40, 10))
+    buf = io.BytesIO()
+    if fmt == "jpeg":
+        img.save(buf, "JPEG", quality=90)
+    else:
+        img.save(buf, "JPEG2000", no_jp2=(fmt == "j2k"))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "jp2", "j2k"])
+def test_decodes_to_declared_size_in_bgr(fmt: str) -> None:
+    data = _encode(fmt, (64, 48))
+    info = image_info(data)
+    assert (info.format, info.width, info.height) == (fmt, 64, 48)
+    img = decode_image(data)
+    assert img.shape == (48, 64, 3) and img.dtype == np.uint8
+    b, _g, r = (int(v) for v in img[24, 32])
+    assert r > 150 and b < 60  # channels are BGR, not RGB
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "jp2"])
+def test_greyscale_becomes_three_channels(fmt: str) -> None:
+    img = decode_image(_encode(fmt, (40, 30), mode="L"))
+    assert img.shape == (30, 40, 3)
+    assert np.all(img[..., 0] == img[..., 1]) and np.all(img[..., 1] == img[..., 2])
+
+
+def _huge_jpeg(width: int, height: int) -> bytes:
+    """A valid JPEG whose frame header is patched to declare ``width`` x ``height``."""
+    data = bytearray(_encode("jpeg", (16, 16)))
+    for marker in (0xC0, 0xC2):
+        pos = data.find(bytes([0xFF, marker]))
+        if pos > 0:
+            data[pos + 5:pos + 7] = height.to_bytes(2, "big")
+            data[pos + 7:pos + 9] = width.to_bytes(2, "big")
+            return bytes(data)
+    raise AssertionError("no SOF marker")
+
+
+def _huge_j2k(width: int, height: int, fmt: str = "j2k") -> bytes:
+    data = bytearray(_encode(fmt, (16, 16)))
+    siz = data.find(b"\xff\x4f\xff\x51") + 4
+    data[siz + 4:siz + 8] = width.to_bytes(4, "big")
+    data[siz + 8:siz + 12] = height.to_bytes(4, "big")
+    if fmt == "jp2":
+        ihdr = data.find(b"ihdr") + 4
+        data[ihdr:ihdr + 4] = height.to_bytes(4, "big")
+        data[ihdr + 4:ihdr + 8] = width.to_bytes(4, "big")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _huge_jpeg(65000, 65000),
+    lambda: _huge_jpeg(MAX_SIDE + 1, 10),
+    lambda: _huge_jpeg(4096, 4096),  # 16.8 MP: within the side limit, beyond the pixel limit
+    lambda: _huge_j2k(100_000, 100_000),
+    lambda: _huge_j2k(50_000, 50_000, "jp2"),
+])
+def test_decompression_bomb_refused_before_decoding(make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    calls: list[int] = []
+    real = cv2.imdecode
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cv2, "imdecode", spy)
+    monkeypatch.setattr(image_mod, "_pillow_decode", lambda data: calls.append(1))
+    with pytest.raises(ImageError, match="beyond the limit"):
+        decode_image(make())
+    assert calls == []
+
+
+def test_jp2_header_and_codestream_must_agree() -> None:
+    data = bytearray(_encode("jp2", (16, 16)))
+    ihdr = data.find(b"ihdr") + 4
+    data[ihdr:ihdr + 4] = (8).to_bytes(4, "big")  # header says 16x8, codestream 16x16
+    with pytest.raises(ImageError, match="disagree"):
+        image_info(bytes(data))
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"GIF89a....", b"\xff\xd8\xff", b"\xff\xd8\xff\xe0\x00\x10JFIF", b"\xff\xd8\xff\xda",
+    b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51\x00",
+])
+def test_malformed_headers(data: bytes) -> None:
+    with pytest.raises(ImageError):
+        decode_image(data)
+
+
+def test_corrupt_body_is_image_error() -> None:
+    data = _encode("jpeg", (64, 48))
+    sof = data.find(b"\xff\xc0")
+    broken = data[:sof + 19] + b"\x00" * 40  # headers only, no scan
+    with pytest.raises(ImageError):
+        decode_image(broken)
+
+
+def test_zero_size_refused() -> None:
+    with pytest.raises(ImageError, match="empty"):
+        decode_image(_huge_jpeg(0, 10))

@@ -1,0 +1,129 @@
+"""Every persona's chip content parses with checkedid's own LDS parsers, EF.SOD covers it,
+and each LDS/PKI fault persona is broken in exactly the intended way."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import pytest
+from asn1crypto import keys
+from cryptography.hazmat.primitives.asymmetric import ec
+from hw.pki import get_pki
+from hw.vchip import personas
+from hw.vchip.personas import PHOTO_SIZE, build, specs
+
+from checkedid.nfc.lds import parse_com, parse_dg1, parse_dg2, parse_dg11, parse_dg12
+from checkedid.nfc.lds.dg14 import parse_dg14, parse_security_infos
+from checkedid.nfc.lds.dg15 import parse_dg15
+from checkedid.nfc.pubkey import load_public_key, verify_signature
+from checkedid.nfc.sod import SOD, parse_sod
+
+NAMES = [s.name for s in specs()]
+EXPECTED_SIGNER = {"fault-unknown-csca": "ds-unknown", "fault-revoked-ds": "ds-revoked",
+                   "fault-expired-ds": "ds-expired"}
+
+
+def _dgs(files: dict[int, bytes]) -> dict[int, bytes]:
+    return {fid & 0xFF: body for fid, body in files.items() if 0x0101 <= fid <= 0x0110}
+
+
+def _signature_ok(sod: SOD) -> bool:
+    cert = sod.signer_certificate()
+    assert cert is not None
+    key = load_public_key(cert.public_key.dump())
+    return verify_signature(key, sod.signature, sod.signed_data, sod.signature_algorithm,
+                            hash_hint=sod.digest_algorithm)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_persona_files_parse_and_match_the_spec(name: str) -> None:
+    p = build(name)
+    s = p.spec
+    dgs = _dgs(p.files)
+    com = parse_com(p.files[0x011E])
+    assert com.data_groups == sorted(dgs) and com.lds_version == "0107"
+    dg1 = parse_dg1(dgs[1])
+    mrz = s.mrz.replace("ANNA", "ANNE", 1) if s.fault == "tampered-dg1" else s.mrz
+    assert "\n".join(dg1.mrz.lines) == mrz and dg1.mrz.format == s.doc_type
+    dg2 = parse_dg2(dgs[2])
+    assert dg2.image is not None and dg2.image.shape == (PHOTO_SIZE[1], PHOTO_SIZE[0], 3)
+    assert dg2.faces[0].image_data_type == (0 if s.photo_format == "jpeg" else 1)
+    assert parse_dg11(dgs[11]).full_name == "ERIKSSON<<ANNA<MARIA"
+    assert parse_dg12(dgs[12]).issuing_authority == "UTOPIA"
+    assert (15 in dgs) == (s.aa is not None)
+    assert (14 in dgs) == (s.ca is not None or s.aa == "ec")
+    if 15 in dgs:
+        dg15 = parse_dg15(dgs[15])
+        assert dg15.key_type == s.aa
+        assert (dg15.public_key == p.aa_key.public_key()) == (s.fault != "cloned-chip")
+        params = keys.PublicKeyInfo.load(dg15.spki)["algorithm"]["parameters"]
+        assert s.aa == "rsa" or params.name == ("specified" if s.explicit_ec else "named")
+    if 14 in dgs:
+        dg14 = parse_dg14(dgs[14])
+        assert (dg14.aa_info is not None) == (s.aa == "ec")
+        if s.ca is not None:
+            pk = dg14.ca_public_key(dg14.ca_infos[0])
+            assert pk is not None
+            assert (pk.public_key == p.ca_key.public_key()) == (s.fault != "ca-key-mismatch")
+        if s.pace is not None:
+            assert [(i.oid, i.parameter_id) for i in dg14.pace_infos] == \
+                [(s.pace.oid, s.pace.parameter_id)]
+    if s.pace is not None:
+        (pace,) = parse_security_infos(p.mf_files[0x011C][2:])
+        assert pace.protocol == s.pace.oid
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_persona_sod_signer_hashes_and_faults(name: str) -> None:
+    p = build(name)
+    s = p.spec
+    sod = parse_sod(p.files[0x011D])
+    dgs = _dgs(p.files)
+    assert set(sod.dg_hashes) == set(dgs) and sod.hash_algorithm == s.hash_alg
+    mismatched = {n for n, body in dgs.items()
+                  if hashlib.new(s.hash_alg, body).digest() != sod.dg_hashes[n]}
+    expected = {"fault-tampered-dg1": {1}, "fault-tampered-dg2": {2}}.get(name, set())
+    assert mismatched == expected
+    signer = get_pki().signer(EXPECTED_SIGNER.get(name, s.signer))
+    cert = sod.signer_certificate()
+    assert cert is not None and cert.serial_number == signer.cert.serial_number
+    assert _signature_ok(sod) == (name != "fault-bad-sod-signature")
+
+
+def test_tampered_dgs_still_parse() -> None:
+    dg1 = parse_dg1(build("fault-tampered-dg1").files[0x0101])
+    assert dg1.mrz.valid and dg1.mrz.given_names != parse_dg1(
+        build("utopia-id-pace-gm").files[0x0101]).mrz.given_names
+    good = build("utopia-id-pace-gm").files[0x0102]
+    bad = build("fault-tampered-dg2").files[0x0102]
+    assert len(bad) == len(good) and parse_dg2(bad).faces[0].expression != 1
+
+
+def test_private_keys_belong_to_the_chip() -> None:
+    p = build("utopia-id-pace-gm")
+    assert isinstance(p.aa_key, ec.EllipticCurvePrivateKey) and p.aa_key.curve.name == \
+        "brainpoolP256r1"
+    assert p.extras["signer"] == "ds-ec" and p.extras["photo_size"] == PHOTO_SIZE
+
+
+def test_build_is_cached_and_fresh_builds_are_fast() -> None:
+    get_pki()
+    assert build("utopia-id-pace-im") is build("utopia-id-pace-im")
+    t = time.perf_counter()
+    fresh = build("utopia-id-pace-cam", cache=False)
+    assert time.perf_counter() - t < 5.0
+    assert fresh is not build("utopia-id-pace-cam")
+
+
+def test_synthetic_portrait_when_shared_faces_are_absent(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(personas, "FACES", tmp_path / "no-faces")
+    for fmt in ("jpeg", "jp2"):
+        photo = personas.encode_photo("obama_1.jpg", fmt)
+        w, h = PHOTO_SIZE
+        from hw.vchip import lds_build
+
+        dg2 = parse_dg2(lds_build.dg2([lds_build.face_record(photo, fmt, w, h)]))
+        assert dg2.image is not None and dg2.image.shape == (h, w, 3)
