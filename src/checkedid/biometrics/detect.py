@@ -36,6 +36,7 @@ __all__ = [
     "Detection",
     "detect_faces",
     "detection_sides",
+    "face_landmarks",
     "locate_face",
 ]
 
@@ -137,14 +138,27 @@ def locate_face(img: U8Array, gray: U8Array, backend: Backend, role: str) -> Det
         where = "selfie" if role == "selfie" else "document photo"
         warnings.append(f"several faces in the {where}: the largest was used")
 
-    x0, y0, x1, y1 = _crop_bounds(box, img.shape)
-    crop = img[y0:y1, x0:x1]
-    factor = min(1.0, MAX_FACE_WIDTH / max(box.width, 1.0))
-    crop = _resize(crop, factor)
-    rgb = np.ascontiguousarray(crop[:, :, ::-1])
-    local = box.scaled(factor, -x0 * factor, -y0 * factor)
-    pts = backend.landmarks(rgb, local, 5)
+    pts, rgb, factor, origin = _local_landmarks(img, box, backend, 5)
     chip = backend.align(rgb, pts)
-    full_pts = pts / factor + np.array([x0, y0], dtype=np.float64)
+    full_pts = pts / factor + origin
     return Detection(box=box, landmarks5=full_pts, chip=chip, faces=len(boxes), detect_side=side,
                      warnings=tuple(warnings))
+
+
+def _local_landmarks(img: U8Array, box: Box, backend: Backend,
+                     points: int) -> tuple[FloatArray, U8Array, float, FloatArray]:
+    """Landmarks in a (possibly scaled-down) RGB crop around ``box``, plus that crop,
+    its scale factor and its origin in the full image."""
+    x0, y0, x1, y1 = _crop_bounds(box, img.shape)
+    factor = min(1.0, MAX_FACE_WIDTH / max(box.width, 1.0))
+    crop = _resize(img[y0:y1, x0:x1], factor)
+    rgb = np.ascontiguousarray(crop[:, :, ::-1])
+    local = box.scaled(factor, -x0 * factor, -y0 * factor)
+    pts = backend.landmarks(rgb, local, points)
+    return pts, rgb, factor, np.array([x0, y0], dtype=np.float64)
+
+
+def face_landmarks(img: U8Array, box: Box, backend: Backend, points: int = 68) -> FloatArray:
+    """``points`` landmarks (5 or 68) of the face in ``box``, in full-resolution pixels."""
+    pts, _, factor, origin = _local_landmarks(img, box, backend, points)
+    return pts / factor + origin
