@@ -71,7 +71,7 @@ def test_missing_path_and_garbage(tmp_path: Path) -> None:
     with pytest.raises(TrustStoreError, match="no trust material"):
         TrustStore.load(tmp_path)
     (tmp_path / "bad.der").write_bytes(b"\x30\x03\x02\x01\x01")
-    with pytest.raises(TrustStoreError, match="bad.der"):
+    with pytest.raises(TrustStoreError, match=r"bad\.der"):
         TrustStore.load(tmp_path)
 
 
