@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 from hw.vchip.chip import VirtualChip
+from hw.vchip.faults import make_fault
 from hw.vchip.personas import Persona, build
 
 from checkedid.errors import AccessDenied, ChipTimeout, FileNotFound, LDSError
@@ -146,12 +147,18 @@ def test_odd_ins_beyond_32767_and_resume_from_offset(gm: Persona) -> None:
 
 def test_wrong_length_shrinks_the_chunk(gm: Persona) -> None:
     policy = ChunkPolicy(extended=True)
-    assert policy.size(True) > SHORT_SM_CHUNK
-    assert policy.shrink(True) and policy.size(True) == SHORT_SM_CHUNK
-    assert policy.shrink(True) and policy.size(True) == SHORT_SM_CHUNK // 2
+    sizes = [policy.size(True)]
     while policy.shrink(True):
-        pass
-    assert policy.size(True) == 0x20 and policy.shrunk >= 3
+        sizes.append(policy.size(True))
+    assert sizes[0] > 0x8000 and sizes[1] == sizes[0] // 2
+    assert SHORT_SM_CHUNK in sizes and sizes[-1] == 0x20 and sizes == sorted(sizes, reverse=True)
+    assert policy.extended is False and policy.shrunk == len(sizes) - 1
+    # end to end: a chip that refuses Le > 1024 is read in 1023-byte extended chunks
+    files, _transport, chip = open_chip(gm)
+    chip.state.fault = make_fault("wrong-length:1024")
+    secure(files, chip)
+    assert bytes(files.read(EF.dg(2)).content()) == gm.files[0x0102]
+    assert files.policy.size(True) <= 1024 < files.policy.size(True) * 2
 
 
 def test_refusals_are_typed(gm: Persona) -> None:

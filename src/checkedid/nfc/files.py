@@ -160,16 +160,17 @@ class ChunkPolicy:
         return SHORT_SM_CHUNK if secure else SHORT_PLAIN_CHUNK
 
     def shrink(self, secure: bool) -> bool:
-        """Use a smaller chunk after ``6700``; False when it cannot get smaller."""
+        """Halve the chunk after ``6700`` (down to short APDUs, then further); False
+        when it cannot get smaller."""
         current = self.size(secure)
         if current <= MIN_CHUNK:
             return False
         self.shrunk += 1
-        if self.extended and current > SHORT_SM_CHUNK:
-            self.extended = False
-            self.fixed = None if self.fixed is None else SHORT_SM_CHUNK
-            return True
-        self.fixed = max(MIN_CHUNK, current // 2)
+        smaller = current // 2
+        if current > SHORT_SM_CHUNK >= smaller:
+            smaller = SHORT_SM_CHUNK
+        self.fixed = max(MIN_CHUNK, smaller)
+        self.extended = self.fixed > SHORT_PLAIN_CHUNK
         return True
 
     def describe(self, secure: bool = True) -> dict[str, Any]:

@@ -1,0 +1,154 @@
+"""Access control for reading: PACE or BAC, then Chip Authentication (ICAO Doc 9303-11).
+
+:func:`open_session` decides the protocol the way Doc 9303-11 §4.2 asks: PACE
+(§4.4) when EF.CardAccess offers it, BAC (§4.3) only when the chip offers no PACE.
+The resulting secure-messaging session is installed on the connection and the eMRTD
+application is selected (after PACE, under secure messaging; before BAC, in plain,
+as §4.3 requires BAC inside the application).
+
+:func:`chip_authentication` runs right after DG14 was read: Chip Authentication
+(§6.2) restarts secure messaging with the new keys; after PACE-CAM (§4.4.3.5) the
+chip was already authenticated during PACE and only the CAM data is verified
+against DG14's public key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from checkedid.errors import InputError, LDSError, ParseError, TLVError
+from checkedid.secret import Secret
+from checkedid.verdict import Check, CheckGroup, Verdict
+
+if TYPE_CHECKING:
+    from checkedid.nfc.files import FileReader
+    from checkedid.nfc.transport import ApduConnection
+
+__all__ = ["AccessResult", "chip_authentication", "curve_name", "open_session"]
+
+log = logging.getLogger(__name__)
+
+WEAK_BAC = ("BAC with 3DES is a weak protocol (keys derived from the MRZ); "
+            "the chip offers no PACE")
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """Which protocol opened the chip, with JSON-able details (no personal data)."""
+
+    protocol: str
+    details: dict[str, Any] = field(default_factory=dict)
+    pace: Any = None  # checkedid.nfc.pace.PACEResult after PACE
+
+
+def curve_name(parameter_id: int | None) -> str | None:
+    """Name of standardized domain parameters (BSI TR-03110-3 Table 4), if known."""
+    if parameter_id is None:
+        return None
+    from checkedid.nfc.domainparams import domain_parameters
+
+    try:
+        return str(domain_parameters(parameter_id).name)
+    except InputError:
+        return None
+
+
+def _pace_infos(card_access: bytes) -> tuple[Any, list[str]]:
+    if not card_access:
+        return None, []
+    from checkedid.nfc.cardaccess import parse_security_infos
+
+    try:
+        infos = parse_security_infos(card_access)
+    except (ParseError, TLVError) as exc:
+        return None, [f"EF.CardAccess is malformed ({type(exc).__name__}): PACE not possible"]
+    return (infos if infos.pace else None), []
+
+
+def open_session(conn: ApduConnection, password: Secret | str, card_access: bytes,
+                 files: FileReader, *, warnings: list[str]) -> AccessResult:
+    """Authenticate with PACE or BAC, install secure messaging, select the application."""
+    infos, notes = _pace_infos(card_access)
+    warnings.extend(notes)
+    if infos is not None:
+        return _pace(conn, password, infos, files, warnings)
+    if isinstance(password, str):
+        raise InputError("this document offers only BAC, which needs the MRZ: the CAN "
+                         "cannot open it; photograph the MRZ or enter its data instead")
+    from checkedid.nfc import bac
+
+    files.select_application()
+    result = bac.authenticate(conn, password)
+    if conn.session is not result.session:
+        conn.install_sm(result.session)
+    warnings.append(WEAK_BAC)
+    return AccessResult("BAC", {"protocol": "BAC", "cipher": "3DES"})
+
+
+def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileReader,
+          warnings: list[str]) -> AccessResult:
+    from checkedid.nfc import pace
+
+    pw = pace.PacePassword.can(password) if isinstance(password, str) else \
+        pace.PacePassword.mrz(password)
+    try:
+        result = pace.authenticate(conn, pw, infos)
+    finally:
+        pw.wipe()
+    if conn.session is not result.session:
+        conn.install_sm(result.session)
+    files.select_application()
+    curve = curve_name(result.parameter_id)
+    mapping, cipher = str(result.mapping), str(result.cipher)
+    if cipher == "3DES":
+        warnings.append("PACE with 3DES secure messaging is a weak cipher suite")
+    protocol = " ".join(p for p in ("PACE", mapping, curve, cipher) if p)
+    details = {"protocol": "PACE", "mapping": mapping, "cipher": cipher, "curve": curve,
+               "parameter_id": result.parameter_id, "oid": result.oid,
+               "password": "CAN" if isinstance(password, str) else "MRZ"}
+    return AccessResult(protocol, details, result)
+
+
+def _group(verdict: Verdict, reason: str) -> CheckGroup:
+    return CheckGroup.of("chip", [Check("chip_authentication", verdict, reason)])
+
+
+def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessResult,
+                        dg14_raw: bytes) -> CheckGroup:
+    """CA with DG14 (Doc 9303-11 §6.2) or PACE-CAM verification (§4.4.3.5.2).
+
+    A malformed DG14 is a FAILED check, not an exception: the chip's authenticity
+    cannot be shown.
+    """
+    from checkedid.nfc.lds.dg14 import DG14
+
+    try:
+        dg14 = DG14.from_bytes(dg14_raw)
+    except (LDSError, ParseError) as exc:
+        return _group(Verdict.FAILED, f"DG14 cannot be parsed ({type(exc).__name__})")
+    pace_result = access.pace
+    if pace_result is not None and getattr(pace_result, "cam", None) is not None:
+        from checkedid.nfc import pace
+
+        if not dg14.ca_public_keys:
+            return _group(Verdict.FAILED, "PACE-CAM ran but DG14 holds no chip public key")
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = dg14.ca_public_keys[0].public_key
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return _group(Verdict.FAILED, "PACE-CAM ran but DG14's chip key is not an EC key")
+        check: CheckGroup = pace.verify_cam(pace_result, key)
+        return check
+    if not dg14.ca_infos and not dg14.ca_public_keys:
+        return _group(Verdict.NOT_SUPPORTED, "DG14 offers no Chip Authentication")
+    from checkedid.nfc import ca
+
+    result = ca.chip_authenticate(conn, dg14)
+    if result.session is not None:
+        if conn.session is not result.session:
+            conn.install_sm(result.session)
+        files.forget_selection()
+    outcome: CheckGroup = result.check
+    return outcome

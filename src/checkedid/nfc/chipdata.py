@@ -1,0 +1,124 @@
+"""What a chip read yields: :class:`ChipData`, and the parsing of the files read.
+
+Parsing follows the LDS (ICAO Doc 9303-10 §4.6-4.7): EF.COM, DG1 (MRZ) and DG2
+(face) are needed; a DG2 that cannot be decoded leaves no face image (with a
+warning), and the optional data groups (DG11, DG12, DG14, DG15) that cannot be
+parsed are reported as warnings and left out. The raw bytes of every file stay as
+read, for Passive Authentication.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checkedid.errors import LDSError, ParseError
+from checkedid.secret import SecretRegistry
+from checkedid.verdict import CheckGroup
+
+__all__ = ["ChipData", "LDSObjects", "parse_files"]
+
+log = logging.getLogger(__name__)
+
+_OPTIONAL = (11, 12, 14, 15)
+
+
+@dataclass
+class ChipData:
+    """Everything read from the chip, raw and parsed, plus the AA and CA outcomes.
+
+    ``dg_bytes`` hold the data groups exactly as read (Passive Authentication hashes
+    them); ``access_details``, ``warnings``, ``file_sizes`` and ``timings`` never hold
+    personal data. ``active`` is the Active Authentication outcome (NOT_SUPPORTED
+    without DG15), ``chip`` that of Chip Authentication or PACE-CAM.
+    """
+
+    protocol: str
+    access_details: dict[str, Any]
+    warnings: list[str]
+    sod_bytes: bytes
+    dg_bytes: dict[int, bytes]
+    com: Any
+    dg1: Any
+    dg2: Any
+    face_image: Any
+    dg11: Any
+    dg12: Any
+    dg14: Any
+    dg15: Any
+    active: CheckGroup
+    chip: CheckGroup
+    timings: dict[str, float] = field(default_factory=dict)
+    apdu_count: int = 0
+    file_sizes: dict[str, int] = field(default_factory=dict)
+    recoveries: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able summary without personal data: protocol, files, checks, timings."""
+        return {
+            "protocol": self.protocol,
+            "access": dict(self.access_details),
+            "files": dict(self.file_sizes),
+            "face_image": None if self.face_image is None else list(self.face_image.shape),
+            "warnings": list(self.warnings),
+            "active_authentication": self.active.to_dict(),
+            "chip_authentication": self.chip.to_dict(),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "apdu_count": self.apdu_count,
+            "recoveries": self.recoveries,
+        }
+
+
+@dataclass
+class LDSObjects:
+    """Parsed LDS files (``None`` where absent or unparseable)."""
+
+    com: Any
+    dg1: Any
+    dg2: Any = None
+    face_image: Any = None
+    dg11: Any = None
+    dg12: Any = None
+    dg14: Any = None
+    dg15: Any = None
+
+
+def _parser(number: int) -> Any:
+    module = importlib.import_module(f"checkedid.nfc.lds.dg{number}")
+    return getattr(module, f"DG{number}")
+
+
+def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
+                warnings: list[str]) -> LDSObjects:
+    """Parse EF.COM and the data groups; register decoded face images with ``secrets``."""
+    from checkedid.nfc.lds.com import EFCom
+    from checkedid.nfc.lds.dg1 import DG1
+
+    com = EFCom.from_bytes(bytes(raw["COM"]))
+    if "DG1" not in raw:
+        raise LDSError("the chip lists no DG1 (MRZ), which every eMRTD must hold", file="COM")
+    out = LDSObjects(com=com, dg1=DG1.from_bytes(bytes(raw["DG1"])))
+    if "DG2" in raw:
+        from checkedid.nfc.lds.dg2 import DG2
+
+        try:
+            out.dg2 = DG2.from_bytes(bytes(raw["DG2"]))
+        except ParseError as exc:
+            warnings.append(f"DG2 could not be decoded ({type(exc).__name__}): no face image")
+        else:
+            for face in out.dg2.faces:
+                if face.image is not None:
+                    secrets.add(face.image)
+            out.face_image = out.dg2.image
+    for number in _OPTIONAL:
+        name = f"DG{number}"
+        if name not in raw:
+            continue
+        try:
+            setattr(out, name.lower(), _parser(number).from_bytes(bytes(raw[name])))
+        except ParseError as exc:
+            warnings.append(f"{name} could not be parsed ({type(exc).__name__}): left out")
+    return out

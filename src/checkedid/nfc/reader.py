@@ -1,0 +1,359 @@
+"""ChipReader: open an eMRTD and read its LDS (ICAO Doc 9303-10 §3, Doc 9303-11 §4-§7).
+
+The order of operations follows Doc 9303-11 §4.2 (inspection procedure):
+
+1. read EF.CardAccess (SFI 1C) and EF.ATR/INFO (SFI 01) from the master file, in plain;
+2. PACE when EF.CardAccess offers it, BAC only when it does not (Doc 9303-11 §4.2);
+   the session keys go under every later command (secure messaging, §9.8);
+3. SELECT the eMRTD application, read EF.COM, EF.SOD, then DG14 and run Chip
+   Authentication right away (the SM restarts with the CA keys, §6.2) — or verify
+   PACE-CAM with DG14's key — then the other data groups listed in EF.COM;
+4. Active Authentication with DG15 (§6.1).
+
+DG3 and DG4 need Extended Access Control (terminal authentication with a
+certificate the relying party does not have here): they are not read, and a
+warning says so.
+
+Resilience: when the card leaves the field (tearing), a secure-messaging error
+occurs, or the chip answers an unexpected status word mid-read, the reader waits
+for the card, runs PACE/BAC again (and CA again if it had run) and continues at
+the offset already read. Completed files are not read again. Recoveries are
+bounded (``retries``) and everything ends at the deadline with
+:class:`~checkedid.errors.ChipTimeout`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from checkedid.errors import (
+    AccessDenied,
+    CardRemovedError,
+    ChipTimeout,
+    FileNotFound,
+    InputError,
+    LDSError,
+    NoCardError,
+    SecureMessagingError,
+    StatusWordError,
+    TransportError,
+)
+from checkedid.nfc.access import AccessResult, chip_authentication, open_session
+from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
+from checkedid.nfc.files import (
+    ATR_INFO,
+    CARD_ACCESS,
+    COM,
+    EF,
+    SOD,
+    ChunkPolicy,
+    FileReader,
+    PartialFile,
+    Progress,
+    parse_atr_info,
+)
+from checkedid.nfc.transport import ApduConnection, Transport
+from checkedid.secret import Secret, SecretRegistry
+from checkedid.verdict import Check, CheckGroup, Verdict
+
+__all__ = ["ChipData", "ChipReader"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EAC_DGS = (3, 4)
+DEFAULT_TIMEOUT = 60.0
+# Unexpected status words and SM failures: a fresh session usually cures them.
+_RECOVERABLE = (CardRemovedError, NoCardError, SecureMessagingError, TransportError)
+
+
+class _Counting:
+    """Transport wrapper that counts raw APDUs (below secure messaging)."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.count = 0
+
+    @property
+    def atr(self) -> bytes:
+        return self.inner.atr
+
+    @property
+    def supports_extended(self) -> Any:
+        return getattr(self.inner, "supports_extended", None)
+
+    def connect(self) -> None:
+        self.inner.connect()
+
+    def disconnect(self) -> None:
+        self.inner.disconnect()
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.count += 1
+        return self.inner.transmit(apdu)
+
+
+def _not_supported(group: str, check: str, reason: str) -> CheckGroup:
+    return CheckGroup.of(group, [Check(check, Verdict.NOT_SUPPORTED, reason)])
+
+
+class ChipReader:
+    """Reads an eMRTD over ``conn`` (a connected :class:`~checkedid.nfc.transport.Transport`).
+
+    ``progress(file, done, total)`` is called after every chunk. ``secrets`` receives
+    the buffers holding data-group contents and the face image. ``deadline`` is a
+    ``time.monotonic()`` value; without it the read may take ``timeout`` seconds.
+    ``retries`` bounds the recoveries (card removed, SM broken); ``card_wait`` is
+    how long to wait for the card to come back after it left. ``chunks`` overrides
+    the chunk policy (the benchmark's fixed-size baseline).
+    """
+
+    def __init__(
+        self,
+        conn: Transport,
+        *,
+        progress: Progress | None = None,
+        secrets: SecretRegistry | None = None,
+        deadline: float | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        card_wait: float = 20.0,
+        chunks: ChunkPolicy | None = None,
+    ) -> None:
+        self.transport = _Counting(conn)
+        self.progress = progress
+        self.secrets = secrets if secrets is not None else SecretRegistry()
+        self._deadline_arg = deadline
+        self.timeout = timeout
+        self.retries = retries
+        self.card_wait = card_wait
+        self.chunks = chunks
+        self.deadline = 0.0
+        self.recoveries = 0
+        self.warnings: list[str] = []
+        self.conn: ApduConnection | None = None
+        self.files: FileReader | None = None
+        self.access: AccessResult | None = None
+        self._password: Secret | str | None = None
+        self._card_access: bytes | None = None
+        self._stale = False
+        self._reconnect = False
+        self._after_open: list[Callable[[], None]] = []
+        self._chip_check: CheckGroup | None = None
+        self.timings: dict[str, float] = {}
+
+    # -- public --------------------------------------------------------------------
+    def read(self, access: Secret | str) -> ChipData:
+        """Open the chip with the MRZ access key (a :class:`Secret` holding the MRZ
+        information) or a 6-digit CAN, read every accessible file, run CA and AA."""
+        if isinstance(access, str):
+            if not (len(access) == 6 and access.isdigit()):
+                raise InputError("the CAN must be the 6 digits printed on the card")
+        elif not isinstance(access, Secret):
+            raise InputError("access must be the MRZ access key (a Secret) or a 6-digit CAN")
+        start = time.monotonic()
+        self.deadline = self._deadline_arg if self._deadline_arg is not None \
+            else start + self.timeout
+        self._password = access
+        self.timings = {}
+
+        self._guard(self._open)
+        self.timings["access"] = time.monotonic() - start
+        raw, order = self._read_lds()
+        t = time.monotonic()
+        objs = parse_files(raw, self.secrets, self.warnings)
+        self.timings["parse"] = time.monotonic() - t
+        active = self._active_auth(objs)
+        self.timings["total"] = time.monotonic() - start
+        assert self.access is not None and self.files is not None
+        details = dict(self.access.details)
+        details.update(self.files.policy.describe(True))
+        chip = self._chip_check or _not_supported(
+            "chip", "chip_authentication",
+            "the document has no DG14: Chip Authentication is not offered")
+        return ChipData(
+            protocol=self.access.protocol, access_details=details,
+            warnings=list(dict.fromkeys(self.warnings)), sod_bytes=bytes(raw[SOD.name]),
+            dg_bytes={n: bytes(raw[f"DG{n}"]) for n in order},
+            com=objs.com, dg1=objs.dg1, dg2=objs.dg2, face_image=objs.face_image,
+            dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
+            active=active, chip=chip, timings=self.timings, apdu_count=self.transport.count,
+            file_sizes={name: len(buf) for name, buf in raw.items()},
+            recoveries=self.recoveries)
+
+    # -- session ---------------------------------------------------------------------
+    def _open(self) -> None:
+        """(Re)connect if needed, read the MF files once, authenticate, select the app."""
+        if self._reconnect:
+            self._wait_for_card()
+        conn = ApduConnection(self.transport)
+        self.conn = conn
+        if self.files is None:
+            policy = self.chunks or ChunkPolicy(extended=conn.supports_extended)
+            self.files = FileReader(conn, policy, progress=self.progress,
+                                    register=self.secrets.add, deadline=self.deadline)
+        files = self.files
+        files.conn, files.secure = conn, False
+        files.forget_selection()
+        if self._card_access is None:
+            self._card_access = self._read_mf_files(files)
+        assert self._password is not None
+        self.access = open_session(conn, self._password, self._card_access, files,
+                                   warnings=self.warnings)
+        files.secure = True
+        for again in self._after_open:
+            again()
+        self._stale = self._reconnect = False
+
+    def _read_mf_files(self, files: FileReader) -> bytes:
+        """EF.CardAccess (PACE parameters) and EF.ATR/INFO (extended length limit)."""
+        card_access = b""
+        try:
+            card_access = bytes(files.read(CARD_ACCESS).content())
+        except FileNotFound:  # other refusals may be transient: the guard retries them
+            log.info("no EF.CardAccess: PACE is not offered")
+        except LDSError:
+            self.warnings.append("EF.CardAccess is malformed: PACE not possible")
+        if files.policy.extended and self.chunks is None:
+            try:
+                limit = parse_atr_info(files.read(ATR_INFO).content())
+            except (StatusWordError, LDSError):
+                limit = None
+            if limit is not None:
+                files.policy.max_response = limit
+        files.forget_selection()
+        return card_access
+
+    def _wait_for_card(self) -> None:
+        """After the card left: reconnect, waiting for it up to ``card_wait`` / the deadline."""
+        inner = self.transport.inner
+        try:
+            inner.disconnect()
+        except TransportError:
+            pass
+        until = min(self.deadline, time.monotonic() + self.card_wait)
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise ChipTimeout("the document did not come back to the reader in time; "
+                                  "place it on the reader and keep it still")
+            try:
+                wait = getattr(inner, "wait_for_card", None)
+                if callable(wait):
+                    wait(min(left, 2.0))
+                else:
+                    inner.connect()
+                return
+            except (NoCardError, CardRemovedError):
+                inner.disconnect()
+                time.sleep(min(0.1, max(left, 0)))
+
+    def _guard(self, op: Callable[[], T]) -> T:
+        """Run ``op``; on a recoverable failure re-open the session and run it again."""
+        while True:
+            try:
+                if self._stale:
+                    self._open()
+                return op()
+            except (*_RECOVERABLE, StatusWordError) as exc:
+                if isinstance(exc, StatusWordError) and not _transient(exc):
+                    raise
+                if self.recoveries >= self.retries or time.monotonic() > self.deadline:
+                    raise
+                self.recoveries += 1
+                self._stale = True
+                self._reconnect = self._reconnect or isinstance(
+                    exc, (CardRemovedError, NoCardError, TransportError))
+                log.info("recovering after %s (%d of %d)", type(exc).__name__,
+                         self.recoveries, self.retries)
+
+    # -- files -----------------------------------------------------------------------
+    def _read_file(self, ef: EF) -> bytearray:
+        part = PartialFile(ef)  # survives a recovery: reading resumes at part.done
+
+        def op() -> bytearray:
+            assert self.files is not None
+            return self.files.read(ef, part).content()
+
+        return self._guard(op)
+
+    def _read_lds(self) -> tuple[dict[str, bytearray], list[int]]:
+        """EF.COM, EF.SOD, DG14 (then CA), the other DGs listed in EF.COM."""
+        t = time.monotonic()
+        raw: dict[str, bytearray] = {COM.name: self._read_file(COM)}
+        from checkedid.nfc.lds.com import EFCom
+
+        com = EFCom.from_bytes(bytes(raw[COM.name]))
+        raw[SOD.name] = self._read_file(SOD)
+        listed = sorted(set(com.data_groups))
+        for n in listed:
+            if n in EAC_DGS:
+                self.warnings.append(f"DG{n} needs Extended Access Control: not read")
+        order = [n for n in listed if n not in EAC_DGS]
+        if 14 in order:  # DG14 first: CA (or PACE-CAM) before personal data is read
+            order.remove(14)
+            order.insert(0, 14)
+        ca_time = 0.0
+        for n in order:
+            raw[f"DG{n}"] = self._read_file(EF.dg(n))
+            if n == 14:
+                c = time.monotonic()
+                self._chip_auth(bytes(raw["DG14"]))
+                ca_time = time.monotonic() - c
+        self.timings["ca"] = ca_time
+        self.timings["files"] = time.monotonic() - t - ca_time
+        return raw, order
+
+    # -- authenticity ----------------------------------------------------------------
+    def _chip_auth(self, dg14_raw: bytes) -> None:
+        """CA right after DG14 (Doc 9303-11 §6.2), or PACE-CAM verification (§4.4.3.5)."""
+
+        def run() -> CheckGroup:
+            assert self.conn is not None and self.files is not None
+            assert self.access is not None
+            check = chip_authentication(self.conn, self.files, self.access, dg14_raw)
+            if check.verdict is Verdict.FAILED:
+                self._stale = True  # a chip that failed CA may have dropped the SM session
+            return check
+
+        self._chip_check = self._guard(run)
+
+        def again() -> None:
+            if self._chip_check is not None and self._chip_check.passed:
+                check = run()
+                if not check.passed:
+                    self._chip_check = CheckGroup.of("chip", [Check(
+                        "chip_authentication", Verdict.FAILED,
+                        "the chip presented after the interruption failed Chip Authentication")])
+
+        self._after_open.append(again)
+
+    def _active_auth(self, objs: LDSObjects) -> CheckGroup:
+        """Active Authentication with DG15's key (Doc 9303-11 §6.1)."""
+        if objs.dg15 is None:
+            return _not_supported("active", "active_authentication",
+                                  "the document has no DG15: Active Authentication is not offered")
+        from checkedid.nfc import aa
+
+        t = time.monotonic()
+
+        def op() -> CheckGroup:
+            assert self.conn is not None
+            result: CheckGroup = aa.active_authenticate(self.conn, objs.dg15, objs.dg14)
+            return result
+
+        try:
+            return self._guard(op)
+        finally:
+            self.timings["aa"] = time.monotonic() - t
+
+
+def _transient(exc: StatusWordError) -> bool:
+    """Status words that a fresh session may cure (not refusals, not missing files)."""
+    return not isinstance(exc, (AccessDenied, FileNotFound)) and exc.sw not in (0x6A86, 0x6D00)
+
+

@@ -1,0 +1,184 @@
+"""ChipReader against the virtual chip in process: every base persona, resilience, faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from hw.vchip.chip import VirtualChip
+from hw.vchip.faults import FAULTS, make_fault
+from hw.vchip.personas import Persona, build
+from hw.vchip.vpcd import CardRemoved
+
+from checkedid.errors import CardRemovedError, CheckedIDError, ChipTimeout, InputError, LDSError
+from checkedid.nfc.chipdata import ChipData
+from checkedid.nfc.reader import ChipReader
+from checkedid.nfc.transport import InProcessTransport
+from checkedid.secret import Secret, SecretRegistry
+from checkedid.verdict import Verdict
+
+BASE = ["utopia-passport-bac", "utopia-id-pace-gm", "utopia-id-pace-dh", "utopia-id-pace-im",
+        "utopia-id-pace-cam"]
+PROTOCOLS = {
+    "utopia-passport-bac": "BAC",
+    "utopia-id-pace-gm": "PACE ECDH-GM brainpoolP256r1 AES-128",
+    "utopia-id-pace-dh": "PACE DH-GM",
+    "utopia-id-pace-im": "PACE ECDH-IM brainpoolP256r1 AES-128",
+    "utopia-id-pace-cam": "PACE ECDH-CAM NIST P-256 AES-256",
+}
+
+
+class TearableTransport(InProcessTransport):
+    """In-process transport where the chip leaving the field looks like it does over PC/SC."""
+
+    def transmit(self, apdu: bytes) -> bytes:
+        try:
+            return super().transmit(apdu)
+        except CardRemoved:
+            self.disconnect()
+            raise CardRemovedError("transmit: the document left the reader") from None
+
+
+def mrz_key(persona: Persona) -> Secret:
+    return Secret(persona.mrz_information.encode("ascii"), label="mrz")
+
+
+def read(persona: Persona, access: Secret | str | None = None, *, fault: str | None = None,
+         **kwargs: Any) -> tuple[ChipData, VirtualChip, dict[str, list[tuple[int, int]]]]:
+    chip = VirtualChip(persona, fault=make_fault(fault))
+    transport = TearableTransport(chip)
+    transport.connect()
+    seen: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    reader = ChipReader(transport, progress=lambda f, d, t: seen[f].append((d, t)), **kwargs)
+    if access is None:
+        access = persona.can if persona.pace is not None else mrz_key(persona)
+    return reader.read(access), chip, seen
+
+
+@pytest.fixture(scope="module", params=BASE)
+def persona(request: pytest.FixtureRequest) -> Persona:
+    return build(request.param)
+
+
+def test_reads_every_file_of_every_base_persona(persona: Persona) -> None:
+    secrets = SecretRegistry()
+    data, _, seen = read(persona, secrets=secrets)
+    assert data.protocol.startswith(PROTOCOLS[persona.name])
+    assert data.sod_bytes == persona.files[0x011D]
+    listed = set(data.com.data_groups)
+    assert set(data.dg_bytes) == listed
+    for n, raw in data.dg_bytes.items():
+        assert raw == persona.files[0x0100 | n], f"DG{n}"
+        assert seen[f"DG{n}"][-1] == (len(raw), len(raw))
+    assert "\n".join(data.dg1.mrz.lines) == persona.spec.mrz
+    assert data.face_image is not None and data.face_image.shape[:2] == (480, 360)
+    assert data.apdu_count > 0 and data.recoveries == 0
+    # CAM verifies during PACE; other chips offer CA through DG14 (or nothing)
+    if persona.pace is not None and persona.pace.mapping == "ECDH-CAM":
+        assert data.chip.verdict is Verdict.PASSED
+    assert data.active.verdict is (Verdict.NOT_SUPPORTED if 15 not in listed else Verdict.PASSED)
+    text = json.dumps(data.summary())
+    assert persona.spec.document_number not in text and "ERIKSSON" not in text
+    # DG buffers and the face image are registered and wiped with the registry
+    face = data.face_image
+    assert secrets.wipe_all() >= len(listed) + 1
+    assert not face.any()
+
+
+def test_bac_warns_and_pace_with_mrz(persona: Persona) -> None:
+    if persona.pace is None:
+        data, _, _ = read(persona)
+        assert any("BAC with 3DES" in w for w in data.warnings)
+        assert data.access_details["protocol"] == "BAC"
+        with pytest.raises(InputError, match="only BAC"):
+            read(persona, "123456")
+    else:
+        data, _, _ = read(persona, mrz_key(persona))
+        assert data.access_details["password"] == "MRZ"  # noqa: S105 - the kind, not a secret
+        assert data.access_details["extended_length"] is persona.extended_length
+
+
+def test_wrong_can_is_a_clean_error() -> None:
+    with pytest.raises(CheckedIDError):
+        read(build("utopia-id-pace-gm"), "000000")
+    with pytest.raises(InputError):
+        read(build("utopia-id-pace-gm"), "12345")
+
+
+def test_dg3_needs_eac_warning_not_error() -> None:
+    from dataclasses import replace
+
+    base = build("utopia-passport-bac")
+    com = bytearray(base.files[0x011E])
+    com[-1:] = com[-1:]  # EF.COM keeps its tag list; add DG3 (tag 63) to it
+    from checkedid.nfc import tlv
+
+    inner = tlv.decode_one(bytes(com)).value
+    items = {t.tag: bytes(t.value) for t in tlv.iter_tlv(inner)}
+    items[0x5C] += b"\x63"
+    new_com = tlv.encode(0x60, b"".join(tlv.encode(t, v) for t, v in items.items()))
+    persona = replace(base, files={**base.files, 0x011E: new_com, 0x0103: b"\x63\x02\x01\x02"})
+    data, _chip, _ = read(persona)
+    assert "DG3 needs Extended Access Control: not read" in data.warnings
+    assert 3 not in data.dg_bytes
+
+
+def test_tearing_resumes_at_the_offset_read() -> None:
+    persona = build("utopia-id-pace-gm")
+    data, chip, _seen = read(persona, fault="card-removed-mid-read:8000")
+    assert data.recoveries == 1
+    assert data.dg_bytes[2] == persona.files[0x0102]
+    total = sum(len(v) for v in persona.files.values()) + sum(
+        len(v) for v in persona.mf_files.values())
+    # nothing was read twice except the one chunk lost with the card
+    assert chip.state.counters["bytes_read"] <= total + data.access_details["chunk_size"]
+
+
+def test_tearing_with_short_apdus_and_bac() -> None:
+    persona = build("utopia-passport-bac")
+    data, chip, _seen = read(persona, fault="card-removed-mid-read:3000")
+    assert data.recoveries == 1 and data.protocol == "BAC"
+    assert data.dg_bytes[2] == persona.files[0x0102]
+    assert chip.state.counters["bytes_read"] <= sum(len(v) for v in persona.files.values()) + 0xDF
+
+
+def test_retries_are_bounded() -> None:
+    with pytest.raises(CheckedIDError):
+        read(build("utopia-id-pace-gm"), fault="truncated-response:0", retries=2)
+
+
+def test_deadline_ends_a_slow_read() -> None:
+    t = time.monotonic()
+    with pytest.raises(ChipTimeout):
+        read(build("utopia-passport-bac"), fault="slow-chip:20", timeout=0.5)
+    assert time.monotonic() - t < 5
+
+
+def test_lying_length_long_is_an_lds_error_and_short_fails_hashes() -> None:
+    persona = build("utopia-id-pace-gm")
+    with pytest.raises(LDSError, match="DG2"):
+        read(persona, fault="lying-length:long")
+    data, _, _ = read(persona, fault="lying-length:short")
+    assert data.dg_bytes[2] != persona.files[0x0102]
+    from checkedid.nfc import pa
+
+    passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, None)
+    assert passive.verdict is Verdict.FAILED
+
+
+@pytest.mark.parametrize("fault", sorted(set(FAULTS) - {"slow-chip"}))
+@pytest.mark.parametrize("name", ["utopia-id-pace-gm", "utopia-passport-bac"])
+def test_every_fault_ends_cleanly(name: str, fault: str) -> None:
+    persona = build(name)
+    spec = {"card-removed-mid-read": f"{fault}:2000", "random-sw": f"{fault}:0.3"}.get(fault, fault)
+    t = time.monotonic()
+    try:
+        data, _, _ = read(persona, fault=spec, timeout=20)
+    except CheckedIDError:
+        pass
+    else:
+        assert data.dg_bytes[1] == persona.files[0x0101] or fault == "lying-length"
+    assert time.monotonic() - t < 20
