@@ -207,7 +207,11 @@ class VirtualChip:
             if cmd.ins not in _PLAIN_RESTART:
                 return _sw(SW_SM_MISSING)
         handler = self.router.get(cmd.ins)
-        if handler is None:
+        # A fault may answer the unwrapped command itself (its answer is still wrapped).
+        override = st.fault.command(st, cmd) if st.fault is not None else None
+        if override is not None:
+            resp = override
+        elif handler is None:
             resp = Response(b"", SW_INS_NOT_SUPPORTED)
         else:
             try:
@@ -217,6 +221,8 @@ class VirtualChip:
             except Exception:
                 log.exception("handler for INS %02X failed", cmd.ins)
                 resp = Response(b"", SW_UNKNOWN)
+        if st.fault is not None:
+            resp = st.fault.response(st, cmd, resp)
         if protected and st.sm is not None:
             resp = st.sm.protect_response(resp)
         if st.pending_sm is not None:
