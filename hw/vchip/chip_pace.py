@@ -30,6 +30,7 @@ from checkedid.nfc import pace_crypto as pc
 from checkedid.nfc.apdu import Command, Response
 from checkedid.nfc.cardaccess import PACEInfo, encode_oid
 from checkedid.nfc.sm import SMSession
+from checkedid.secret import zero
 
 if TYPE_CHECKING:
     from hw.vchip.chip import ChipState, Handler, Router
@@ -71,7 +72,7 @@ def mse_set_at(chip: ChipState, cmd: Command) -> Response:
     if (cmd.p1, cmd.p2) != (0xC1, 0xA4):
         prev = _previous.get(0x22)
         return prev(chip, cmd) if prev else Response(b"", SW_WRONG_DATA)
-    chip.scratch.pop("pace", None)
+    _forget(chip)
     suite = _suite(chip)
     if suite is None:
         return Response(b"", SW_WRONG_DATA)
@@ -100,7 +101,7 @@ def general_authenticate(chip: ChipState, cmd: Command) -> Response:
     step: int = state["step"]
     chained = bool(cmd.cla & 0x10)
     if chained != (step < 4):
-        chip.scratch.pop("pace", None)
+        _forget(chip)
         return Response(b"", SW_LAST_EXPECTED if step == 4 else SW_CONDITIONS)
     try:
         top = tlv.decode_one(cmd.data)
@@ -110,13 +111,21 @@ def general_authenticate(chip: ChipState, cmd: Command) -> Response:
         body, sw = _STEPS[step](chip, state, dos)
     except (CheckedIDError, ValueError, KeyError) as exc:
         log.debug("PACE step %d refused: %s", step, type(exc).__name__)
-        chip.scratch.pop("pace", None)
+        _forget(chip)
         return Response(b"", SW_WRONG_DATA)
+    if sw != SW_OK or step == 4:
+        _forget(chip)
     if sw != SW_OK:
-        chip.scratch.pop("pace", None)
         return Response(b"", sw)
     state["step"] = step + 1
     return Response(tlv.encode(0x7C, body), SW_OK)
+
+
+def _forget(chip: ChipState) -> None:
+    """Drop the PACE exchange state, zeroing the password."""
+    state = chip.scratch.pop("pace", None)
+    if state is not None:
+        zero(state["password"])
 
 
 Step = tuple[bytes, int]

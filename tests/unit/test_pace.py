@@ -14,7 +14,12 @@ from hw.vchip.personas import PaceConfig, Persona
 from checkedid.errors import AccessDenied, InputError, ProtocolError
 from checkedid.nfc import tlv
 from checkedid.nfc.apdu import Command
-from checkedid.nfc.cardaccess import CardAccess, parse_security_infos
+from checkedid.nfc.cardaccess import (
+    CardAccess,
+    ChipAuthenticationPublicKeyInfo,
+    encode_oid,
+    parse_security_infos,
+)
 from checkedid.nfc.pace import PacePassword, PACEResult, authenticate, choose, verify_cam
 from checkedid.nfc.transport import ApduConnection, InProcessTransport
 from checkedid.verdict import Verdict
@@ -201,3 +206,59 @@ def test_malformed_chip_answer_is_protocol_error() -> None:
     with pytest.raises(ProtocolError):
         authenticate(conn, PacePassword.can("123456"),
                      parse_security_infos(bytes.fromhex(v["ef_card_access"])))
+
+
+def _raw(conn: ApduConnection, cla: int, ins: int, p1: int, p2: int, data: bytes) -> int:
+    return conn.send(Command(cla, ins, p1, p2, data, 256 if ins == 0x86 else None)).sw
+
+
+def test_chip_refuses_out_of_order_and_foreign_commands() -> None:
+    persona = personas.build("utopia-id-pace-gm")
+    chip, conn = _connect(persona)
+    assert persona.pace is not None
+    oid = tlv.encode(0x80, encode_oid(persona.pace.oid))
+    # GENERAL AUTHENTICATE without MSE:Set AT
+    assert _raw(conn, 0x10, 0x86, 0, 0, b"\x7c\x00") == 0x6985
+    # unknown protocol, unknown password reference, other domain parameters
+    assert _raw(conn, 0, 0x22, 0xC1, 0xA4, tlv.encode(0x80, encode_oid("0.4.0.127.0.7.2.2.4.1.2"))
+                + b"\x83\x01\x02") == 0x6A80
+    assert _raw(conn, 0, 0x22, 0xC1, 0xA4, oid + b"\x83\x01\x05") == 0x6A88
+    assert _raw(conn, 0, 0x22, 0xC1, 0xA4, oid + b"\x83\x01\x02\x84\x01\x0c") == 0x6A88
+    # a valid start, then the first step sent as the last of the chain
+    assert _raw(conn, 0, 0x22, 0xC1, 0xA4, oid + b"\x83\x01\x02\x84\x01\x0d") == 0x9000
+    assert _raw(conn, 0x00, 0x86, 0, 0, b"\x7c\x00") == 0x6985
+    assert "pace" not in chip.state.scratch
+    # garbage in the mapping step ends the exchange
+    assert _raw(conn, 0, 0x22, 0xC1, 0xA4, oid + b"\x83\x01\x02") == 0x9000
+    assert _raw(conn, 0x10, 0x86, 0, 0, b"\x7c\x00") == 0x9000
+    assert _raw(conn, 0x10, 0x86, 0, 0, b"\x7c\x43\x81\x41\x04" + b"\x01" * 64) == 0x6A80
+    assert _raw(conn, 0x10, 0x86, 0, 0, b"\x7c\x00") == 0x6985
+
+
+def test_chip_forgets_pace_after_success() -> None:
+    persona = personas.build("utopia-id-pace-im")
+    chip, conn = _connect(persona)
+    authenticate(conn, PacePassword.can(persona.can), _card_access(conn))
+    assert "pace" not in chip.state.scratch
+    assert _raw(conn, 0x10, 0x86, 0, 0, b"\x7c\x00") == 0x6985
+
+
+def test_verify_cam_accepts_dg14_spki_forms() -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    persona = personas.build("utopia-id-pace-cam")
+    _, conn = _connect(persona)
+    result = authenticate(conn, PacePassword.can(persona.can), _card_access(conn))
+    spki = persona.ca_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert verify_cam(result, spki).passed
+    info = ChipAuthenticationPublicKeyInfo("0.4.0.127.0.7.2.2.1.2", spki, None, "ECDH")
+    assert verify_cam(result, info).passed
+    assert verify_cam(result, b"\x30\x03\x02\x01\x01").verdict is Verdict.FAILED
+    # tampered chip authentication data fails instead of raising
+    assert result.cam is not None and result.cam.ca_ic is not None
+    forged = replace(result, cam=replace(result.cam, ca_ic=result.cam.ca_ic + 1))
+    assert verify_cam(forged, spki).verdict is Verdict.FAILED
+    broken = replace(result, cam=replace(result.cam, ca_ic=None))
+    assert verify_cam(broken, spki).check("cam_data") is not None
+    assert verify_cam(broken, spki).verdict is Verdict.FAILED

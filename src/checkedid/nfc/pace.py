@@ -276,6 +276,8 @@ def _ca_point(key: CAPublicKey) -> bytes:
         return key.public_bytes(serialization.Encoding.X962,
                                 serialization.PublicFormat.UncompressedPoint)
     der = key.public_key if isinstance(key, ChipAuthenticationPublicKeyInfo) else key
+    if not isinstance(der, bytes):
+        raise InputError("the Chip Authentication key is not an EC key")
     try:
         spki = keys.PublicKeyInfo.load(der, strict=True)
         if spki["algorithm"]["algorithm"].native != "ec":
@@ -313,9 +315,10 @@ def verify_cam(result: PACEResult, ca_public_key: CAPublicKey) -> CheckGroup:
     try:
         pk_ic = curve.decode(_ca_point(ca_public_key))
         pk_map = curve.decode(cam.pk_map_ic)
-    except ProtocolError:
+    except (ProtocolError, InputError):
         checks.append(Check("cam_key", Verdict.FAILED,
-                            f"the DG14 Chip Authentication key is not a point on {curve.name}"))
+                            f"the DG14 Chip Authentication key is not an EC point on "
+                            f"{curve.name}"))
         return CheckGroup.of("chip", checks, **details)
     if curve.mul(cam.ca_ic, pk_ic) == pk_map:
         checks.append(Check("cam_key", Verdict.PASSED,
