@@ -146,3 +146,30 @@ def test_threshold_is_validated_and_applied(matcher: FaceMatcher, faces: Path,
 def test_role_is_validated(matcher: FaceMatcher, faces: Path) -> None:
     with pytest.raises(InputError):
         matcher.embed(photo(faces, "biden_1.jpg"), role="passport")
+
+
+def test_missing_dlib_raises_backend_unavailable_with_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from checkedid.biometrics.backend import DlibBackend
+    from checkedid.errors import BackendUnavailable
+
+    monkeypatch.setitem(sys.modules, "dlib", None)  # import dlib -> ImportError
+    with pytest.raises(BackendUnavailable, match=r"pip install 'checkedid\[face\]'"):
+        DlibBackend().load()
+    with pytest.raises(BackendUnavailable):
+        FaceMatcher(backend=DlibBackend()).load()
+
+
+def test_session_contract_embeddings_are_wiped_with_the_session(faces: Path) -> None:
+    from checkedid.session import Session
+
+    with Session(isolation="none", face_threshold=0.5) as s:
+        m = s.face_matcher()
+        assert isinstance(m, FaceMatcher) and m.threshold == 0.5
+        doc = m.embed(chip_version(photo(faces, "biden_2.jpg")), role="document")
+        live = m.embed(photo(faces, "biden_1.jpg"), role="selfie")
+        for e in (doc, live):
+            s.track(e.vector)
+        assert m.compare(live, doc).is_match
+    assert doc.wiped and live.wiped

@@ -22,6 +22,7 @@ from __future__ import annotations
 from checkedid.biometrics.backend import Backend, Box, DlibBackend
 from checkedid.biometrics.embed import Embedding
 from checkedid.biometrics.image import load_image
+from checkedid.biometrics.liveness import Challenge, LivenessResult, check_liveness
 from checkedid.biometrics.match import DEFAULT_THRESHOLD, FaceMatcher, MatchResult, embed, match
 from checkedid.biometrics.quality import FaceQuality
 
@@ -29,11 +30,14 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "Backend",
     "Box",
+    "Challenge",
     "DlibBackend",
     "Embedding",
     "FaceMatcher",
     "FaceQuality",
+    "LivenessResult",
     "MatchResult",
+    "check_liveness",
     "embed",
     "load_image",
     "match",
