@@ -72,7 +72,8 @@ def detect_format(lines: Sequence[str]) -> Layout:
             raise MRZError(f"line has {len(lines[0])} characters; a two-line MRZ has 36 (TD2, "
                            "MRV-B) or 44 (TD3, MRV-A)", line=1, position=min(len(lines[0]), 44) + 1)
     else:
-        raise MRZError(f"MRZ has {len(lines)} lines; expected 3 x 30 (TD1), 2 x 36 (TD2, MRV-B) "
+        count = f"{len(lines)} line" + ("" if len(lines) == 1 else "s")
+        raise MRZError(f"MRZ has {count}; expected 3 x 30 (TD1), 2 x 36 (TD2, MRV-B) "
                        "or 2 x 44 (TD3, MRV-A)")
     for i, ln in enumerate(lines):
         if len(ln) != width:
