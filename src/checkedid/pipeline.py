@@ -68,10 +68,20 @@ class _Steps:
         self.timings: dict[str, float] = {}
         self.t0 = time.perf_counter()
 
-    def event(self, step: str, state: str, file: str | None = None, done: int = 0, total: int = 0) -> None:
+    def event(
+        self, step: str, state: str, file: str | None = None, done: int = 0, total: int = 0
+    ) -> None:
         if self.emit is not None:
-            self.emit({"step": step, "state": state, "file": file, "done": done, "total": total,
-                       "elapsed": round(time.perf_counter() - self.t0, 4)})
+            self.emit(
+                {
+                    "step": step,
+                    "state": state,
+                    "file": file,
+                    "done": done,
+                    "total": total,
+                    "elapsed": round(time.perf_counter() - self.t0, 4),
+                }
+            )
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -90,8 +100,11 @@ def _group(name: str, verdict: Verdict, reason: str, **details: Any) -> CheckGro
 
 def _mrz_group(mrz: Any) -> CheckGroup:
     checks = [
-        Check(f"{field}_check_digit", Verdict.PASSED if ok else Verdict.FAILED,
-              "" if ok else "check digit does not match: re-take the photo of the document")
+        Check(
+            f"{field}_check_digit",
+            Verdict.PASSED if ok else Verdict.FAILED,
+            "" if ok else "check digit does not match: re-take the photo of the document",
+        )
         for field, ok in mrz.checks.items()
         if ok is not None
     ]
@@ -107,7 +120,9 @@ def _fields_from_mrz(mrz: Any, wanted: Sequence[str], today: date) -> dict[str, 
             out[name] = mrz.document_code
         elif name == "age":
             b = mrz.birth_date
-            out[name] = (today.year - b.year - ((today.month, today.day) < (b.month, b.day))) if b else None
+            out[name] = (
+                (today.year - b.year - ((today.month, today.day) < (b.month, b.day))) if b else None
+            )
         elif name in ("birth_date", "expiry_date"):
             d = getattr(mrz, name)
             out[name] = d.isoformat() if d else None
@@ -144,7 +159,7 @@ def run_pipeline(
     # 1. MRZ from the photo (optional when a CAN is given).
     if document_image is not None:
         with steps.step("mrz"):
-            photo_mrz = mrzlib.read(document_image)
+            photo_mrz = mrzlib.read(document_image, engine=session.mrz_engine)
             checks["mrz"] = _mrz_group(photo_mrz)
     else:
         checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
@@ -165,7 +180,9 @@ def run_pipeline(
             close = getattr(conn, "disconnect", None)
             if callable(close):
                 close()
-    checks["access"] = _group("access", Verdict.PASSED, f"{data.protocol} succeeded", **data.access_details)
+    checks["access"] = _group(
+        "access", Verdict.PASSED, f"{data.protocol} succeeded", **data.access_details
+    )
     warnings.extend(getattr(data, "warnings", ()))
 
     # 3. Authentication: PA with the session's trust store, AA/CA as read, trust rules.
@@ -173,20 +190,28 @@ def run_pipeline(
         from checkedid.nfc import ca, pa
 
         passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, session.trust)
-        active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes))
+        active, chip = ca.apply_trust(
+            data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes)
+        )
         checks.update(passive=passive, active=active, chip=chip)
 
     chip_mrz = data.dg1.mrz
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).
     with steps.step("consistency"):
         if photo_mrz is None:
-            checks["consistency"] = _group("consistency", Verdict.NOT_CHECKED,
-                                           "no document photo: the printed MRZ was not compared with the chip")
+            checks["consistency"] = _group(
+                "consistency",
+                Verdict.NOT_CHECKED,
+                "no document photo: the printed MRZ was not compared with the chip",
+            )
         elif _same_mrz(photo_mrz, chip_mrz):
-            checks["consistency"] = _group("consistency", Verdict.PASSED, "printed MRZ equals the chip's DG1")
+            checks["consistency"] = _group(
+                "consistency", Verdict.PASSED, "printed MRZ equals the chip's DG1"
+            )
         else:
-            checks["consistency"] = _group("consistency", Verdict.FAILED,
-                                           "the printed MRZ differs from the chip's DG1")
+            checks["consistency"] = _group(
+                "consistency", Verdict.FAILED, "the printed MRZ differs from the chip's DG1"
+            )
 
     # 5. Face: selfie against the chip photo.
     face = None
@@ -194,7 +219,9 @@ def run_pipeline(
         if selfie is None:
             checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
         elif data.face_image is None:
-            checks["face"] = _group("face", Verdict.NOT_CHECKED, "the chip holds no readable face image")
+            checks["face"] = _group(
+                "face", Verdict.NOT_CHECKED, "the chip holds no readable face image"
+            )
         else:
             matcher = session.face_matcher()
             chip_embedding = matcher.embed(data.face_image, role="document")
@@ -207,7 +234,8 @@ def run_pipeline(
             checks["face"] = _group(
                 "face",
                 Verdict.PASSED if m.is_match else Verdict.FAILED,
-                f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} threshold {m.threshold:.3f}",
+                f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} "
+                f"threshold {m.threshold:.3f}",
             )
 
     decision, reasons = decide(checks)
@@ -247,5 +275,6 @@ def verify(
     from checkedid.session import Session
 
     with Session(trust=trust, reader=reader) as s:
-        return s.verify(document_image, selfie, can=can, fields=fields, progress=progress, timeout=timeout)
-
+        return s.verify(
+            document_image, selfie, can=can, fields=fields, progress=progress, timeout=timeout
+        )

@@ -52,6 +52,11 @@ class Session:
     ``reader``: PC/SC reader name (substring) or ``None`` for the first with a card.
     ``transport``: a factory returning a connected ``Transport`` (tests, custom readers).
     ``preload``: load the face model and trust store now rather than on first use.
+    ``mrz_engine``: the MRZ recogniser (``"default"``, our OCR-B classifier, or
+    ``"tesseract"``, the baseline).
+    ``face_matcher``: a matcher object to use instead of the built-in dlib one (anything
+    with ``embed(image, role=)`` and ``compare(a, b)`` like
+    :class:`checkedid.biometrics.FaceMatcher`, e.g. one built on another ``Backend``).
     """
 
     def __init__(
@@ -63,6 +68,8 @@ class Session:
         isolation: str | None = None,
         face_threshold: float | None = None,
         preload: bool = False,
+        mrz_engine: str = "default",
+        face_matcher: Any = None,
     ) -> None:
         mode = isolation or ("process" if _fork_ok() else "none")
         if mode not in ("process", "none"):
@@ -75,13 +82,16 @@ class Session:
         self.reader = reader
         self.face_threshold = face_threshold
         self._transport = transport
-        self._matcher: Any = None
+        self.mrz_engine = mrz_engine
+        self._matcher: Any = face_matcher
         self._lock = threading.Lock()
         if preload:
             self.face_matcher()
 
     # -- secrets -------------------------------------------------------------------
-    def secret(self, data: bytes | bytearray | memoryview | int = 0, *, label: str = "secret") -> Secret:
+    def secret(
+        self, data: bytes | bytearray | memoryview | int = 0, *, label: str = "secret"
+    ) -> Secret:
         """Create a Secret owned by this session."""
         return self.secrets.new(data, label=label)
 
@@ -165,8 +175,15 @@ class Session:
 
         def work(emit: isolation.Emit) -> dict[str, Any]:
             try:
-                return run_pipeline(self, document_image, selfie, transport=factory, can=can,
-                                    fields=wanted, emit=emit)
+                return run_pipeline(
+                    self,
+                    document_image,
+                    selfie,
+                    transport=factory,
+                    can=can,
+                    fields=wanted,
+                    emit=emit,
+                )
             finally:
                 self.wipe()
 
