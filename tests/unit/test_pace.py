@@ -10,8 +10,10 @@ import pytest
 from hw.vchip import personas
 from hw.vchip.chip import VirtualChip
 from hw.vchip.personas import PaceConfig, Persona
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from checkedid.errors import AccessDenied, InputError, ProtocolError
+from checkedid.errors import AccessDenied, CheckedIDError, InputError, ProtocolError
 from checkedid.nfc import tlv
 from checkedid.nfc.apdu import Command
 from checkedid.nfc.cardaccess import (
@@ -24,6 +26,7 @@ from checkedid.nfc.pace import PacePassword, PACEResult, authenticate, choose, v
 from checkedid.nfc.transport import ApduConnection, InProcessTransport
 from checkedid.verdict import Verdict
 from tests.conftest import shared_path
+from tests.fuzz import EXAMPLES, FUZZ
 
 PERSONAS = ["utopia-id-pace-gm", "utopia-id-pace-dh", "utopia-id-pace-im", "utopia-id-pace-cam"]
 EMRTD_AID = bytes.fromhex("A0000002471001")
@@ -262,3 +265,67 @@ def test_verify_cam_accepts_dg14_spki_forms() -> None:
     broken = replace(result, cam=replace(result.cam, ca_ic=None))
     assert verify_cam(broken, spki).check("cam_data") is not None
     assert verify_cam(broken, spki).verdict is Verdict.FAILED
+
+
+class _Corrupting:
+    """An in-process transport that corrupts one byte of the n-th response."""
+
+    def __init__(self, chip: VirtualChip, index: int, offset: int, xor: int) -> None:
+        self.inner = InProcessTransport(chip)
+        self.inner.connect()
+        self.atr = self.inner.atr
+        self.supports_extended = self.inner.supports_extended
+        self.index, self.offset, self.xor = index, offset, xor
+        self.count = 0
+
+    def connect(self) -> None: ...
+
+    def disconnect(self) -> None: ...
+
+    def transmit(self, apdu: bytes) -> bytes:
+        out = bytearray(self.inner.transmit(apdu))
+        if self.count == self.index:
+            out[self.offset % len(out)] ^= self.xor
+        self.count += 1
+        return bytes(out)
+
+
+@settings(FUZZ, max_examples=min(EXAMPLES, 60))
+@given(st.sampled_from(["utopia-id-pace-gm", "utopia-id-pace-im", "utopia-id-pace-cam"]),
+       st.integers(min_value=1, max_value=4), st.integers(min_value=0, max_value=200),
+       st.integers(min_value=1, max_value=255))
+def test_fuzz_corrupted_chip_answers_never_authenticate(name: str, index: int, offset: int,
+                                                        xor: int) -> None:
+    persona = personas.build(name)
+    card_access = parse_security_infos(persona.mf_files[0x011C])
+    conn = ApduConnection(_Corrupting(VirtualChip(persona), index, offset, xor))
+    try:
+        result = authenticate(conn, PacePassword.can(persona.can), card_access)
+    except CheckedIDError:
+        return
+    # Only PACE-CAM's chip authentication data (DO'8A') is outside the tokens: its
+    # corruption must then fail the CAM check instead.
+    assert result.cam is not None
+    assert verify_cam(result, persona.ca_key.public_key()).verdict is Verdict.FAILED
+
+
+@FUZZ
+@given(st.lists(st.binary(max_size=80), min_size=4, max_size=4))
+def test_fuzz_random_chip_answers(answers: list[bytes]) -> None:
+    vectors = bytes.fromhex("31143012060A04007F0007020204020202010202010D")
+    script = [b"\x90\x00"] + [a + b"\x90\x00" for a in answers]
+
+    class Replay:
+        atr = b""
+        supports_extended = False
+
+        def connect(self) -> None: ...
+
+        def disconnect(self) -> None: ...
+
+        def transmit(self, apdu: bytes) -> bytes:
+            return script.pop(0) if script else b"\x6f\x00"
+
+    with pytest.raises(CheckedIDError):
+        authenticate(ApduConnection(Replay()), PacePassword.can("123456"),
+                     parse_security_infos(vectors))

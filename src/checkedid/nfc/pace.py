@@ -34,7 +34,6 @@ from checkedid.errors import (
     InputError,
     ProtocolError,
     SecureMessagingError,
-    StatusWordError,
     TLVError,
 )
 from checkedid.nfc import kdf, tlv
@@ -47,7 +46,7 @@ from checkedid.nfc.cardaccess import (
     encode_oid,
 )
 from checkedid.nfc.domainparams import DOMAIN_PARAMETERS, domain_parameters
-from checkedid.nfc.ecmath import Curve
+from checkedid.nfc.ecmath import Curve, DHGroup
 from checkedid.nfc.sm import SMSession
 from checkedid.nfc.transport import ApduConnection
 from checkedid.secret import Secret, zero
@@ -144,8 +143,8 @@ def choose(card_access: CardAccess, prefer: str | None = None) -> PACEInfo:
     return max(offered, key=lambda i: (_MAPPING_RANK[i.mapping], _CIPHER_RANK[i.cipher]))
 
 
-def _dynamic(resp: Response, tag: int, step: str, *, optional: bool = False) -> bytes | None:
-    """DO ``tag`` inside the dynamic authentication data ``7C`` of a GA response."""
+def _dynamic(resp: Response, tag: int, step: str) -> bytes | None:
+    """DO ``tag`` inside the dynamic authentication data ``7C`` of a GA response, or None."""
     try:
         top = tlv.decode_one(resp.data)
         if top.tag != 0x7C or top.next_offset != len(resp.data):
@@ -153,17 +152,25 @@ def _dynamic(resp: Response, tag: int, step: str, *, optional: bool = False) -> 
         value = tlv.find(top.value, tag)
     except TLVError as exc:
         raise ProtocolError(f"malformed response ({exc})", step=step) from None
+    return None if value is None else bytes(value)
+
+
+def _required(resp: Response, tag: int, step: str) -> bytes:
+    value = _dynamic(resp, tag, step)
     if value is None:
-        if optional:
-            return None
         raise ProtocolError(f"response lacks data object {tag:02X}", step=step)
-    return bytes(value)
+    return value
 
 
-def _ga(conn: ApduConnection, body: bytes, step: str, *, last: bool = False) -> Response:
-    cmd = Command(0x00 if last else 0x10, 0x86, 0x00, 0x00, tlv.encode(0x7C, body), 256)
+def _ga(conn: ApduConnection, suite: pc.Suite, body: bytes, step: str, *,
+        last: bool = False) -> Response:
+    """One GENERAL AUTHENTICATE of the chain (CLA 10, the last one 00)."""
+    # A 2048-bit DH public key does not fit a 256-byte response: ask for more when we may.
+    big = isinstance(suite.domain, DHGroup) and suite.domain.size > 240
+    le = 65536 if big and conn.supports_extended else 256
+    cmd = Command(0x00 if last else 0x10, 0x86, 0x00, 0x00, tlv.encode(0x7C, body), le)
     resp = conn.send(cmd, step=step)
-    if resp.sw == 0x6300 or resp.sw1 == 0x63:
+    if resp.sw1 == 0x63 or (last and resp.sw == 0x6982):
         raise AccessDenied(_REJECTED_TEXT, sw=resp.sw, step=step)
     return conn.check(resp, step)
 
@@ -173,8 +180,14 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
                  _private_keys: Sequence[int] | None = None) -> PACEResult:
     """Run PACE and return the negotiated session (not yet installed on ``conn``).
 
-    ``_private_keys`` (tests only) fixes the terminal's mapping and ephemeral private keys;
-    for IM the first value is the nonce t as an integer.
+    Raises :class:`~checkedid.errors.AccessDenied` when the password is wrong (the chip
+    answers 63xx, or its token does not verify), :class:`~checkedid.errors.ProtocolError`
+    for malformed or invalid chip data, :class:`~checkedid.errors.InputError` when no offered
+    variant is supported. ``_private_keys`` (tests only) fixes the terminal's mapping and
+    ephemeral private keys; for IM the first value is the nonce t as an integer.
+
+    Python integers (the ephemeral private keys) cannot be zeroed; K_π, the nonce, the shared
+    secret and the session keys are held in bytearrays and zeroed here.
     """
     info = choose(card_access, prefer)
     suite = pc.Suite.from_info(info)
@@ -184,7 +197,7 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
     log.debug("PACE %s %s, parameters %d", suite.mapping, suite.cipher, suite.parameter_id)
 
     mse = tlv.encode(0x80, encode_oid(info.oid)) + tlv.encode(0x83, bytes([password.reference]))
-    if len(card_access.pace) > 1:
+    if len(card_access.pace) > 1:  # DO'84' only when the parameters are ambiguous
         mse += tlv.encode(0x84, bytes([info.parameter_id or 0]))
     resp = conn.send(Command(0x00, 0x22, 0xC1, 0xA4, mse), step="PACE MSE:Set AT")
     if resp.sw1 == 0x63:
@@ -193,9 +206,10 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
 
     k_pi = password.k_pi(suite.cipher)
     nonce = bytearray()
+    shared = bytearray()
+    ks_enc, ks_mac = bytearray(), bytearray()
     try:
-        z = _dynamic(_ga(conn, b"", "PACE nonce"), 0x80, "PACE nonce")
-        assert z is not None
+        z = _required(_ga(conn, suite, b"", "PACE nonce"), 0x80, "PACE nonce")
         nonce = pc.decrypt_nonce(suite.cipher, k_pi.buffer, z)
         k_pi.wipe()
 
@@ -205,57 +219,44 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
             t_int = fixed.pop(0) if fixed else None
             t = (t_int.to_bytes(suite.key_length, "big") if t_int is not None
                  else secrets.token_bytes(suite.key_length))
-            _dynamic(_ga(conn, tlv.encode(0x81, t), step), 0x82, step, optional=True)
+            _dynamic(_ga(conn, suite, tlv.encode(0x81, t), step), 0x82, step)
             generator = suite.map_integrated(nonce, t)
         else:
             sk_map = fixed.pop(0) if fixed else suite.random_private()
             pk_map = suite.public(sk_map, suite.generator())
-            data = _dynamic(_ga(conn, tlv.encode(0x81, suite.encode(pk_map)), step), 0x82, step)
-            assert data is not None
-            pk_map_ic = suite.decode(data)
+            resp = _ga(conn, suite, tlv.encode(0x81, suite.encode(pk_map)), step)
+            pk_map_ic = suite.decode(_required(resp, 0x82, step))
             if pk_map_ic == pk_map:
                 raise ProtocolError("the chip echoed our mapping key", step=step)
             generator = suite.map_generic(nonce, suite.agree(sk_map, pk_map_ic))
-            sk_map = 0
         zero(nonce)
 
         step = "PACE key agreement"
         sk = fixed.pop(0) if fixed else suite.random_private()
         pk_ifd = suite.public(sk, generator)
-        data = _dynamic(_ga(conn, tlv.encode(0x83, suite.encode(pk_ifd)), step), 0x84, step)
-        assert data is not None
-        pk_ic = suite.decode(data)
+        resp = _ga(conn, suite, tlv.encode(0x83, suite.encode(pk_ifd)), step)
+        pk_ic = suite.decode(_required(resp, 0x84, step))
         if pk_ic == pk_ifd:
             raise ProtocolError("the chip's ephemeral key equals ours", step=step)
         shared = bytearray(suite.shared_secret(suite.agree(sk, pk_ic)))
-        sk = 0
         ks_enc, ks_mac = pc.session_keys(suite, shared)
-        zero(shared)
 
         step = "PACE mutual authentication"
         t_ifd = pc.auth_token(suite, ks_mac, pk_ic)
-        resp = _ga(conn, tlv.encode(0x85, t_ifd), step, last=True)
-        t_ic = _dynamic(resp, 0x86, step)
-        assert t_ic is not None
+        resp = _ga(conn, suite, tlv.encode(0x85, t_ifd), step, last=True)
+        t_ic = _required(resp, 0x86, step)
         if not hmac.compare_digest(t_ic, pc.auth_token(suite, ks_mac, pk_ifd)):
             raise AccessDenied("the chip's authentication token is wrong: it does not know "
                                "the password (or the exchange was tampered with)",
                                sw=resp.sw, step=step)
         cam = None
-        if suite.mapping == "ECDH-CAM":
-            a_ic = _dynamic(resp, 0x8A, step)
-            assert a_ic is not None and pk_map_ic is not None
-            cam = _cam_data(suite, ks_enc, a_ic, pk_map_ic)
+        if suite.mapping == "ECDH-CAM" and pk_map_ic is not None:
+            cam = _cam_data(suite, ks_enc, _required(resp, 0x8A, step), pk_map_ic)
         session = SMSession(suite.cipher, ks_enc, ks_mac, 0)
-        zero(ks_enc)
-        zero(ks_mac)
-    except StatusWordError as exc:
-        if exc.sw in (0x6982, 0x6983, 0x6984) and not isinstance(exc, AccessDenied):
-            raise AccessDenied(_REJECTED_TEXT, sw=exc.sw, step=exc.step) from None
-        raise
     finally:
         k_pi.wipe()
-        zero(nonce)
+        for buf in (nonce, shared, ks_enc, ks_mac):
+            zero(buf)
     return PACEResult(session, suite.mapping, suite.cipher, suite.parameter_id, info.oid, cam)
 
 
