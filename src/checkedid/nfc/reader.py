@@ -24,6 +24,7 @@ bounded (``retries``) and everything ends at the deadline with
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -68,6 +69,8 @@ T = TypeVar("T")
 EAC_DGS = (3, 4)
 DEFAULT_TIMEOUT = 60.0
 # Unexpected status words and SM failures: a fresh session usually cures them.
+_SELECT_MF = bytes.fromhex("00A4000C023F00")
+_CARD_POLL = 0.1
 _RECOVERABLE = (CardRemovedError, NoCardError, SecureMessagingError, TransportError)
 
 
@@ -190,6 +193,8 @@ class ChipReader:
         """(Re)connect if needed, read the MF files once, authenticate, select the app."""
         if self._reconnect:
             self._wait_for_card()
+        if self.conn is not None:
+            self.conn.clear_sm()  # wipe the keys of the broken session
         conn = ApduConnection(self.transport)
         self.conn = conn
         if self.files is None:
@@ -229,14 +234,14 @@ class ChipReader:
         return card_access
 
     def _wait_for_card(self) -> None:
-        """After the card left: reconnect, waiting for it up to ``card_wait`` / the deadline."""
+        """After the card left: reconnect once it answers again, up to ``card_wait`` and
+        the deadline. PC/SC may still report the departed card for a moment, so a
+        connection counts only when the card answers a SELECT MF (any status word)."""
         inner = self.transport.inner
-        try:
-            inner.disconnect()
-        except TransportError:
-            pass
         until = min(self.deadline, time.monotonic() + self.card_wait)
         while True:
+            with contextlib.suppress(TransportError):
+                inner.disconnect()
             left = until - time.monotonic()
             if left <= 0:
                 raise ChipTimeout("the document did not come back to the reader in time; "
@@ -247,10 +252,11 @@ class ChipReader:
                     wait(min(left, 2.0))
                 else:
                     inner.connect()
-                return
-            except (NoCardError, CardRemovedError):
-                inner.disconnect()
-                time.sleep(min(0.1, max(left, 0)))
+                if len(self.transport.transmit(_SELECT_MF)) >= 2:
+                    return
+            except TransportError:
+                pass
+            time.sleep(min(_CARD_POLL, max(until - time.monotonic(), 0.0)))
 
     def _guard(self, op: Callable[[], T]) -> T:
         """Run ``op``; on a recoverable failure re-open the session and run it again."""
