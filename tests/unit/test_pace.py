@@ -13,7 +13,13 @@ from hw.vchip.personas import PaceConfig, Persona
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkedid.errors import AccessDenied, CheckedIDError, InputError, ProtocolError
+from checkedid.errors import (
+    AccessDenied,
+    CheckedIDError,
+    InputError,
+    ProtocolError,
+    StatusWordError,
+)
 from checkedid.nfc import tlv
 from checkedid.nfc.apdu import Command
 from checkedid.nfc.cardaccess import (
@@ -329,3 +335,26 @@ def test_fuzz_random_chip_answers(answers: list[bytes]) -> None:
     with pytest.raises(CheckedIDError):
         authenticate(ApduConnection(Replay()), PacePassword.can("123456"),
                      parse_security_infos(vectors))
+
+
+def test_ambiguous_card_access_sends_the_parameter_reference() -> None:
+    persona = personas.build("utopia-id-pace-gm")
+    chip, conn = _connect(persona)
+    both = personas.card_access(PaceConfig("DH-GM", "AES-128", 0))[2:] + persona.mf_files[
+        0x011C][2:]
+    card_access = parse_security_infos(tlv.encode(0x31, both))
+    assert len(card_access.pace) == 2
+    seen: list[bytes] = []
+    send = conn.transport.transmit
+
+    def spy(apdu: bytes) -> bytes:
+        seen.append(apdu)
+        return send(apdu)
+
+    conn.transport.transmit = spy  # type: ignore[method-assign]
+    result = authenticate(conn, PacePassword.can(persona.can), card_access)
+    assert result.mapping == "ECDH-GM"
+    assert seen[0][:4] == bytes.fromhex("0022C1A4") and seen[0].endswith(b"\x84\x01\x0d")
+    with pytest.raises(StatusWordError) as info:  # this chip offers no DH-GM
+        authenticate(conn, PacePassword.can(persona.can), card_access, prefer="DH-GM")
+    assert info.value.sw == 0x6A80 and chip.state.authenticated is None

@@ -85,7 +85,10 @@ class Suite:
 
     @property
     def nonce_length(self) -> int:
-        """Length of the nonces s and t: the key length, rounded up to whole blocks."""
+        """Length of the chip's nonce s: the key length rounded up to whole cipher blocks.
+
+        (The IM nonce t is a block-cipher key and has the key length.)
+        """
         return -(-self.key_length // self.block) * self.block
 
     @property
