@@ -59,6 +59,11 @@ def test_absurd_dimensions_are_refused_before_decoding() -> None:
     with pytest.raises(ImageError, match="MP limit"):
         load_image(_png_header_only(20_000, 20_000))
     assert 20_000 * 20_000 > MAX_PIXELS
+    huge = np.broadcast_to(np.uint8(0), (10_000, 6_000))  # 60 MP without the memory
+    with pytest.raises(ImageError, match="MP limit"):
+        load_image(huge)
+    with pytest.raises(ImageError, match="MP limit"):
+        load_image(np.broadcast_to(np.uint8(0), (10_000, 6_000, 3)))
 
 
 @pytest.mark.parametrize(
