@@ -42,6 +42,14 @@ def test_clean_photo_has_no_warnings(matcher: FaceMatcher, obama: np.ndarray) ->
     assert abs(q.yaw) < 0.3
 
 
+def test_face_cut_off_at_the_edge_warns(matcher: FaceMatcher) -> None:
+    img = cv2.imread(str(shared_path("data", "faces") / "hard_obama_partial_face.jpg"))
+    emb = matcher.embed(img)
+    assert 0.6 < emb.quality.inside < 0.9
+    assert any("partly outside the selfie" in w for w in emb.warnings)
+    assert matcher.embed(img[:, ::-1].copy()).quality.inside < 0.9
+
+
 def test_very_dark_selfie_is_refused(matcher: FaceMatcher, obama: np.ndarray) -> None:
     dark = (obama * 0.2).astype(np.uint8)
     with pytest.raises(FaceQualityError, match="too dark"):
@@ -84,10 +92,12 @@ def test_quality_can_be_switched_off(matcher: FaceMatcher, obama: np.ndarray) ->
         ("contrast", 3.0, "contrast"),
         ("yaw", 0.8, "turned away"),
         ("yaw", -0.8, "turned away"),
+        ("inside", 0.5, "partly outside"),
     ],
 )
 def test_limits_per_measure(field: str, value: float, text: str) -> None:
-    good = dict(eye_distance=100.0, brightness=128.0, contrast=40.0, sharpness=200.0, yaw=0.0)
+    good = dict(eye_distance=100.0, brightness=128.0, contrast=40.0, sharpness=200.0, yaw=0.0,
+                inside=1.0)
     assert check(FaceQuality(**good), "selfie") == ()
     with pytest.raises(FaceQualityError, match=text):
         check(FaceQuality(**{**good, field: value}), "selfie")

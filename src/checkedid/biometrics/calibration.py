@@ -3,7 +3,8 @@
 benchmarks/face_match.py runs the same code.
 
 Data: a directory with ``labels.csv`` (columns ``file,identity,note``) and the photos;
-rows without an identity are skipped. Every photo is turned into
+rows without an identity, and rows whose note mentions "quality" (images kept to test
+the quality checks, e.g. a cut-off face), are skipped. Every photo is turned into
 
 * a *selfie* version: scaled so that its long side is 640 px (a phone camera frame), and
 * a *chip* version: a 3:4 crop centred on the face (face box about half the crop
@@ -60,7 +61,7 @@ def load_photos(directory: str | Path) -> list[Photo]:
         for row in csv.DictReader(fh):
             ident = (row.get("identity") or "").strip()
             name = (row.get("file") or "").strip()
-            if ident and name:
+            if ident and name and "quality" not in (row.get("note") or "").lower():
                 photos.append(Photo(name, ident, load_image(root / name)))
     if len(photos) < 2:
         raise InputError("the pairs directory holds fewer than two labelled photos")

@@ -94,7 +94,7 @@ def embed_image(image: Any, backend: Backend, *, role: str = "selfie",
     det = locate_face(img, gray, backend, role)
     t2 = time.perf_counter()
     timings["detect"] = t2 - t1
-    q = assess(det.chip, det.landmarks5)
+    q = assess(det.chip, det.landmarks5, det.box, img.shape)
     warnings = list(det.warnings)
     if quality:
         warnings.extend(check(q, role))

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from checkedid.biometrics.backend import Box
 from checkedid.errors import FaceQualityError
 
 __all__ = ["LIMITS", "FaceQuality", "QualityLimits", "assess", "check"]
@@ -38,7 +39,8 @@ class FaceQuality:
     ``contrast``: standard deviation of that region;
     ``sharpness``: variance of its Laplacian (low = blurred);
     ``yaw``: horizontal offset of the nose from the eyes' midpoint in eye distances
-    (0 frontal, about +-0.5 for a head turned 45 degrees).
+    (0 frontal, about +-0.5 for a head turned 45 degrees);
+    ``inside``: fraction of the face box that lies inside the image (1.0 = not cut off).
     """
 
     eye_distance: float
@@ -46,6 +48,7 @@ class FaceQuality:
     contrast: float
     sharpness: float
     yaw: float
+    inside: float = 1.0
 
     def to_dict(self) -> dict[str, float]:
         return {k: round(v, 3) for k, v in asdict(self).items()}
@@ -59,6 +62,7 @@ class QualityLimits:
     min_contrast: tuple[float, float]
     min_sharpness: tuple[float, float]
     max_yaw: tuple[float, float]  # |yaw| (error above, warning above)
+    min_inside: tuple[float, float] = (0.6, 0.9)
 
 
 LIMITS: dict[str, QualityLimits] = {
@@ -81,8 +85,10 @@ LIMITS: dict[str, QualityLimits] = {
 }
 
 
-def assess(chip: U8Array, landmarks5: FloatArray) -> FaceQuality:
-    """Measure a face from its aligned RGB chip and its 5 landmarks (full-resolution pixels)."""
+def assess(chip: U8Array, landmarks5: FloatArray, box: Box | None = None,
+           shape: tuple[int, ...] | None = None) -> FaceQuality:
+    """Measure a face from its aligned RGB chip and its 5 landmarks (full-resolution pixels);
+    with the face ``box`` and the image ``shape`` also how much of the face is inside."""
     gray = cv2.cvtColor(np.ascontiguousarray(chip), cv2.COLOR_RGB2GRAY)
     h, w = gray.shape
     centre = gray[h // 6: h - h // 6, w // 6: w - w // 6]
@@ -99,8 +105,14 @@ def assess(chip: U8Array, landmarks5: FloatArray) -> FaceQuality:
         yaw = float(np.dot(nose - (eye_a + eye_b) / 2.0, unit) / dist)
     else:
         yaw = 0.0
+    inside = 1.0
+    if box is not None and shape is not None and box.area > 0:
+        h_img, w_img = shape[:2]
+        iw = max(0.0, min(box.right, w_img) - max(box.left, 0.0))
+        ih = max(0.0, min(box.bottom, h_img) - max(box.top, 0.0))
+        inside = iw * ih / box.area
     return FaceQuality(eye_distance=dist, brightness=brightness, contrast=contrast,
-                       sharpness=sharpness, yaw=yaw)
+                       sharpness=sharpness, yaw=yaw, inside=inside)
 
 
 def _grade(problems: list[tuple[bool, bool, str]]) -> tuple[list[str], list[str]]:
@@ -126,6 +138,8 @@ def check(q: FaceQuality, role: str,
          f"the {where} is blurred"),
         (abs(q.yaw) > lim.max_yaw[0], abs(q.yaw) > lim.max_yaw[1],
          f"the face in the {where} is turned away from the camera"),
+        (q.inside < lim.min_inside[0], q.inside < lim.min_inside[1],
+         f"the face is partly outside the {where}"),
     ]
     errors, warns = _grade(checks)
     if errors:
