@@ -114,3 +114,14 @@ def test_fuzz_decode_point(data: bytes) -> None:
     except ProtocolError:
         return
     assert c.contains(pt)
+
+
+@pytest.mark.parametrize("pid", CURVE_IDS)
+def test_mul_base_agrees_with_generic_mul(pid: int) -> None:
+    c = _curve(pid)
+    k = secrets.randbelow(c.n - 1) + 1
+    assert c.mul_base(k) == c.mul(k, c.generator)
+    with pytest.raises(ProtocolError):
+        c.mul_base(0)
+    with pytest.raises(ProtocolError):
+        c.mul_base(c.n)

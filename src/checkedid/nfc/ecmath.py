@@ -13,14 +13,19 @@ generator, so this module does the arithmetic over Python integers:
 The standardized domain parameters (BSI TR-03110-3 Table 4) are in
 :mod:`checkedid.nfc.domainparams`.
 
-Python integers are not constant-time. That is acceptable for the ephemeral PACE keys of a
-terminal (each used once), and it is what the virtual chip needs; it is not meant for
-long-term private keys.
+Multiples of the *standard* generator go through OpenSSL (``cryptography``) where it knows
+the curve (:meth:`Curve.mul_base`); ``cryptography``'s ECDH cannot serve the rest, because the
+Generic Mapping needs the full point H (not only its x-coordinate) and the key agreement runs
+on the mapped generator. Python integers are not constant-time: acceptable for the ephemeral
+PACE keys of a terminal (each used once) and for the virtual chip, not meant for long-term
+private keys.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.errors import ProtocolError
 
@@ -133,6 +138,19 @@ class Curve:
         zi2 = zi * zi % p
         return (x * zi2 % p, y * zi2 * zi % p)
 
+    def mul_base(self, k: int) -> tuple[int, int]:
+        """k·G for the standard generator, through OpenSSL (``cryptography``) where it knows
+        the curve (constant time, fast), else with :meth:`mul`. Requires 0 < k < n."""
+        if not 0 < k < self.n:
+            raise ProtocolError("scalar out of range for the base point", step="PACE")
+        known = _OPENSSL_CURVES.get(self.name)
+        if known is not None:
+            numbers = ec.derive_private_key(k, known).public_key().public_numbers()
+            return (numbers.x, numbers.y)
+        pt = self.mul(k, self.generator)
+        assert pt is not None  # k is not a multiple of the prime order n
+        return pt
+
     def mul(self, k: int, pt: Point) -> Point:
         """Scalar multiplication k·P (left-to-right double-and-add in Jacobian coordinates)."""
         if pt is None:
@@ -195,6 +213,14 @@ class Curve:
             b = pow(c, 1 << (m - i - 1), p)
             m, c, t, r = i, b * b % p, t * b * b % p, r * b % p
         return r
+
+
+_OPENSSL_CURVES: dict[str, ec.EllipticCurve] = {
+    "NIST P-192": ec.SECP192R1(), "NIST P-224": ec.SECP224R1(), "NIST P-256": ec.SECP256R1(),
+    "NIST P-384": ec.SECP384R1(), "NIST P-521": ec.SECP521R1(),
+    "brainpoolP256r1": ec.BrainpoolP256R1(), "brainpoolP384r1": ec.BrainpoolP384R1(),
+    "brainpoolP512r1": ec.BrainpoolP512R1(),
+}
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ class Suite:
         d = self.domain
         if isinstance(d, Curve):
             assert isinstance(generator, tuple)
+            if generator == d.generator and 0 < private < d.n:
+                return d.mul_base(private)
             pt = d.mul(private, generator)
             if pt is None:
                 raise ProtocolError("key generation gave the point at infinity", step="PACE")
@@ -148,7 +150,7 @@ class Suite:
         d = self.domain
         if isinstance(d, Curve):
             assert isinstance(shared, tuple)
-            mapped = d.add(d.mul(s, d.generator), shared)
+            mapped = d.add(d.mul_base(s) if 0 < s < d.n else d.mul(s, d.generator), shared)
             if mapped is None:
                 raise ProtocolError("Generic Mapping gave the point at infinity", step="PACE")
             return mapped
