@@ -44,6 +44,7 @@ def test_clean_photo_has_no_warnings(matcher: FaceMatcher, obama: np.ndarray) ->
 
 def test_face_cut_off_at_the_edge_warns(matcher: FaceMatcher) -> None:
     img = cv2.imread(str(shared_path("data", "faces") / "hard_obama_partial_face.jpg"))
+    assert img is not None
     emb = matcher.embed(img)
     assert 0.6 < emb.quality.inside < 0.9
     assert any("partly outside the selfie" in w for w in emb.warnings)
