@@ -358,3 +358,26 @@ def test_ambiguous_card_access_sends_the_parameter_reference() -> None:
     with pytest.raises(StatusWordError) as info:  # this chip offers no DH-GM
         authenticate(conn, PacePassword.can(persona.can), card_access, prefer="DH-GM")
     assert info.value.sw == 0x6A80 and chip.state.authenticated is None
+
+
+@FUZZ
+@given(st.sampled_from(["utopia-id-pace-gm", "utopia-id-pace-dh", "utopia-id-pace-im"]),
+       st.integers(min_value=1, max_value=4), st.binary(max_size=150), st.booleans())
+def test_fuzz_chip_answers_garbage_with_a_status_word(name: str, steps: int, garbage: bytes,
+                                                      wrap: bool) -> None:
+    persona = personas.build(name)
+    assert persona.pace is not None
+    chip = VirtualChip(persona)
+    chip.power_on()
+    oid = tlv.encode(0x80, encode_oid(persona.pace.oid))
+    assert chip.process(Command(0, 0x22, 0xC1, 0xA4, oid + b"\x83\x01\x02").to_bytes()) \
+        == b"\x90\x00"
+    if steps > 1:
+        assert chip.process(Command(0x10, 0x86, 0, 0, b"\x7c\x00", 256).to_bytes())[-2:] \
+            == b"\x90\x00"
+    data = tlv.encode(0x7C, garbage) if wrap else garbage
+    cla = 0x00 if steps == 4 else 0x10
+    out = chip.process(Command(cla, 0x86, 0, 0, data, 256).to_bytes() if data else
+                       bytes([cla, 0x86, 0, 0]))
+    assert out[-2:] in (b"\x90\x00", b"\x6a\x80", b"\x69\x85", b"\x68\x83")
+    assert chip.state.authenticated is None
