@@ -145,3 +145,25 @@ def test_every_single_confusion_is_repaired_or_left_as_read(base: tuple[str, ...
                     assert m.lines == tuple(lines) and m.corrections == 0
     assert trials > 20
     assert fixed / trials > 0.6
+
+
+def test_recogniser_alternatives_break_ties() -> None:
+    line2 = _put(TD3[1], 33, "Z")  # ambiguous on its own (see above)
+    m = parse([TD3[0], line2], correct=True, alternatives={(1, 33): "2"})
+    assert m.lines == TD3 and m.corrections == 1 and m.valid
+
+
+def test_recogniser_alternatives_fix_digit_for_digit_misreads() -> None:
+    line2 = _put(TD3[1], 14, "9")  # birth date 740812 -> 790812: no look-alike
+    assert parse([TD3[0], line2], correct=True).checks["birth_date"] is False
+    m = parse([TD3[0], line2], correct=True, alternatives={(1, 14): "84"})
+    assert m.lines == TD3 and m.corrections == 1 and m.valid
+    # a suggestion that does not make the check digits hold is not taken
+    wrong = parse([TD3[0], line2], correct=True, alternatives={(1, 14): "7"})
+    assert wrong.lines[1] == line2 and wrong.corrections == 0 and not wrong.valid
+
+
+def test_recogniser_alternatives_in_alphabet_repair() -> None:
+    line2 = _put(TD3[1], 14, "X")  # no look-alike table entry for X
+    m = parse([TD3[0], line2], correct=True, alternatives={(1, 14): "K4"})
+    assert m.lines == TD3 and m.valid

@@ -67,3 +67,22 @@ def test_fuzz_mrz_shaped_text(lines: list[str], correct: bool) -> None:
 def test_fuzz_mutated_specimens(base: tuple[str, ...], edits: list[tuple[int, int, str]],
                                 correct: bool) -> None:
     _check(_mutate(base, edits), correct)
+
+
+@FUZZ
+@given(st.sampled_from([TD3, TD1]), _edits,
+       st.dictionaries(st.tuples(st.integers(0, 2), st.integers(0, 43)),
+                       st.text(alphabet=MRZ_CHARS + "a-", max_size=3), max_size=6))
+def test_fuzz_correction_with_alternatives(base: tuple[str, ...],
+                                           edits: list[tuple[int, int, str]],
+                                           alternatives: dict[tuple[int, int], str]) -> None:
+    lines = _mutate(base, edits)
+    try:
+        m = parse(lines, correct=True, alternatives=alternatives)
+    except CheckedIDError:
+        return
+    # corrections only ever change as many characters as reported
+    if [len(x) for x in lines] == [len(x) for x in m.lines]:
+        diff = sum(a != b for x, y in zip(lines, m.lines, strict=True)
+                   for a, b in zip(x.upper(), y, strict=True))
+        assert diff == m.corrections

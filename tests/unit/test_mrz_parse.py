@@ -142,6 +142,13 @@ def test_unspecified_sex_and_unknown_codes() -> None:
         assert is_known_state(code) and code in STATE_CODES
 
 
+def test_unusual_document_code_is_a_warning() -> None:
+    m = parse(("X" + TD3[0][1:], TD3[1]))
+    assert m.valid and m.document_code == "X"
+    assert any("document code" in w for w in m.warnings)
+    assert parse(("AC" + TD1[0][2:], TD1[1], TD1[2])).warnings == ()
+
+
 def test_centuries(monkeypatch: pytest.MonkeyPatch) -> None:
     body = "L898902C36UTO2001015F4512319ZE184226B<<<<<1"
     body = body[:43] + "0"

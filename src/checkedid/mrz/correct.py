@@ -20,7 +20,7 @@ works in two steps:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from checkedid.mrz.checkdigit import ALPHABET, DIGITS, LETTERS
 from checkedid.mrz.model import KINDS, FieldKind, Layout
@@ -40,7 +40,8 @@ MAX_CHANGES = 2
 MAX_CANDIDATES = 4000
 
 
-def _alphabet_repair(chars: list[list[str]], layout: Layout) -> int:
+def _alphabet_repair(chars: list[list[str]], layout: Layout,
+                     alternatives: Mapping[tuple[int, int], str]) -> int:
     changed = 0
     for name, span in layout.fields.items():
         kind = KINDS[name]
@@ -50,34 +51,52 @@ def _alphabet_repair(chars: list[list[str]], layout: Layout) -> int:
         wrong = LETTERS if kind is FieldKind.DIGIT else DIGITS
         row = chars[span.line]
         for i in range(span.start, span.end):
-            if row[i] in wrong and row[i] in table:
-                row[i] = table[row[i]]
+            if row[i] not in wrong:
+                continue
+            fit = [c for c in alternatives.get((span.line, i), "")
+                   if c in ALPHABET and c not in wrong]
+            if row[i] in table or fit:
+                row[i] = table.get(row[i]) or fit[0]
                 changed += 1
     return changed
 
 
 def _related(layout: Layout) -> dict[str, tuple[str, ...]]:
-    """Alphanumeric field -> the checks whose outcome depends on it."""
+    """Field -> the checks whose outcome depends on it (its own check first)."""
     comp = ("composite",) if layout.composite else ()
-    out: dict[str, tuple[str, ...]] = {"document_number": ("document_number", *comp)}
+    out: dict[str, tuple[str, ...]] = {}
+    for key in ("document_number", "birth_date", "expiry_date"):
+        out[key] = out[key + "_cd"] = (key, *comp)
     if "optional_data_cd" in layout.fields:
-        out["optional_data"] = ("optional_data", *comp)
+        out["optional_data"] = out["optional_data_cd"] = ("optional_data", *comp)
     elif layout.name in ("TD1", "TD2"):
         # the long document number continues in the optional data
         out["optional_data"] = ("document_number", *comp)
-    if "optional_data_2" in layout.fields:
+    if "optional_data_2" in layout.fields and comp:
         out["optional_data_2"] = comp
-    return {k: v for k, v in out.items() if v}
+    if comp:
+        out["composite_cd"] = comp
+    return out
 
 
-def _candidates(positions: list[tuple[int, int, str]], k: int
-                ) -> Iterator[tuple[tuple[int, int, str], ...]]:
+Change = tuple[int, int, str]
+
+
+def _options(ch: str, kind: FieldKind, suggested: str) -> str:
+    """Characters to try at one position: look-alikes (alphanumeric fields only) and
+    whatever the recogniser suggested, restricted to the field's alphabet."""
+    allowed = (DIGITS | {"<"}) if kind is FieldKind.DIGIT else ALPHABET
+    base = LOOKALIKES.get(ch, "") if kind is FieldKind.ALNUM else ""
+    return "".join(dict.fromkeys(c for c in base + suggested if c in allowed and c != ch))
+
+
+def _candidates(positions: list[tuple[int, int, str]], k: int) -> Iterator[tuple[Change, ...]]:
     for combo in itertools.combinations(positions, k):
-        options = [[(li, pi, alt) for alt in LOOKALIKES[ch]] for li, pi, ch in combo]
-        yield from itertools.product(*options)
+        yield from itertools.product(*[[(li, pi, alt) for alt in opts] for li, pi, opts in combo])
 
 
-def _search(chars: list[list[str]], layout: Layout) -> int:
+def _search(chars: list[list[str]], layout: Layout,
+            alternatives: Mapping[tuple[int, int], str]) -> int:
     from checkedid.mrz.parse import compute_checks
 
     def checks_of(rows: list[list[str]]) -> dict[str, bool | None]:
@@ -87,21 +106,21 @@ def _search(chars: list[list[str]], layout: Layout) -> int:
     if all(v is not False for v in before.values()):
         return 0
     related = _related(layout)
-    own = {"document_number": "document_number",
-           "optional_data": "optional_data" if "optional_data_cd" in layout.fields else None}
-    fields = [name for name, deps in related.items()
-              if any(before[d] is False for d in deps)
-              and (own.get(name) is None or before[own[name] or ""] is False)]
-    if not fields:
-        return 0
-    positions = [(span.line, i, chars[span.line][i])
-                 for name in fields for span in (layout.fields[name],)
-                 for i in range(span.start, span.end) if chars[span.line][i] in LOOKALIKES]
-    owner = {(layout.fields[n].line, i): n for n in fields
-             for i in range(layout.fields[n].start, layout.fields[n].end)}
+    owner: dict[tuple[int, int], str] = {}
+    positions: list[tuple[int, int, str]] = []
+    for name, deps in related.items():
+        own = deps[0] if name.removesuffix("_cd") == deps[0] else None
+        if not any(before[d] is False for d in deps) or (own and before[own] is not False):
+            continue
+        span = layout.fields[name]
+        for i in range(span.start, span.end):
+            opts = _options(chars[span.line][i], KINDS[name], alternatives.get((span.line, i), ""))
+            if opts:
+                owner[(span.line, i)] = name
+                positions.append((span.line, i, opts))
     budget = MAX_CANDIDATES
     for k in range(1, MAX_CHANGES + 1):
-        winners: list[tuple[tuple[int, int, str], ...]] = []
+        winners: list[tuple[Change, ...]] = []
         for cand in _candidates(positions, k):
             budget -= 1
             if budget < 0:
@@ -110,26 +129,36 @@ def _search(chars: list[list[str]], layout: Layout) -> int:
             for li, pi, alt in cand:
                 trial[li][pi] = alt
             after = checks_of(trial)
-            deps = {d for li, pi, _ in cand for d in related[owner[(li, pi)]]}
-            if all(after[d] is True for d in deps):
+            needed = {d for li, pi, _ in cand for d in related[owner[(li, pi)]]}
+            if all(after[d] is True for d in needed):
                 winners.append(cand)
-                if len(winners) > 1:
-                    return 0  # ambiguous: leave the text as read
-        if winners:
+        if len(winners) > 1:
+            # several fits: only the recogniser's own suggestions can break the tie
+            winners = [w for w in winners
+                       if all(alt in alternatives.get((li, pi), "") for li, pi, alt in w)]
+        if len(winners) == 1:
             for li, pi, alt in winners[0]:
                 chars[li][pi] = alt
             return k
+        if winners:
+            return 0  # ambiguous: leave the text as read
     return 0
 
 
-def correct_lines(lines: Sequence[str], layout: Layout) -> tuple[list[str], int]:
+def correct_lines(lines: Sequence[str], layout: Layout, *,
+                  alternatives: Mapping[tuple[int, int], str] | None = None
+                  ) -> tuple[list[str], int]:
     """Return corrected lines and the number of characters changed.
 
     ``lines`` must already have the right count and length for ``layout``. Characters
-    outside the MRZ alphabet are left for the parser to report.
+    outside the MRZ alphabet are left for the parser to report. ``alternatives`` maps
+    0-based ``(line, position)`` to the characters a recogniser found next most likely
+    there (best first); they are tried in every field covered by a check digit (dates
+    and check digits included) and break ties between equally good candidates.
     """
+    alternatives = alternatives or {}
     chars = [list(ln) for ln in lines]
-    changed = _alphabet_repair(chars, layout)
+    changed = _alphabet_repair(chars, layout, alternatives)
     if all(ch in ALPHABET for row in chars for ch in row):
-        changed += _search(chars, layout)
+        changed += _search(chars, layout, alternatives)
     return ["".join(r) for r in chars], changed

@@ -12,7 +12,7 @@ Malformed text raises :class:`checkedid.errors.MRZError` with the 1-based ``line
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from checkedid.errors import MRZError
@@ -154,13 +154,16 @@ def _names(text: str) -> tuple[str, str]:
             " ".join(given.replace(FILLER, " ").split()))
 
 
-def parse(text: str | Sequence[str], *, correct: bool = False, today: date | None = None) -> MRZ:
+def parse(text: str | Sequence[str], *, correct: bool = False, today: date | None = None,
+          alternatives: Mapping[tuple[int, int], str] | None = None) -> MRZ:
     """Parse a TD1, TD2, TD3, MRV-A or MRV-B machine-readable zone.
 
     With ``correct=True`` common OCR confusions are repaired first, guided by the field
     alphabets and the check digits (:mod:`checkedid.mrz.correct`); the number of changed
     characters is in :attr:`MRZ.corrections`. ``today`` fixes the date used to infer
-    centuries (default: the local date).
+    centuries (default: the local date). ``alternatives`` (used with ``correct``) maps
+    0-based ``(line, position)`` to characters an OCR engine found next most likely there;
+    see :func:`checkedid.mrz.correct.correct_lines`.
     """
     lines = split_lines(text)
     layout = detect_format(lines)
@@ -168,7 +171,7 @@ def parse(text: str | Sequence[str], *, correct: bool = False, today: date | Non
     if correct:
         from checkedid.mrz.correct import correct_lines
 
-        lines, corrections = correct_lines(lines, layout)
+        lines, corrections = correct_lines(lines, layout, alternatives=alternatives)
     validate(lines, layout)
     return build(tuple(lines), layout, corrections=corrections, today=today)
 
@@ -200,11 +203,16 @@ def build(lines: tuple[str, ...], layout: Layout, *, corrections: int = 0,
     for key, label in (("issuing_state", "issuing state"), ("nationality", "nationality")):
         if layout.text(lines, key).rstrip(FILLER) not in STATE_CODES:
             warnings.append(f"{label} code is not a known ISO 3166-1 or ICAO code")
+    code = layout.text(lines, "document_code")
+    expected = {"TD3": "P", "TD1": "ACI", "TD2": "ACI", "MRVA": "V", "MRVB": "V"}[layout.name]
+    if code[0] not in expected:
+        warnings.append(f"document code is unusual for {layout.name} (expected "
+                        f"{' or '.join(expected)} first)")
     surname, given = _names(layout.text(lines, "name"))
     sex = layout.text(lines, "sex")
     return MRZ(
         format=layout.name,
-        document_code=layout.text(lines, "document_code").rstrip(FILLER),
+        document_code=code.rstrip(FILLER),
         issuing_state=layout.text(lines, "issuing_state").rstrip(FILLER),
         surname=surname,
         given_names=given,
