@@ -8,9 +8,10 @@ from hw.vchip import lds_build
 
 from checkedid.errors import LDSError
 from checkedid.nfc import tlv
+from checkedid.nfc.cardaccess import UnknownSecurityInfo, decode_oid
 from checkedid.nfc.domainparams import domain_parameters
 from checkedid.nfc.lds import DG14, parse_dg14
-from checkedid.nfc.lds.dg14 import DHPublicKey, decode_oid
+from checkedid.nfc.lds.dg14 import DHPublicKey
 
 PACE_GM = "0.4.0.127.0.7.2.2.4.2.2"
 
@@ -22,16 +23,16 @@ def test_ec_ca_aa_and_pace(explicit: bool) -> None:
     raw = lds_build.dg14(ca_key=ca, aa_key=aa, aa_hash="sha384", pace=[(PACE_GM, 13)],
                          explicit=explicit)
     dg14 = DG14.from_bytes(raw)
-    assert dg14.raw == raw and len(dg14.security_infos) == 4
+    assert dg14.raw == raw and len(dg14.security_infos.infos) == 4
     (info,) = dg14.ca_infos
     assert info.oid == "0.4.0.127.0.7.2.2.3.2.2" and info.version == 1 and info.key_id is None
-    assert (info.key_agreement, info.cipher) == ("ECDH", "AES-128")
+    assert (info.agreement, info.cipher) == ("ECDH", "AES-128")
     (pk,) = dg14.ca_public_keys
-    assert pk.oid == "0.4.0.127.0.7.2.2.1.2" and pk.key_agreement == "ECDH"
+    assert pk.oid == "0.4.0.127.0.7.2.2.1.2" and pk.agreement == "ECDH"
     assert pk.public_key == ca.public_key() and dg14.ca_public_key(info) is pk
     assert pk.spki in raw
     assert dg14.aa_info is not None and dg14.aa_info.signature_algorithm == "1.2.840.10045.4.3.3"
-    assert dg14.aa_info.hash_algorithm == "sha384"
+    assert dg14.aa_hash_algorithm == "sha384"
     assert [(p.oid, p.version, p.parameter_id) for p in dg14.pace_infos] == [(PACE_GM, 2, 13)]
 
 
@@ -40,9 +41,9 @@ def test_dh_ca_key_and_key_ids() -> None:
     raw = lds_build.dg14(ca_key=key, ca_cipher="3DES", key_id=7)
     dg14 = parse_dg14(raw)
     (info,) = dg14.ca_infos
-    assert (info.key_agreement, info.cipher, info.key_id) == ("DH", "3DES", 7)
+    assert (info.agreement, info.cipher, info.key_id) == ("DH", "3DES", 7)
     pk = dg14.ca_public_key(info)
-    assert pk is not None and pk.key_id == 7 and pk.key_agreement == "DH"
+    assert pk is not None and pk.key_id == 7 and pk.agreement == "DH"
     group = domain_parameters(0)
     assert isinstance(pk.public_key, DHPublicKey)
     assert (pk.public_key.p, pk.public_key.g, pk.public_key.q) == (group.p, group.g, group.q)  # type: ignore[union-attr]
@@ -64,16 +65,16 @@ def test_several_keys_matched_by_key_id() -> None:
 def test_unknown_security_infos_are_kept() -> None:
     ta = tlv.encode(0x30, bytes.fromhex("060804007F0007020202") + b"\x02\x01\x01")
     dg14 = parse_dg14(tlv.encode(0x6E, tlv.encode(0x31, ta)))
-    assert dg14.security_infos[0].protocol.startswith("0.4.0.127.0.7.2.2.2")
+    assert [i.oid for i in dg14.security_infos.infos] == ["0.4.0.127.0.7.2.2.2"]
     assert dg14.ca_infos == [] and dg14.ca_public_keys == []
 
 
-def test_decode_oid() -> None:
-    assert decode_oid(bytes.fromhex("678108010105")) == "2.23.136.1.1.5"
+def test_unrecognised_entries_are_kept_with_their_oid() -> None:
+    other = tlv.encode(0x30, bytes.fromhex("060767810801018119") + b"\x04\x01\x00")
+    dg14 = parse_dg14(_dg14(other))
+    (info,) = dg14.security_infos.infos
+    assert isinstance(info, UnknownSecurityInfo) and info.oid == "2.23.136.1.1.153"
     assert decode_oid(bytes.fromhex("04007F00070202040202")) == PACE_GM
-    for bad in (b"", b"\x81", b"\x2b\x80\x01"):
-        with pytest.raises(LDSError):
-            decode_oid(bad)
 
 
 def _dg14(*entries: bytes) -> bytes:
@@ -91,7 +92,7 @@ OID_AA = bytes.fromhex("0606678108010105")
     _dg14(tlv.encode(0x30, OID_CA)),  # no required data
     _dg14(tlv.encode(0x30, OID_CA + tlv.encode(0x02, b"\xff"))),  # negative version
     _dg14(tlv.encode(0x30, OID_CA + tlv.encode(0x04, b"\x01"))),  # version not INTEGER
-    _dg14(tlv.encode(0x30, OID_AA + tlv.encode(0x02, b"\x01"))),  # AA without algorithm
+    _dg14(tlv.encode(0x30, OID_AA + tlv.encode(0x02, b"\x01") + tlv.encode(0x02, b"\x01"))),
     _dg14(tlv.encode(0x30, bytes.fromhex("060904007F000702020102") + tlv.encode(0x30, b""))),
     _dg14(tlv.encode(0x30, bytes.fromhex("060904007F000702020101")
                      + tlv.encode(0x30, tlv.encode(0x30, b"") + tlv.encode(0x03, b"\x00")))),

@@ -14,8 +14,9 @@ from hw.pki import get_pki
 from hw.vchip import personas
 from hw.vchip.personas import PHOTO_SIZE, build, specs
 
+from checkedid.nfc.cardaccess import parse_security_infos
 from checkedid.nfc.lds import parse_com, parse_dg1, parse_dg2, parse_dg11, parse_dg12
-from checkedid.nfc.lds.dg14 import parse_dg14, parse_security_infos
+from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
 from checkedid.nfc.pubkey import load_public_key, verify_signature
 from checkedid.nfc.sod import SOD, parse_sod
@@ -71,8 +72,8 @@ def test_persona_files_parse_and_match_the_spec(name: str) -> None:
             assert [(i.oid, i.parameter_id) for i in dg14.pace_infos] == \
                 [(s.pace.oid, s.pace.parameter_id)]
     if s.pace is not None:
-        (pace,) = parse_security_infos(p.mf_files[0x011C][2:])
-        assert pace.protocol == s.pace.oid
+        (pace,) = parse_security_infos(p.mf_files[0x011C]).pace
+        assert (pace.oid, pace.parameter_id) == (s.pace.oid, s.pace.parameter_id)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -32,7 +32,7 @@ from checkedid.nfc.lds.dg14 import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     PACEInfo,
-    SecurityInfo,
+    SecurityInfos,
     parse_dg14,
 )
 from checkedid.nfc.lds.dg15 import DG15, parse_dg15
@@ -40,7 +40,7 @@ from checkedid.nfc.lds.dg15 import DG15, parse_dg15
 __all__ = [
     "DG1", "DG2", "DG11", "DG12", "DG14", "DG15", "DG_TAGS", "TAG_OF_DG",
     "ActiveAuthenticationInfo", "ChipAuthenticationInfo", "ChipAuthenticationPublicKeyInfo",
-    "EFCom", "FaceRecord", "PACEInfo", "SecurityInfo",
+    "EFCom", "FaceRecord", "PACEInfo", "SecurityInfos",
     "parse_com", "parse_dg1", "parse_dg2", "parse_dg11", "parse_dg12", "parse_dg14",
     "parse_dg15",
 ]
