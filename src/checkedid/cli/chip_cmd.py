@@ -1,11 +1,24 @@
-"""CLI commands: readers (list PC/SC readers) and read (read the chip with PACE or BAC)."""
+"""CLI commands: readers (list PC/SC readers) and read (read the chip with PACE or BAC).
+
+``checkedid read`` prints what was read — protocol, files and sizes, AA/CA outcomes,
+timings — and, with ``--trust``, the Passive Authentication verdict. It prints no
+personal data and writes nothing to disk, unless ``--save DIR`` is given: then
+EF.SOD and the data groups are written there exactly as read (for QA and for
+``checkedid pa``); those files hold personal data and are the caller's to protect.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
-from checkedid.cli.output import EXIT_OK, add_json_flag, emit, not_available
+from checkedid.cli.output import EXIT_FAILED, EXIT_OK, Progress, add_json_flag, emit
+from checkedid.errors import InputError
+from checkedid.secret import Secret
+
+__all__ = ["access_from_args", "register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,19 +29,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "read", help="read the chip (PACE or BAC) and print what it holds",
         description=("Read the eMRTD chip: PACE (or BAC when the chip has no PACE), secure "
-                     "messaging, EF.COM, EF.SOD and the data groups. Prints the protocol used, "
-                     "the files read, the DG1 fields and the photo size. With --trust, runs "
-                     "Passive Authentication and reports whether the document is verified."))
+                     "messaging, EF.COM, EF.SOD and the data groups, Chip and Active "
+                     "Authentication. Prints the protocol, the files and their sizes, the "
+                     "checks and timings — no personal data. With --trust, runs Passive "
+                     "Authentication and reports whether the chip data is authentic. Nothing "
+                     "is written to disk unless --save is given."))
     p.add_argument("--reader", help="use the reader whose name contains this text "
                    "(default: the first with a document)")
     key = p.add_mutually_exclusive_group(required=True)
-    key.add_argument("--mrz", help="the MRZ text (lines separated by newlines or spaces), or "
-                     "document number + birth date + expiry date with check digits")
+    key.add_argument("--mrz", metavar="TEXT",
+                     help="the MRZ text (lines separated by newlines or spaces), or document "
+                     "number + birth date + expiry date with their check digits (24 characters);"
+                     " '-' reads it from standard input (keeps it out of the process list)")
+    key.add_argument("--mrz-image", metavar="IMG", help="photo of the document's MRZ")
     key.add_argument("--can", help="the 6-digit card access number printed on the card")
     p.add_argument("--trust", action="append", default=[], metavar="PATH",
                    help="CSCA certificates dir, master list or CRL (repeatable)")
     p.add_argument("--timeout", type=float, default=10.0,
                    help="seconds to wait for a document on the reader (default 10)")
+    p.add_argument("--read-timeout", type=float, default=60.0,
+                   help="seconds allowed for the whole read, recoveries included (default 60)")
+    p.add_argument("--save", metavar="DIR", type=Path,
+                   help="QA only: write EF.SOD and the data groups as read to DIR "
+                   "(they contain personal data; off by default)")
     add_json_flag(p)
     p.set_defaults(func=cmd_read)
 
@@ -49,5 +72,118 @@ def cmd_readers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _mrz_information(text: str) -> Secret | None:
+    """24+ characters of document number, birth and expiry dates with check digits."""
+    from checkedid.mrz import check_digit
+
+    s = text.strip().upper()
+    if len(s) < 24 or not all(c.isalnum() or c == "<" for c in s):
+        return None
+    tail = s[-14:]
+    number, number_cd = s[:-15], s[-15]
+    if (check_digit(number) != number_cd or check_digit(tail[0:6]) != tail[6]
+            or check_digit(tail[7:13]) != tail[13]):
+        raise InputError("the document number, birth date or expiry date does not match its "
+                         "check digit: re-type them as printed in the MRZ")
+    return Secret(s.encode("ascii"), label="MRZ information")
+
+
+def access_from_args(args: argparse.Namespace) -> Secret | str:
+    """The CAN, or the MRZ access key from --mrz text / stdin / --mrz-image."""
+    if args.can is not None:
+        can = str(args.can).strip()
+        if not (len(can) == 6 and can.isdigit()):
+            raise InputError("--can must be the 6 digits printed on the card")
+        return can
+    from checkedid import mrz as mrzlib
+
+    if args.mrz_image is not None:
+        m = mrzlib.read(args.mrz_image)
+    else:
+        text = sys.stdin.read() if args.mrz == "-" else args.mrz
+        info = _mrz_information(text)
+        if info is not None:
+            return info
+        lines = [line for line in text.replace("\\n", "\n").split() if line]
+        m = mrzlib.parse(lines)
+    if not m.valid:
+        raise InputError("the MRZ does not pass its check digits, so it cannot open the chip: "
+                         "re-type it or re-take the photo")
+    key = m.access_key()
+    assert isinstance(key, Secret)
+    return key
+
+
+def _save(directory: Path, data: Any) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [("EF.SOD", data.sod_bytes)] + [(f"DG{n}.bin", raw)
+                                               for n, raw in sorted(data.dg_bytes.items())]
+    for name, raw in written:
+        (directory / name).write_bytes(raw)
+    return [name for name, _ in written]
+
+
 def cmd_read(args: argparse.Namespace) -> int:
-    return not_available("'checkedid read'", args)
+    from checkedid.nfc.pcsc import PcscTransport
+    from checkedid.nfc.reader import ChipReader
+    from checkedid.secret import SecretRegistry
+
+    access = access_from_args(args)
+    show = Progress(not args.json)
+    secrets = SecretRegistry()
+    if isinstance(access, Secret):
+        secrets.add(access)
+    transport = PcscTransport(args.reader, timeout=args.timeout)
+    try:
+        transport.connect()
+        reader = ChipReader(transport, secrets=secrets, timeout=args.read_timeout,
+                            progress=lambda f, d, t: show("reading", f, d, t))
+        data = reader.read(access)
+        show.done()
+        out = data.summary()
+        code = EXIT_OK
+        if args.trust:
+            code, out["passive_authentication"] = _passive(args.trust, data, out)
+        if args.save is not None:
+            out["saved"] = {"directory": str(args.save), "files": _save(args.save, data)}
+        emit(args, out, _human(out))
+        return code
+    finally:
+        show.done()
+        transport.disconnect()
+        secrets.wipe_all()
+
+
+def _passive(trust_paths: list[str], data: Any, out: dict[str, Any]) -> tuple[int, Any]:
+    from checkedid.nfc import ca, pa
+    from checkedid.nfc.trust import TrustStore
+
+    trust = TrustStore.load(trust_paths)
+    passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
+    active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes))
+    out["active_authentication"], out["chip_authentication"] = active.to_dict(), chip.to_dict()
+    failed = any(g.verdict.value == "FAILED" for g in (passive, active, chip))
+    return (EXIT_FAILED if failed else EXIT_OK), passive.to_dict()
+
+
+def _human(out: dict[str, Any]) -> str:
+    lines = [f"protocol: {out['protocol']}"]
+    acc = out["access"]
+    lines.append(f"chunks: {acc.get('chunk_size')} bytes"
+                 + (" (extended length)" if acc.get("extended_length") else " (short APDUs)"))
+    lines.append("files:")
+    lines += [f"  {name:10} {size:7} bytes" for name, size in out["files"].items()]
+    if out.get("face_image"):
+        h, w = out["face_image"][:2]
+        lines.append(f"face image: {w}x{h}")
+    for key in ("passive_authentication", "active_authentication", "chip_authentication"):
+        if key in out:
+            lines.append(f"{key.replace('_', ' ')}: {out[key]['verdict']} "
+                         f"({out[key]['reason']})")
+    t = out["timings"]
+    lines.append(f"time: {t.get('total', 0):.2f} s, {out['apdu_count']} APDUs"
+                 + (f", {out['recoveries']} recoveries" if out["recoveries"] else ""))
+    lines += [f"warning: {w}" for w in out["warnings"]]
+    if "saved" in out:
+        lines.append(f"saved {len(out['saved']['files'])} files to {out['saved']['directory']}")
+    return "\n".join(lines)

@@ -218,7 +218,12 @@ class ChipReader:
         """EF.CardAccess (PACE parameters) and EF.ATR/INFO (extended length limit)."""
         card_access = b""
         try:
-            card_access = bytes(files.read(CARD_ACCESS).content())
+            try:
+                card_access = bytes(files.read(CARD_ACCESS).content())
+            except SecureMessagingError:
+                # the chip was still in an earlier session; the plain command ended it
+                files.forget_selection()
+                card_access = bytes(files.read(CARD_ACCESS).content())
         except FileNotFound:  # other refusals may be transient: the guard retries them
             log.info("no EF.CardAccess: PACE is not offered")
         except LDSError:
