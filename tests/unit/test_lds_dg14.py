@@ -32,7 +32,8 @@ def test_ec_ca_aa_and_pace(explicit: bool) -> None:
     assert pk.public_key == ca.public_key() and dg14.ca_public_key(info) is pk
     assert pk.spki in raw
     assert dg14.aa_info is not None and dg14.aa_info.signature_algorithm == "1.2.840.10045.4.3.3"
-    assert dg14.aa_hash_algorithm == "sha384"
+    assert dg14.aa_hash_algorithm == dg14.aa_info.hash_algorithm == "sha384"
+    assert info.key_agreement == pk.key_agreement == "ECDH"
     assert [(p.oid, p.version, p.parameter_id) for p in dg14.pace_infos] == [(PACE_GM, 2, 13)]
 
 

@@ -24,12 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.errors import LDSError, ParseError
 from checkedid.nfc import cardaccess
-from checkedid.nfc.cardaccess import (
-    ActiveAuthenticationInfo,
-    ChipAuthenticationInfo,
-    PACEInfo,
-    SecurityInfos,
-)
+from checkedid.nfc.cardaccess import PACEInfo, SecurityInfos
 from checkedid.nfc.lds.dg15 import public_key_from_spki
 from checkedid.nfc.lds.template import unwrap
 
@@ -71,6 +66,21 @@ CAPublicKey = ec.EllipticCurvePublicKey | DHPublicKey
 
 
 @dataclass(frozen=True)
+class ChipAuthenticationInfo:
+    """Doc 9303-11 §9.2.5 / TR-03110-3 §A.1.1.2: protocol (id-CA-*), version, keyId."""
+
+    oid: str
+    version: int
+    key_id: int | None
+    agreement: str  # "DH" or "ECDH"
+    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
+
+    @property
+    def key_agreement(self) -> str:
+        return self.agreement
+
+
+@dataclass(frozen=True)
 class ChipAuthenticationPublicKeyInfo:
     """Doc 9303-11 §9.2.6: the chip's static CA key, loaded (``spki`` exactly as read)."""
 
@@ -79,6 +89,27 @@ class ChipAuthenticationPublicKeyInfo:
     public_key: CAPublicKey
     key_id: int | None
     agreement: str  # "DH" or "ECDH"
+
+    @property
+    def key_agreement(self) -> str:
+        return self.agreement
+
+
+@dataclass(frozen=True)
+class ActiveAuthenticationInfo:
+    """Doc 9303-11 §9.2.8: present when DG15 holds an EC key; names the ECDSA hash."""
+
+    oid: str
+    version: int
+    signature_algorithm: str
+
+    @property
+    def hash_algorithm(self) -> str | None:
+        """``"sha256"`` for ecdsa-with-SHA256 etc.; ``None`` for an unknown algorithm."""
+        from checkedid.nfc.pubkey import hash_for_oid
+
+        alg = self.signature_algorithm
+        return ECDSA_HASHES.get(alg) or hash_for_oid(alg)
 
 
 @dataclass(frozen=True)
@@ -103,12 +134,7 @@ class DG14:
     @property
     def aa_hash_algorithm(self) -> str | None:
         """Hash of the ECDSA Active Authentication signature (``"sha256"`` …), if announced."""
-        if self.aa_info is None:
-            return None
-        from checkedid.nfc.pubkey import hash_for_oid
-
-        alg = self.aa_info.signature_algorithm
-        return ECDSA_HASHES.get(alg) or hash_for_oid(alg)
+        return self.aa_info.hash_algorithm if self.aa_info is not None else None
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> DG14:
@@ -162,9 +188,11 @@ def parse_dg14(raw: bytes) -> DG14:
         raise
     except ParseError as exc:  # TLVError too: name the file
         raise LDSError(str(exc), file=_FILE) from None
-    aa = [i for i in infos.infos if isinstance(i, ActiveAuthenticationInfo)]
+    aa = [ActiveAuthenticationInfo(i.oid, i.version, i.signature_algorithm)
+          for i in infos.infos if isinstance(i, cardaccess.ActiveAuthenticationInfo)]
     if len(aa) > 1:
         raise LDSError("more than one ActiveAuthenticationInfo", file=_FILE)
-    return DG14(raw, infos, list(infos.chip_authentication),
-                [load_ca_public_key(k) for k in infos.chip_authentication_keys],
+    ca = [ChipAuthenticationInfo(i.oid, i.version, i.key_id, i.agreement, i.cipher)
+          for i in infos.chip_authentication]
+    return DG14(raw, infos, ca, [load_ca_public_key(k) for k in infos.chip_authentication_keys],
                 aa[0] if aa else None, list(infos.pace))
