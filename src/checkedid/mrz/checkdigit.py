@@ -4,6 +4,9 @@ ICAO Doc 9303-3 §4.9: each character gets a value (``0``-``9`` their digit, ``A
 10-35, the filler ``<`` 0), the values are multiplied by the repeating weights 7, 3, 1
 and the check digit is the sum modulo 10.
 
+:func:`compute_checks` evaluates every check digit of a zone for its layout, including the
+long document number of TD1/TD2 (:func:`document_number`).
+
 The tables of state codes follow Doc 9303-3 §5 (ISO 3166-1 alpha-3 plus the codes ICAO
 reserves: ``D`` for Germany, the British ``GB?`` codes, ``UN?`` for the United Nations,
 ``XX?`` for stateless persons and refugees, ``EUE`` for the European Union and others) and
@@ -17,6 +20,10 @@ include ``UTO``, the fictitious state "Utopia" of the Doc 9303 specimens.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from checkedid.mrz.model import CHECK_KEYS, Layout
+
 __all__ = [
     "ALPHABET",
     "DIGITS",
@@ -25,6 +32,8 @@ __all__ = [
     "STATE_CODES",
     "char_value",
     "check_digit",
+    "compute_checks",
+    "document_number",
     "is_known_state",
     "verify_check_digit",
 ]
@@ -65,10 +74,45 @@ def verify_check_digit(text: str, digit: str) -> bool:
     """True when ``digit`` is the check digit of ``text``.
 
     A filler ``<`` in the check-digit position never verifies here; the few places where
-    Doc 9303 allows it (an empty personal number in TD3, Doc 9303-4 §4.2.2) are handled
-    by the parser.
+    Doc 9303 allows it (an empty personal number in TD3, Doc 9303-4 §4.2.2; the long
+    document number of TD1/TD2) are handled by :func:`compute_checks`.
     """
     return len(digit) == 1 and digit in DIGITS and check_digit(text) == digit
+
+
+def document_number(lines: Sequence[str], layout: Layout) -> tuple[str, str, str]:
+    """(document number, its check digit, optional data) with the long-number form resolved.
+
+    TD1 and TD2 documents with a number longer than 9 characters put '<' in the check-digit
+    position and continue the number in the optional data, ending it with the check digit
+    (Doc 9303-5 §4.2.4, Doc 9303-6 §4.2.4).
+    """
+    number = layout.text(lines, "document_number")
+    cd = layout.text(lines, "document_number_cd")
+    optional = layout.text(lines, "optional_data")
+    if layout.name in ("TD1", "TD2") and cd == FILLER and optional[:1] != FILLER:
+        cont = optional.split(FILLER, 1)[0]
+        if len(cont) >= 2:
+            return number + cont[:-1], cont[-1], optional[len(cont):].strip(FILLER)
+    return number.rstrip(FILLER), cd, optional.strip(FILLER)
+
+
+def compute_checks(lines: Sequence[str], layout: Layout) -> dict[str, bool | None]:
+    """Every check of :data:`CHECK_KEYS` for already validated lines (no conversion)."""
+    checks: dict[str, bool | None] = dict.fromkeys(CHECK_KEYS)
+    number, cd, _ = document_number(lines, layout)
+    text = number if len(number) > 9 else layout.text(lines, "document_number")
+    checks["document_number"] = verify_check_digit(text, cd)
+    for key in ("birth_date", "expiry_date"):
+        checks[key] = verify_check_digit(layout.text(lines, key), layout.text(lines, key + "_cd"))
+    if "optional_data_cd" in layout.fields:
+        opt, opt_cd = layout.text(lines, "optional_data"), layout.text(lines, "optional_data_cd")
+        empty = opt.strip(FILLER) == "" and opt_cd in (FILLER, "0")
+        checks["optional_data"] = empty or verify_check_digit(opt, opt_cd)
+    if layout.composite:
+        body = "".join(lines[s.line][s.start:s.end] for s in layout.composite)
+        checks["composite"] = check_digit(body) == layout.text(lines, "composite_cd")
+    return checks
 
 
 # ISO 3166-1 alpha-3 (Doc 9303-3 §5, Appendix to §5).

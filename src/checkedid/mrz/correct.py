@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 
-from checkedid.mrz.checkdigit import ALPHABET, DIGITS, LETTERS
+from checkedid.mrz.checkdigit import ALPHABET, DIGITS, LETTERS, compute_checks
 from checkedid.mrz.model import KINDS, FieldKind, Layout
 
 __all__ = ["LETTER_FOR_DIGIT", "LOOKALIKES", "MAX_CANDIDATES", "MAX_CHANGES", "correct_lines"]
@@ -97,8 +97,6 @@ def _candidates(positions: list[tuple[int, int, str]], k: int) -> Iterator[tuple
 
 def _search(chars: list[list[str]], layout: Layout,
             alternatives: Mapping[tuple[int, int], str]) -> int:
-    from checkedid.mrz.parse import compute_checks
-
     def checks_of(rows: list[list[str]]) -> dict[str, bool | None]:
         return compute_checks(["".join(r) for r in rows], layout)
 

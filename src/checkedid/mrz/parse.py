@@ -22,12 +22,12 @@ from checkedid.mrz.checkdigit import (
     FILLER,
     LETTERS,
     STATE_CODES,
-    check_digit,
-    verify_check_digit,
+    compute_checks,
+    document_number,
 )
-from checkedid.mrz.model import CHECK_KEYS, KINDS, LAYOUTS, MRZ, FieldKind, Layout
+from checkedid.mrz.model import KINDS, LAYOUTS, MRZ, FieldKind, Layout
 
-__all__ = ["detect_format", "parse", "split_lines"]
+__all__ = ["build", "compute_checks", "detect_format", "parse", "split_lines", "validate"]
 
 _RUN_TOGETHER = {90: (3, 30), 88: (2, 44), 72: (2, 36)}
 _MAX_INPUT = 4096
@@ -113,23 +113,6 @@ def validate(lines: Sequence[str], layout: Layout) -> None:
                        position=sex_span.start + 1)
 
 
-def _document_number(lines: Sequence[str], layout: Layout) -> tuple[str, str, str]:
-    """(document number, its check digit, optional data) with the long-number form resolved.
-
-    TD1 and TD2 documents with a number longer than 9 characters put '<' in the check-digit
-    position and continue the number in the optional data, ending it with the check digit
-    (Doc 9303-5 §4.2.4, Doc 9303-6 §4.2.4).
-    """
-    number = layout.text(lines, "document_number")
-    cd = layout.text(lines, "document_number_cd")
-    optional = layout.text(lines, "optional_data")
-    if layout.name in ("TD1", "TD2") and cd == FILLER and optional[:1] != FILLER:
-        cont = optional.split(FILLER, 1)[0]
-        if len(cont) >= 2:
-            return number + cont[:-1], cont[-1], optional[len(cont):].strip(FILLER)
-    return number.rstrip(FILLER), cd, optional.strip(FILLER)
-
-
 def _date(text: str, kind: str, today: date, warnings: list[str]) -> date | None:
     """YYMMDD -> date with the century inferred (Doc 9303-3 §4.6: two-digit years)."""
     if FILLER in text:
@@ -176,30 +159,12 @@ def parse(text: str | Sequence[str], *, correct: bool = False, today: date | Non
     return build(tuple(lines), layout, corrections=corrections, today=today)
 
 
-def compute_checks(lines: Sequence[str], layout: Layout) -> dict[str, bool | None]:
-    """Every check of :data:`CHECK_KEYS` for already validated lines (no conversion)."""
-    checks: dict[str, bool | None] = dict.fromkeys(CHECK_KEYS)
-    number, cd, _ = _document_number(lines, layout)
-    text = number if len(number) > 9 else layout.text(lines, "document_number")
-    checks["document_number"] = verify_check_digit(text, cd)
-    for key in ("birth_date", "expiry_date"):
-        checks[key] = verify_check_digit(layout.text(lines, key), layout.text(lines, key + "_cd"))
-    if "optional_data_cd" in layout.fields:
-        opt, opt_cd = layout.text(lines, "optional_data"), layout.text(lines, "optional_data_cd")
-        empty = opt.strip(FILLER) == "" and opt_cd in (FILLER, "0")
-        checks["optional_data"] = empty or verify_check_digit(opt, opt_cd)
-    if layout.composite:
-        body = "".join(lines[s.line][s.start:s.end] for s in layout.composite)
-        checks["composite"] = check_digit(body) == layout.text(lines, "composite_cd")
-    return checks
-
-
 def build(lines: tuple[str, ...], layout: Layout, *, corrections: int = 0,
           today: date | None = None) -> MRZ:
     """Convert validated lines into an :class:`MRZ`."""
     today = today or date.today()
     warnings: list[str] = []
-    number, number_cd, optional = _document_number(lines, layout)
+    number, number_cd, optional = document_number(lines, layout)
     for key, label in (("issuing_state", "issuing state"), ("nationality", "nationality")):
         if layout.text(lines, key).rstrip(FILLER) not in STATE_CODES:
             warnings.append(f"{label} code is not a known ISO 3166-1 or ICAO code")
