@@ -361,17 +361,6 @@ def _keys(s: PersonaSpec) -> tuple[Any, Any]:
     return aa_key, ca_key
 
 
-def _other_key(key: Any) -> Any:
-    """A different private key of the same kind (for cloned-chip / ca-key-mismatch)."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        return rsa.generate_private_key(public_exponent=65537, key_size=key.key_size)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return ec.generate_private_key(key.curve)
-    if isinstance(key, lds_build.DHPrivateKey):
-        return lds_build.DHPrivateKey.generate(0)
-    return None
-
-
 #: Fault persona -> (document signer, EF.SOD tamper) (hw.pki.ca signers, hw.pki.sod TAMPERS).
 SOD_FAULTS: dict[str, tuple[str | None, str | None]] = {
     "bad-sod-signature": (None, "signature"),
@@ -418,8 +407,9 @@ def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any
 
     Faults: ``tampered-dg1`` / ``tampered-dg2`` change the DG after EF.SOD was signed;
     ``bad-sod-signature``, ``unknown-csca``, ``revoked-ds``, ``expired-ds`` choose the
-    document signer or tamper with EF.SOD (:data:`SOD_FAULTS`); ``cloned-chip`` and
-    ``ca-key-mismatch`` give the chip a private key that differs from DG15 / DG14.
+    document signer or tamper with EF.SOD (:data:`SOD_FAULTS`). ``cloned-chip`` and
+    ``ca-key-mismatch`` leave the files intact: the AA / CA handlers (``chip_aa``,
+    ``chip_ca``) answer with another key.
     """
     aa_key, ca_key = _keys(s)
     dgs = _data_groups(s, photo, aa_key, ca_key)
@@ -429,10 +419,6 @@ def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any
         dgs[1] = _tamper_dg1(dgs[1])
     elif s.fault == "tampered-dg2":  # same size, another expression code
         dgs[2] = _data_groups(s, photo, aa_key, ca_key, expression=2)[2]
-    elif s.fault == "cloned-chip":
-        aa_key = _other_key(aa_key)
-    elif s.fault == "ca-key-mismatch":
-        ca_key = _other_key(ca_key)
     files = {0x0100 | n: body for n, body in dgs.items()}
     files[0x011E] = lds_build.com(sorted(dgs))
     files[0x011D] = sod

@@ -58,7 +58,7 @@ def test_persona_files_parse_and_match_the_spec(name: str) -> None:
     if 15 in dgs:
         dg15 = parse_dg15(dgs[15])
         assert dg15.key_type == s.aa
-        assert (dg15.public_key == p.aa_key.public_key()) == (s.fault != "cloned-chip")
+        assert dg15.public_key == p.aa_key.public_key()
         params = keys.PublicKeyInfo.load(dg15.spki)["algorithm"]["parameters"]
         assert s.aa == "rsa" or params.name == ("specified" if s.explicit_ec else "named")
     if 14 in dgs:
@@ -67,7 +67,7 @@ def test_persona_files_parse_and_match_the_spec(name: str) -> None:
         if s.ca is not None:
             pk = dg14.ca_public_key(dg14.ca_infos[0])
             assert pk is not None
-            assert (pk.public_key == p.ca_key.public_key()) == (s.fault != "ca-key-mismatch")
+            assert pk.public_key == p.ca_key.public_key()
         if s.pace is not None:
             assert [(i.oid, i.parameter_id) for i in dg14.pace_infos] == \
                 [(s.pace.oid, s.pace.parameter_id)]
