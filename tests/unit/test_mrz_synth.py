@@ -85,6 +85,13 @@ def test_document_photo(fmt: str, difficulty: str) -> None:
     assert np.array_equal(p.image, q.image) and np.array_equal(p.mrz_quad, q.mrz_quad)
 
 
+@pytest.mark.parametrize("fmt", ["TD2", "MRVA", "MRVB"])
+def test_other_formats(fmt: str) -> None:
+    p = synth.document_photo(seed=4, format=fmt)
+    assert p.format == fmt and parse(p.lines).format == fmt
+    assert _band_ink(p.image, p.mrz_quad) > 0.08
+
+
 def test_photo_of_given_lines_and_overrides() -> None:
     lines = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
              "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
