@@ -73,9 +73,12 @@ def test_bench_table_renders_every_number() -> None:
            "impostor_median": 0.16}
     data = {"default_threshold": 0.4, "score": "1 - distance", "colour": acc,
             "latency": {"repeat": 5, "selfie": [640, 480], "chip": [480, 640],
-                        "checkedid": {"p50_ms": 160.0, "p95_ms": 170.0},
-                        "face_recognition": {"p50_ms": 330.0, "p95_ms": 350.0},
+                        "checkedid": {"p50_ms": 160.0, "p95_ms": 170.0, "cpu_p50_ms": 161.0},
+                        "checkedid_document_reused": {"p50_ms": 81.0, "p95_ms": 90.0,
+                                                      "cpu_p50_ms": 80.5},
+                        "face_recognition": {"p50_ms": 330.0, "p95_ms": 350.0,
+                                             "cpu_p50_ms": 331.0},
                         "speedup_p50": 2.06, "speedup_p95": 2.06}}
     text = bench_table(data)
-    for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226"):
+    for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226", "80.5", "331.0"):
         assert needle in text
