@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
 
 import pytest
@@ -98,11 +99,17 @@ def test_td1_long_document_number() -> None:
 
 
 def test_access_key_is_mrz_information() -> None:
-    # Doc 9303-11 Appendix D.2: MRZ_information = L898902C<369080619406236
-    line2 = "L898902C<3UTO6908061F9406236ZE184226B<<<<<14"
-    line2 = line2[:43] + check_digit(line2[0:10] + line2[13:20] + line2[21:43])
-    key = parse([TD3[0], line2]).access_key()
-    assert key.reveal() == b"L898902C<369080619406236"
+    # Doc 9303-11 Appendix D.2 worked example (document L898902C<, born 690806, expiry 940623)
+    vec = json.loads(shared_path("vectors", "icao9303.json").read_text())["bac_appendix_D"]
+    number, dob, exp = vec["mrz_document_number"], vec["mrz_dob"], vec["mrz_expiry"]
+    body = (number + check_digit(number) + "UTO" + dob + check_digit(dob) + "F" + exp
+            + check_digit(exp) + "ZE184226B<<<<<")
+    body += check_digit(body[28:42])
+    line2 = body + check_digit(body[0:10] + body[13:20] + body[21:43])
+    m = parse([TD3[0], line2])
+    assert m.valid
+    key = m.access_key()
+    assert key.reveal() == vec["mrz_information_ascii"].encode("ascii")
     assert "L898902C" not in repr(key)
     key.wipe()
     assert key.wiped
