@@ -82,3 +82,18 @@ def test_bench_table_renders_every_number() -> None:
     text = bench_table(data)
     for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226", "80.5", "331.0"):
         assert needle in text
+
+
+def test_bench_other_targets_are_dispatched_or_reported_unavailable(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    from checkedid.cli.face_cmd import BENCH_TARGETS
+
+    for target, module in BENCH_TARGETS.items():
+        if target == "face":
+            continue
+        if hasattr(importlib.import_module(module), "run_bench"):
+            continue  # implemented by its module; tested there
+        assert main(["bench", target]) == 2
+        assert "not available" in capsys.readouterr().err

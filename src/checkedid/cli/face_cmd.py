@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 from pathlib import Path
 from typing import Any
 
-from checkedid.cli.output import EXIT_FAILED, EXIT_OK, add_json_flag, emit
+from checkedid.cli.output import EXIT_FAILED, EXIT_OK, add_json_flag, emit, not_available
 from checkedid.errors import InputError
 
 __all__ = ["register"]
 
 DEFAULT_PAIRS = Path("..") / "shared" / "data" / "faces"
+
+#: ``checkedid bench TARGET``: targets other than ``face`` are run by ``run_bench(args)`` of
+#: the named CLI module, when that module provides it.
+BENCH_TARGETS = {"face": __name__, "mrz": "checkedid.cli.mrz_cmd",
+                 "chip": "checkedid.cli.chip_cmd", "pipeline": "checkedid.cli.verify_cmd"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,8 +36,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_match)
 
-    p = sub.add_parser("bench", help="run a benchmark", description="run a benchmark")
-    p.add_argument("target", choices=["face"], help="what to benchmark")
+    p = sub.add_parser(
+        "bench", help="run a benchmark",
+        description="Run a benchmark with a same-run baseline. 'face': error rates of the face "
+                    "threshold on labelled photos and the latency of one match.")
+    p.add_argument("target", choices=sorted(BENCH_TARGETS), help="what to benchmark")
     p.add_argument("--pairs", metavar="DIR", default=None,
                    help="directory with labels.csv (file,identity,note) and photos "
                         "(default: $CHECKEDID_FACE_PAIRS or ../shared/data/faces)")
@@ -107,6 +116,12 @@ def bench_table(data: dict[str, Any]) -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.target != "face":
+        runner = getattr(importlib.import_module(BENCH_TARGETS[args.target]), "run_bench", None)
+        if runner is None:
+            return not_available(f"'checkedid bench {args.target}'", args)
+        code: int = runner(args)
+        return code
     from checkedid.biometrics.calibration import run_benchmark
 
     if args.repeat < 1:
