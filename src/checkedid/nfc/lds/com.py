@@ -19,7 +19,7 @@ from types import MappingProxyType
 from checkedid.errors import LDSError
 from checkedid.nfc.lds.template import children, unwrap
 
-__all__ = ["DG_TAGS", "TAG_OF_DG", "EFCom", "dg_of_tag", "parse_com"]
+__all__ = ["DG_TAGS", "TAG_OF_DG", "EFCom", "dg_of_tag", "parse", "parse_com"]
 
 _FILE = "EF.COM"
 
@@ -84,3 +84,7 @@ def parse_com(raw: bytes) -> EFCom:
     tags = tuple(fields[0x5C])
     dgs = sorted({DG_TAGS[t] for t in tags if t in DG_TAGS})
     return EFCom(raw, lds, uni, tags, dgs)
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_com

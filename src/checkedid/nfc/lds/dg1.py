@@ -22,7 +22,7 @@ from checkedid.nfc.lds.template import children, unwrap
 if TYPE_CHECKING:
     from checkedid.mrz import MRZ
 
-__all__ = ["DG1", "LINE_LENGTHS", "mrz_lines", "parse_dg1"]
+__all__ = ["DG1", "LINE_LENGTHS", "mrz_lines", "parse", "parse_dg1"]
 
 _FILE = "EF.DG1"
 
@@ -71,3 +71,7 @@ def parse_dg1(raw: bytes) -> DG1:
         where = f" (line {exc.line}, position {exc.position})" if exc.line else ""
         raise LDSError(f"MRZ does not parse{where}", file=_FILE) from exc
     return DG1(raw, parsed)
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_dg1

@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from checkedid.errors import LDSError
 from checkedid.nfc.lds.template import children, date_text, text, unwrap
 
-__all__ = ["DG11", "parse_dg11"]
+__all__ = ["DG11", "parse", "parse_dg11"]
 
 _FILE = "EF.DG11"
 
@@ -120,3 +120,7 @@ def parse_dg11(raw: bytes) -> DG11:
         # other tags (future LDS versions) are skipped
     return DG11(raw, other_names=tuple(others), other_travel_document_numbers=tuple(documents),
                 **values)  # type: ignore[arg-type]
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_dg11

@@ -25,7 +25,7 @@ from checkedid.errors import LDSError
 from checkedid.nfc.lds.dg11 import counted_names, tag_list
 from checkedid.nfc.lds.template import children, date_text, text, unwrap
 
-__all__ = ["DG12", "parse_dg12"]
+__all__ = ["DG12", "parse", "parse_dg12"]
 
 _FILE = "EF.DG12"
 
@@ -88,3 +88,7 @@ def parse_dg12(raw: bytes) -> DG12:
         elif tag == 0x5F55:
             values["personalisation_time"] = date_text(value, _FILE, "personalisation time")
     return DG12(raw, other_persons=tuple(persons), **values)  # type: ignore[arg-type]
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_dg12

@@ -29,8 +29,16 @@ from checkedid.nfc.lds.dg15 import public_key_from_spki
 from checkedid.nfc.lds.template import unwrap
 
 __all__ = [
-    "DG14", "ActiveAuthenticationInfo", "CAPublicKey", "ChipAuthenticationInfo",
-    "ChipAuthenticationPublicKeyInfo", "DHPublicKey", "PACEInfo", "SecurityInfos", "parse_dg14",
+    "DG14",
+    "ActiveAuthenticationInfo",
+    "CAPublicKey",
+    "ChipAuthenticationInfo",
+    "ChipAuthenticationPublicKeyInfo",
+    "DHPublicKey",
+    "PACEInfo",
+    "SecurityInfos",
+    "parse",
+    "parse_dg14",
 ]
 
 _FILE = "EF.DG14"
@@ -196,3 +204,7 @@ def parse_dg14(raw: bytes) -> DG14:
           for i in infos.chip_authentication]
     return DG14(raw, infos, ca, [load_ca_public_key(k) for k in infos.chip_authentication_keys],
                 aa[0] if aa else None, list(infos.pace))
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_dg14

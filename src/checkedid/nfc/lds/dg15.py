@@ -21,7 +21,7 @@ from checkedid.errors import CertificateError, LDSError
 from checkedid.nfc.lds.template import children, unwrap
 from checkedid.nfc.pubkey import PublicKey, load_public_key
 
-__all__ = ["DG15", "parse_dg15", "public_key_from_spki"]
+__all__ = ["DG15", "parse", "parse_dg15", "public_key_from_spki"]
 
 _FILE = "EF.DG15"
 
@@ -65,3 +65,7 @@ def parse_dg15(raw: bytes) -> DG15:
         raise LDSError("expected one SubjectPublicKeyInfo SEQUENCE", file=_FILE)
     spki = items[0][2]
     return DG15(raw, spki, public_key_from_spki(spki, _FILE))
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_dg15

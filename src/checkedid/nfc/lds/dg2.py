@@ -28,8 +28,20 @@ from checkedid.errors import ImageError, LDSError
 from checkedid.nfc.lds.image import decode_image
 from checkedid.nfc.lds.template import children, unwrap
 
-__all__ = ["DG2", "Expression", "EyeColour", "FaceImageError", "FaceImageType", "FaceRecord",
-           "Gender", "HairColour", "ImageDataType", "parse_dg2", "parse_face_records"]
+__all__ = [
+    "DG2",
+    "Expression",
+    "EyeColour",
+    "FaceImageError",
+    "FaceImageType",
+    "FaceRecord",
+    "Gender",
+    "HairColour",
+    "ImageDataType",
+    "parse",
+    "parse_dg2",
+    "parse_face_records",
+]
 
 _FILE = "EF.DG2"
 FORMAT_ID = b"FAC\x00"
@@ -273,3 +285,7 @@ def parse_dg2(raw: bytes, *, decode: bool = True) -> DG2:
     for value in templates:
         faces.extend(_bit(value, decode))
     return DG2(raw, faces)
+
+
+#: Uniform name across the LDS parser modules (``dg2.parse(raw)``).
+parse = parse_dg2
