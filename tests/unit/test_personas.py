@@ -128,3 +128,19 @@ def test_synthetic_portrait_when_shared_faces_are_absent(tmp_path: Path,
 
         dg2 = parse_dg2(lds_build.dg2([lds_build.face_record(photo, fmt, w, h)]))
         assert dg2.image is not None and dg2.image.shape == (h, w, 3)
+
+
+def test_dh_chip_authentication_persona_variant() -> None:
+    from dataclasses import replace
+
+    from checkedid.nfc.lds.dg14 import DHPublicKey
+
+    s = replace(personas.spec("utopia-id-pace-dh"), name="dh-ca", ca="dh")
+    files, _aa, ca_key, _ = personas._build_lds(s, personas.encode_photo(s.photo, "jpeg"))
+    dg14 = parse_dg14(files[0x010E])
+    (info,) = dg14.ca_infos
+    pk = dg14.ca_public_key(info)
+    assert info.agreement == "DH" and pk is not None and isinstance(pk.public_key, DHPublicKey)
+    assert pk.public_key.y == ca_key.public_key().y
+    assert pow(pk.public_key.y, pk.public_key.q or 0, pk.public_key.p) == 1  # in the subgroup
+    assert set(parse_sod(files[0x011D]).dg_hashes) == {1, 2, 11, 12, 14, 15}
