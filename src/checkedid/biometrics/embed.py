@@ -101,7 +101,11 @@ def embed_image(image: Any, backend: Backend, *, role: str = "selfie",
     t3 = time.perf_counter()
     timings["quality"] = t3 - t2
     vector = np.array(backend.describe(det.chip), dtype=np.float64, copy=True)
-    det.chip.fill(0)  # the chip is a face image: do not leave it around
+    # face images we made ourselves are zeroed now; the caller's own array is left alone
+    det.chip.fill(0)
+    gray.fill(0)
+    if img is not image:
+        img.fill(0)
     timings["describe"] = time.perf_counter() - t3
     return Embedding(vector=vector, role=role, face_box=det.box.as_xywh(), quality=q,
                      warnings=tuple(warnings), faces=det.faces, grayscale=gray_input,

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import ImageError
+from checkedid.secret import zero
 
 __all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE", "ImageInput", "is_grayscale", "load_image"]
 
@@ -128,13 +129,18 @@ def load_image(source: ImageInput | Any) -> BGRImage:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 raise ImageError(f"the image file is larger than {MAX_FILE_BYTES >> 20} MiB")
-            data = path.read_bytes()
+            data = bytearray(size)
+            with path.open("rb") as fh:
+                got = fh.readinto(data)
         except ImageError:
             raise
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise ImageError(f"cannot read the image file ({reason})") from exc
-        return _decode(data)
+        try:
+            return _decode(memoryview(data)[:got])
+        finally:
+            zero(data)  # the encoded photo is personal data: do not leave it in memory
     raise ImageError(f"unsupported image input of type {type(source).__name__}")
 
 
