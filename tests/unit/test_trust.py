@@ -105,11 +105,11 @@ def test_not_a_master_list(pki: TestPKI) -> None:
 def test_real_german_master_list() -> None:
     ml_path = shared_path("data", "pki", "DE_masterlist_2026-05-28.ml")
     csca_path = shared_path("data", "pki", "DE_CSCA07.cer")
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the CI machine may be busy with other tests
     store = TrustStore()
     store.add_file(csca_path)
     source = store.add_file(ml_path)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert source.kind == "master_list"
     assert source.certificates == 588
     assert len(store) >= 500  # distinct certificates (the CSCA file is also in the list)

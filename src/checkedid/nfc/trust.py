@@ -36,7 +36,7 @@ from asn1crypto import pem
 from asn1crypto import x509 as asn1x509
 
 from checkedid.errors import CertificateError, TrustStoreError
-from checkedid.nfc.masterlist import parse_master_list, verify_issued_by
+from checkedid.nfc.masterlist import parse_master_list
 from checkedid.nfc.pubkey import PublicKey, load_public_key, verify_signature
 from checkedid.verdict import Verdict
 
@@ -46,6 +46,7 @@ PathLike = str | Path
 _CERT_EXT = {".pem", ".cer", ".crt", ".der", ".cert"}
 _CACHE: dict[tuple[tuple[str, int, int], ...], TrustStore] = {}
 _CACHE_LOCK = threading.Lock()
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _as_cert(cert: asn1x509.Certificate | bytes) -> asn1x509.Certificate:
     try:
         parsed = asn1x509.Certificate.load(bytes(cert), strict=True)
         parsed.key_identifier  # noqa: B018 - parse extensions now
-        parsed.subject.hashable  # noqa: B018
+        parsed.subject.dump()
         return parsed
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
         raise CertificateError(f"certificate is malformed ({type(exc).__name__})") from None
@@ -97,9 +98,12 @@ class TrustStore:
     def __init__(self) -> None:
         self._certs: dict[bytes, asn1x509.Certificate] = {}
         self._by_ski: dict[bytes, list[asn1x509.Certificate]] = {}
-        self._by_subject: dict[str, list[asn1x509.Certificate]] = {}
-        self._by_serial: dict[tuple[str, int], asn1x509.Certificate] = {}
-        self._crls: dict[str, list[asn1crl.CertificateList]] = {}
+        # Names are indexed by their DER (fast); the normalised form (RFC 5280 7.1 matching,
+        # costly in asn1crypto) is built only when an exact lookup misses.
+        self._by_subject: dict[bytes, list[asn1x509.Certificate]] = {}
+        self._by_norm: dict[str, list[asn1x509.Certificate]] | None = None
+        self._by_serial: dict[tuple[bytes, int], asn1x509.Certificate] = {}
+        self._crls: dict[bytes, list[asn1crl.CertificateList]] = {}
         self._keys: dict[bytes, PublicKey] = {}
         self.sources: list[TrustSource] = []
 
@@ -195,8 +199,8 @@ class TrustStore:
             return
         try:
             ski = cert.key_identifier
-            subject = cert.subject.hashable
-            issuer = cert.issuer.hashable
+            subject = cert.subject.dump()
+            issuer = cert.issuer.dump()
             serial = int(cert.serial_number)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise CertificateError(f"certificate is malformed ({type(exc).__name__})") from None
@@ -205,12 +209,13 @@ class TrustStore:
             self._by_ski.setdefault(bytes(ski), []).append(cert)
         self._by_subject.setdefault(subject, []).append(cert)
         self._by_serial[(issuer, serial)] = cert
+        self._by_norm = None
 
     def add_crl(self, der: bytes) -> asn1crl.CertificateList:
         """Add a CRL (its signature is checked against the CSCA when it is used)."""
         try:
             crl = asn1crl.CertificateList.load(bytes(der), strict=True)
-            issuer = crl.issuer.hashable
+            issuer = crl.issuer.dump()
             crl["tbs_cert_list"]["revoked_certificates"].native  # noqa: B018 - parse now
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
             raise CertificateError(f"CRL is malformed ({type(exc).__name__})") from None
@@ -238,14 +243,42 @@ class TrustStore:
         """Trusted certificates that may have issued ``cert``: by authority key identifier,
         else by issuer name. Signatures are not checked here (see :meth:`verifies`)."""
         c = _as_cert(cert)
-        aki = c.authority_key_identifier
-        if aki is not None and bytes(aki) in self._by_ski:
-            return list(self._by_ski[bytes(aki)])
-        return list(self._by_subject.get(c.issuer.hashable, []))
+        try:
+            aki = c.authority_key_identifier
+            if aki is not None and bytes(aki) in self._by_ski:
+                return list(self._by_ski[bytes(aki)])
+            exact = self._by_subject.get(c.issuer.dump())
+            if exact:
+                return list(exact)
+            return list(self._normalised().get(c.issuer.hashable, []))
+        except _PARSE_ERRORS as exc:
+            raise CertificateError(f"certificate is malformed ({type(exc).__name__})") from None
+
+    def _crls_by_norm(self, issuer: asn1x509.Certificate) -> list[asn1crl.CertificateList]:
+        out = []
+        for found in self._crls.values():
+            for crl in found:
+                try:
+                    if crl.issuer.hashable == issuer.subject.hashable:
+                        out.append(crl)
+                except _PARSE_ERRORS:
+                    continue
+        return out
+
+    def _normalised(self) -> dict[str, list[asn1x509.Certificate]]:
+        if self._by_norm is None:
+            norm: dict[str, list[asn1x509.Certificate]] = {}
+            for cert in self._certs.values():
+                try:
+                    norm.setdefault(cert.subject.hashable, []).append(cert)
+                except _PARSE_ERRORS:
+                    continue  # a subject that does not normalise can only match exactly
+            self._by_norm = norm
+        return self._by_norm
 
     def find_by_serial(self, issuer: asn1x509.Name, serial: int) -> asn1x509.Certificate | None:
         """A stored certificate by issuer name and serial number (CMS issuerAndSerialNumber)."""
-        return self._by_serial.get((issuer.hashable, int(serial)))
+        return self._by_serial.get((issuer.dump(), int(serial)))
 
     def find_by_ski(self, ski: bytes) -> asn1x509.Certificate | None:
         found = self._by_ski.get(bytes(ski))
@@ -260,10 +293,14 @@ class TrustStore:
             self._keys[fp] = key
         return key
 
-    @staticmethod
-    def verifies(issuer: asn1x509.Certificate, cert: asn1x509.Certificate) -> bool:
-        """True when ``issuer``'s key verifies ``cert``'s signature."""
-        return verify_issued_by(cert, issuer)
+    def verifies(self, issuer: asn1x509.Certificate, cert: asn1x509.Certificate) -> bool:
+        """True when ``issuer``'s key (cached) verifies ``cert``'s signature."""
+        try:
+            key = self.public_key(issuer)
+            return verify_signature(key, bytes(cert.signature), cert["tbs_certificate"].dump(),
+                                    cert["signature_algorithm"])
+        except (CertificateError, *_PARSE_ERRORS):
+            return False
 
     def revocation(self, cert: asn1x509.Certificate, issuer: asn1x509.Certificate,
                    at: dt.datetime) -> tuple[Verdict, str]:
@@ -272,7 +309,7 @@ class TrustStore:
         FAILED when a CRL that verifies under ``issuer``'s key lists the serial number;
         PASSED when such a CRL is current and does not; NOT_CHECKED otherwise, with why.
         """
-        crls = self._crls.get(issuer.subject.hashable, [])
+        crls = self._crls.get(issuer.subject.dump()) or self._crls_by_norm(issuer)
         if not crls:
             return Verdict.NOT_CHECKED, "no CRL from the issuing CSCA in the trust store"
         try:
