@@ -46,7 +46,7 @@ FloatArray = npt.NDArray[np.float64]
 ROLES = ("selfie", "document")
 #: Long side of the first detection pass per role.
 FIRST_DETECT_SIDE = {"selfie": 480, "document": 320}
-#: Upper bound of the working size (a 1600 px pass costs about 0.15 s).
+#: Upper bound of the working size (a 1600x1200 pass costs about 0.1 s).
 MAX_DETECT_SIDE = 1600
 #: Faces wider than this (in pixels) are scaled down before landmarks and alignment.
 MAX_FACE_WIDTH = 2 * CHIP_SIZE
