@@ -7,14 +7,20 @@ derived, not stored, so every process (the test runner, the virtual chip, a
 
 * EC private scalars are ``SHAKE-256(label) mod (n - 1) + 1``.
 * RSA keys come from pycryptodome's ``RSA.generate`` fed by a SHAKE-256 based
-  deterministic byte stream (seeded with the label); RSA-4096 takes about a
-  second, so :func:`rsa_key` is cached per process.
+  deterministic byte stream (seeded with the label). Prime search in Python
+  costs seconds per key, and every virtual-chip process needs the keys, so
+  :func:`rsa_key` caches them per process and in a per-user cache directory
+  (``$CHECKEDID_PKI_CACHE``, default ``~/.cache/checkedid/test-pki``). A cached
+  key is only a shortcut: it is checked against a fingerprint of its derivation
+  and re-derived when missing or different.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
+from pathlib import Path
 
 from Crypto.PublicKey import RSA
 from cryptography.hazmat.primitives import serialization
@@ -68,12 +74,40 @@ class DeterministicStream:
         return out
 
 
+def _cache_dir() -> Path:
+    default = Path.home() / ".cache" / "checkedid" / "test-pki"
+    return Path(os.environ.get("CHECKEDID_PKI_CACHE", str(default)))
+
+
+def _load_cached(path: Path, bits: int) -> rsa.RSAPrivateKey | None:
+    try:
+        loaded = serialization.load_der_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError):
+        return None
+    if isinstance(loaded, rsa.RSAPrivateKey) and loaded.key_size == bits:
+        return loaded
+    return None
+
+
 @cache
 def rsa_key(label: str, bits: int) -> rsa.RSAPrivateKey:
     """The RSA test key named ``label`` (same in every process)."""
+    tag = hashlib.sha256(_SEED + f"rsa:{bits}:{label}".encode()).hexdigest()[:24]
+    path = _cache_dir() / f"rsa-{bits}-{tag}.der"
+    cached = _load_cached(path, bits)
+    if cached is not None:
+        return cached
     key = RSA.generate(bits, randfunc=DeterministicStream(f"rsa:{bits}:{label}"), e=65537)
-    loaded = serialization.load_der_private_key(key.export_key("DER"), password=None)
+    der = key.export_key("DER")
+    loaded = serialization.load_der_private_key(der, password=None)
     assert isinstance(loaded, rsa.RSAPrivateKey)
+    try:  # best effort: a read-only home only costs time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(der)
+        os.replace(tmp, path)
+    except OSError:
+        pass
     return loaded
 
 
