@@ -22,8 +22,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 
-from checkedid.mrz.checkdigit import ALPHABET, DIGITS, LETTERS, compute_checks
-from checkedid.mrz.model import KINDS, FieldKind, Layout
+from checkedid.mrz.checkdigit import ALPHABET, DIGITS, LETTERS, STATE_CODES, compute_checks
+from checkedid.mrz.model import KINDS, FieldKind, Layout, Span
 
 __all__ = ["LETTER_FOR_DIGIT", "LOOKALIKES", "MAX_CANDIDATES", "MAX_CHANGES", "correct_lines"]
 
@@ -36,13 +36,47 @@ LETTER_FOR_DIGIT = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", 
 LOOKALIKES = {"0": "OD", "O": "0", "D": "0", "1": "I", "I": "1", "2": "Z", "Z": "2",
               "5": "S", "S": "5", "8": "B", "B": "8", "6": "G", "G": "6"}
 
+#: Every letter a digit may stand for, for state codes checked against the code table.
+_LETTERS_FOR_DIGIT = {"0": "OD", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A"}
+
 MAX_CHANGES = 2
 MAX_CANDIDATES = 4000
+
+
+def _state_code(chars: list[list[str]], span: Span,
+                alternatives: Mapping[tuple[int, int], str]) -> int:
+    """Replace digits in a state code when exactly one reading is a known code
+    (Doc 9303-3 §5), e.g. ``0<<`` -> ``D<<`` rather than ``O<<``."""
+    row = chars[span.line]
+    options: list[list[str]] = []
+    for i in range(span.start, span.end):
+        c = row[i]
+        if c not in DIGITS:
+            options.append([c])
+            continue
+        alts = [a for a in alternatives.get((span.line, i), "") if a in LETTERS or a == "<"]
+        options.append(list(dict.fromkeys(alts + list(_LETTERS_FOR_DIGIT.get(c, "")))) or [c])
+    if all(len(o) == 1 for o in options):
+        return 0
+    known = {"".join(p) for p in itertools.product(*options)
+             if "".join(p).rstrip("<") in STATE_CODES}
+    if len(known) != 1:
+        return 0
+    code = known.pop()
+    changed = sum(a != b for a, b in zip(row[span.start:span.end], code, strict=True))
+    row[span.start:span.end] = list(code)
+    return changed
 
 
 def _alphabet_repair(chars: list[list[str]], layout: Layout,
                      alternatives: Mapping[tuple[int, int], str]) -> int:
     changed = 0
+    for name in ("issuing_state", "nationality"):
+        changed += _state_code(chars, layout.fields[name], alternatives)
+    code = chars[0]
+    if code[0] in "IAC" and code[1] == "0" and (0, 1) not in alternatives:
+        code[1] = "D"  # "ID" (identity card), not "IO" (Doc 9303-5 §4.2.2 note on codes)
+        changed += 1
     for name, span in layout.fields.items():
         kind = KINDS[name]
         if kind is FieldKind.ALNUM:
@@ -55,8 +89,8 @@ def _alphabet_repair(chars: list[list[str]], layout: Layout,
                 continue
             fit = [c for c in alternatives.get((span.line, i), "")
                    if c in ALPHABET and c not in wrong]
-            if row[i] in table or fit:
-                row[i] = table.get(row[i]) or fit[0]
+            if fit or row[i] in table:
+                row[i] = fit[0] if fit else table[row[i]]
                 changed += 1
     return changed
 
@@ -130,16 +164,17 @@ def _search(chars: list[list[str]], layout: Layout,
             needed = {d for li, pi, _ in cand for d in related[owner[(li, pi)]]}
             if all(after[d] is True for d in needed):
                 winners.append(cand)
+        if not winners:
+            continue  # nothing with k changes fits: try k + 1
         if len(winners) > 1:
             # several fits: only the recogniser's own suggestions can break the tie
             winners = [w for w in winners
                        if all(alt in alternatives.get((li, pi), "") for li, pi, alt in w)]
-        if len(winners) == 1:
-            for li, pi, alt in winners[0]:
-                chars[li][pi] = alt
-            return k
-        if winners:
+        if len(winners) != 1:
             return 0  # ambiguous: leave the text as read
+        for li, pi, alt in winners[0]:
+            chars[li][pi] = alt
+        return k
     return 0
 
 
