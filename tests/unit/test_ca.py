@@ -78,6 +78,12 @@ def test_unconfirmed_result_never_passes() -> None:
     result = ca.chip_authenticate(conn, dg14)
     assert result.check.verdict is Verdict.NOT_CHECKED
     assert ca.confirm(ca.confirm(result, False), True).check.verdict is Verdict.FAILED
+    # The reader may keep only the group: confirm works on it as well.
+    assert ca.is_pending(result.check)
+    assert ca.confirm(result.check, True).verdict is Verdict.PASSED
+    assert ca.confirm(result.check, False).verdict is Verdict.FAILED
+    passed = ca.confirm(result.check, True)
+    assert ca.confirm(passed, False) is passed
 
 
 def test_3des_variant_with_set_kat() -> None:

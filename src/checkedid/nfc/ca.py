@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Set
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 
@@ -36,8 +36,8 @@ from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.sm import SMSession
 from checkedid.verdict import Check, CheckGroup, Verdict
 
-__all__ = ["CA_OID_PREFIX", "CAResult", "apply_trust", "chip_authenticate", "confirm",
-           "oid_bytes"]
+__all__ = ["CA_OID_PREFIX", "PENDING", "CAResult", "apply_trust", "chip_authenticate",
+           "confirm", "is_pending", "oid_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class CAResult:
     @property
     def pending(self) -> bool:
         """True when keys were agreed and :func:`confirm` is still due."""
-        return self.session is not None and self.check.verdict is Verdict.NOT_CHECKED
+        return self.session is not None and is_pending(self.check)
 
 
 def oid_bytes(dotted: str) -> bytes:
@@ -158,23 +158,34 @@ def chip_authenticate(conn: Any, dg14: Any) -> CAResult:
     return CAResult(_group(Verdict.NOT_CHECKED, PENDING, **details), session)
 
 
-def confirm(result: CAResult, ok: bool, reason: str = "") -> CAResult:
+def is_pending(check: CheckGroup) -> bool:
+    """True for the group :func:`chip_authenticate` returns before confirmation."""
+    c = check.check("chip_authentication")
+    return check.verdict is Verdict.NOT_CHECKED and c is not None and c.reason == PENDING
+
+
+@overload
+def confirm(result: CAResult, ok: bool, reason: str = "") -> CAResult: ...
+@overload
+def confirm(result: CheckGroup, ok: bool, reason: str = "") -> CheckGroup: ...
+def confirm(result: CAResult | CheckGroup, ok: bool, reason: str = "") -> CAResult | CheckGroup:
     """Settle a pending CA: ``ok`` when a command under the new keys succeeded.
 
-    Returns a new :class:`CAResult` with PASSED, or FAILED (the chip could not use
-    the keys: it does not hold the private key of DG14). A result that is not
-    pending is returned unchanged.
+    Takes the :class:`CAResult` or just its ``check`` group and returns the same kind
+    with PASSED, or FAILED (the chip could not use the keys: it does not hold the
+    private key of DG14). Anything not pending is returned unchanged.
     """
-    if not result.pending:
+    group = result.check if isinstance(result, CAResult) else result
+    if not is_pending(group):
         return result
-    details = dict(result.check.details)
+    details = dict(group.details)
     if ok:
-        group = _group(Verdict.PASSED, reason or "the chip proved it holds the DG14 key "
-                       "(secure messaging under the new keys works)", **details)
+        settled = _group(Verdict.PASSED, reason or "the chip proved it holds the DG14 key "
+                         "(secure messaging under the new keys works)", **details)
     else:
-        group = _group(Verdict.FAILED, reason or "the chip could not use the keys agreed with "
-                       "the DG14 key (possible clone or substituted chip)", **details)
-    return replace(result, check=group)
+        settled = _group(Verdict.FAILED, reason or "the chip could not use the keys agreed "
+                         "with the DG14 key (possible clone or substituted chip)", **details)
+    return replace(result, check=settled) if isinstance(result, CAResult) else settled
 
 
 def _dg_trust(dg: int, passive: CheckGroup, covered: Set[int]) -> tuple[Verdict, str]:
