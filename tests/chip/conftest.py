@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from hw.vchip.process import ROOT, SLOTS, VChipProcess, vpcd_listening, wait_absent
 
-VPCD_PORT = 35963
+#: vpcd slot for the chip tests (35963 = "Virtual PCD 00 00", 35964 = "... 00 01").
+VPCD_PORT = int(os.environ.get("CHECKEDID_VPCD_PORT", "35963"))
 
 READER = SLOTS[VPCD_PORT]
 

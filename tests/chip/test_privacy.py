@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from tests.chip.conftest import ROOT, VChipFactory
@@ -32,12 +31,14 @@ def _persona_material() -> dict[str, Any]:
     from hw.vchip.personas import build, spec
 
     from checkedid.mrz import synth
+    from checkedid.nfc.lds.dg2 import DG2
 
     s = spec(PERSONA)
     persona = build(PERSONA)
     lines = s.mrz.split("\n")
     dg2 = persona.files[0x0102]
-    decoded = cv2.imdecode(np.frombuffer(s_photo(persona), np.uint8), cv2.IMREAD_COLOR)
+    decoded = DG2.from_bytes(dg2).image
+    assert decoded is not None
     h, w = decoded.shape[:2]
     pixels = decoded[h // 2, w // 2 - 6: w // 2 + 6].tobytes()[:32]  # centre of the face
     photo = synth.document_photo(lines=tuple(lines), seed=3, format=s.doc_type, difficulty="easy")
@@ -55,13 +56,6 @@ def _persona_material() -> dict[str, Any]:
     }
 
 
-def s_photo(persona: Any) -> bytes:
-    """The encoded face image inside DG2 (JPEG or JPEG 2000)."""
-    from checkedid.nfc.lds import dg2
-
-    return bytes(dg2.parse(persona.files[0x0102]).faces[0].image_bytes)
-
-
 @pytest.fixture(scope="module")
 def material() -> dict[str, Any]:
     return _persona_material()
@@ -73,7 +67,7 @@ def chip(vchip: VChipFactory) -> Iterator[Any]:
 
 
 def _selfie(shared: Any) -> str:
-    return str(shared("data", "faces", "biden_2.jpg"))
+    return str(shared / "data" / "faces" / "biden_2.jpg")
 
 
 def test_memory_holds_no_personal_data_after_wipe(chip: Any, material: dict[str, Any],
