@@ -162,3 +162,23 @@ def test_frames_without_faces_fail(backend: DlibBackend) -> None:
     blank = np.full((120, 160, 3), 90, np.uint8)
     r = check_liveness([blank] * 6, "blink", backend=backend)
     assert not r.passed and r.frames_with_face == 0
+
+
+def test_reference_match_is_checked_on_the_best_frame(backend: DlibBackend) -> None:
+    from checkedid.biometrics import FaceMatcher
+    from checkedid.biometrics.calibration import chip_version
+
+    m = FaceMatcher(backend=backend)
+    same = m.embed(chip_version(photo("kit_harington_3.jpg")), role="document")
+    other = m.embed(chip_version(photo("rose_leslie_1.jpg")), role="document")
+    img = photo("kit_harington_2.jpg")
+    frames = [np.ascontiguousarray(img[:, dx:img.shape[1] - 8 + dx]) for dx in range(0, 8, 2)]
+    frames = frames + frames[::-1]
+    r = check_liveness(frames, "blink", backend=backend, reference=same)
+    assert r.face_match is not None and r.face_match.is_match
+    assert not r.passed  # a still photo: the challenge fails even though the face matches
+    r2 = check_liveness(frames, "blink", backend=backend, reference=other)
+    assert r2.face_match is not None and not r2.face_match.is_match
+    assert "does not match the reference" in r2.reason
+    assert r2.to_dict()["face_match"]["is_match"] is False
+    assert frames[0].any()  # the caller's frames are left as they were

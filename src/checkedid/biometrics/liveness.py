@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -40,7 +40,9 @@ import numpy.typing as npt
 
 from checkedid.biometrics.backend import Backend, Box, DlibBackend
 from checkedid.biometrics.detect import detect_faces, face_landmarks
+from checkedid.biometrics.embed import Embedding
 from checkedid.biometrics.image import load_image
+from checkedid.biometrics.match import FaceMatcher, MatchResult
 from checkedid.errors import InputError
 
 __all__ = [
@@ -101,10 +103,12 @@ class LivenessResult:
     frames_with_face: int
     ear: tuple[float | None, ...] = ()
     yaw: tuple[float | None, ...] = ()
+    face_match: MatchResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"passed": self.passed, "challenge": self.challenge.value, "reason": self.reason,
-                "frames": self.frames, "frames_with_face": self.frames_with_face}
+                "frames": self.frames, "frames_with_face": self.frames_with_face,
+                "face_match": self.face_match.to_dict() if self.face_match else None}
 
 
 def _challenge(value: Challenge | str) -> Challenge:
@@ -220,27 +224,64 @@ def check_landmarks(sequence: Sequence[FloatArray | None], challenge: Challenge 
     return result(*_turn([y for y in yaws if y is not None], sign))
 
 
+def _best_frame(result: LivenessResult) -> int | None:
+    """Index of the most frontal frame among those with open eyes."""
+    seen = [(i, e, y) for i, (e, y) in enumerate(zip(result.ear, result.yaw, strict=True))
+            if e is not None and y is not None]
+    if not seen:
+        return None
+    top = max(e for _, e, _ in seen)
+    return min((abs(y), i) for i, e, y in seen if e >= OPEN_FRACTION * top)[1]
+
+
 def check_liveness(frames: Sequence[Any], challenge: Challenge | str = Challenge.BLINK, *,
                    backend: Backend | None = None, mirrored: bool = False,
-                   min_frames: int = 5) -> LivenessResult:
+                   min_frames: int = 5, reference: Embedding | None = None,
+                   threshold: float | None = None) -> LivenessResult:
     """Run a challenge on camera frames (paths, encoded bytes or BGR arrays, in order).
 
     Each frame is detected at the selfie working size (the largest face is used) and
     its 68 landmarks are located. About 15-20 frames per second are enough for a blink.
+
+    With ``reference`` (e.g. the chip photo's embedding) the most frontal open-eyed frame
+    is also matched against it, so the face that passed the challenge is the face that
+    is compared; the result passes only if both pass (``face_match`` holds the comparison).
     """
     ch = _challenge(challenge)
     be = backend or DlibBackend.shared()
     marks: list[FloatArray | None] = []
     boxes: list[Box | None] = []
-    for frame in frames:
-        img = load_image(frame)
-        gray = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-        found, _ = detect_faces(gray, be, "selfie")
-        if not found:
-            marks.append(None)
-            boxes.append(None)
-            continue
-        box = max(found, key=lambda b: b.area)
-        marks.append(face_landmarks(img, box, be, 68))
-        boxes.append(box)
-    return check_landmarks(marks, ch, boxes=boxes, mirrored=mirrored, min_frames=min_frames)
+    images: list[npt.NDArray[np.uint8] | None] = []
+    try:
+        for frame in frames:
+            img = load_image(frame)
+            gray = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+            found, _ = detect_faces(gray, be, "selfie")
+            if not found:
+                marks.append(None)
+                boxes.append(None)
+                images.append(None)
+                continue
+            box = max(found, key=lambda b: b.area)
+            marks.append(face_landmarks(img, box, be, 68))
+            boxes.append(box)
+            images.append(img if reference is not None else None)
+        result = check_landmarks(marks, ch, boxes=boxes, mirrored=mirrored,
+                                 min_frames=min_frames)
+        best = _best_frame(result) if reference is not None else None
+        if reference is None or best is None:
+            return result
+        matcher = FaceMatcher(threshold=threshold, backend=be)
+        live = matcher.embed(images[best], role="selfie")
+        try:
+            m = matcher.compare(live, reference)
+        finally:
+            live.wipe()
+        reason = result.reason if m.is_match else (
+            f"{result.reason}; the live face does not match the reference "
+            f"(similarity {m.score:.3f} < {m.threshold:.3f})")
+        return replace(result, passed=result.passed and m.is_match, reason=reason, face_match=m)
+    finally:
+        for kept in images:
+            if kept is not None and not any(kept is f for f in frames):
+                kept.fill(0)
