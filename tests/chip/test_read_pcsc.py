@@ -1,0 +1,100 @@
+"""Full chip reads over pcscd + vpcd: BAC and PACE, progress, tearing, the read command.
+
+The virtual chip runs on vpcd slot 1 (``Virtual PCD 00 01``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hw.vchip.personas import build, spec
+from hw.vchip.process import wait_absent
+
+from checkedid.cli import main as cli_main
+from checkedid.nfc.pcsc import PcscTransport
+from checkedid.nfc.reader import ChipReader
+from checkedid.secret import Secret
+from tests.chip.conftest import VChipFactory
+
+PORT = 35964
+READER = "Virtual PCD 00 01"
+
+
+@pytest.fixture(autouse=True)
+def slot_free(vchip: VChipFactory) -> Iterator[None]:
+    """Start each test with slot 1 empty (PC/SC may report a stopped chip for a moment)."""
+    wait_absent(READER)
+    yield
+
+
+def read(persona: str, *, mrz: bool = False, **kwargs: Any) -> tuple[Any, dict[str, list[Any]]]:
+    s = spec(persona)
+    access: Secret | str = s.can if (s.pace is not None and not mrz) else \
+        Secret(s.mrz_information.encode("ascii"))
+    events: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    with PcscTransport(READER, timeout=5) as transport:
+        reader = ChipReader(transport, progress=lambda f, d, t: events[f].append((d, t)),
+                            timeout=30, **kwargs)
+        return reader.read(access), events
+
+
+@pytest.mark.parametrize("persona", ["utopia-passport-bac", "utopia-id-pace-gm"])
+def test_full_read_with_progress(vchip: VChipFactory, persona: str) -> None:
+    vchip(persona, port=PORT)
+    data, events = read(persona)
+    local = build(persona)  # DG1 and DG2 are deterministic; keys and SOD are per process
+    assert data.dg_bytes[1] == local.files[0x0101]
+    assert data.dg_bytes[2] == local.files[0x0102]
+    assert set(data.dg_bytes) == set(data.com.data_groups)
+    for name in ["COM", "SOD", *(f"DG{n}" for n in data.dg_bytes)]:
+        done = [d for d, _ in events[name]]
+        total = events[name][-1][1]
+        assert done == sorted(done) and done[-1] == total == data.file_sizes[name]
+    if persona == "utopia-passport-bac":
+        assert data.protocol == "BAC" and data.access_details["extended_length"] is False
+        assert data.access_details["chunk_size"] == 0xDF
+        assert len(events["DG2"]) == -(-data.file_sizes["DG2"] // 0xDF)
+    else:
+        assert data.protocol == "PACE ECDH-GM brainpoolP256r1 AES-128"
+        assert data.access_details["extended_length"] is True
+        assert len(events["DG2"]) == 1  # the whole photo in one extended READ BINARY
+    assert data.face_image is not None and data.recoveries == 0
+    assert data.active.verdict.value == "PASSED"
+
+
+@pytest.mark.parametrize("persona", ["utopia-id-pace-gm", "utopia-passport-bac"])
+def test_tearing_resumes_after_the_card_returns(vchip: VChipFactory, persona: str) -> None:
+    vchip(persona, fault="card-removed-mid-read:8000", port=PORT)
+    data, events = read(persona)
+    assert data.recoveries == 1
+    assert data.dg_bytes[2] == build(persona).files[0x0102]
+    # completed files were not read again: each file's progress starts once at its first chunk
+    for name, seen in events.items():
+        restarts = sum(1 for (a, _), (b, _) in itertools.pairwise(seen) if b < a)
+        assert restarts == 0, name
+    assert data.timings["total"] < 30
+
+
+def test_pace_with_mrz_and_the_read_command(vchip: VChipFactory,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """One chip for: PACE with the MRZ, ``checkedid read --json``, a wrong CAN."""
+    vchip("utopia-id-pace-gm", port=PORT)
+    data, _ = read("utopia-id-pace-gm", mrz=True)
+    assert data.access_details["password"] == "MRZ"  # noqa: S105 - the kind, not a secret
+
+    assert cli_main(["read", "--reader", READER, "--can", "123456", "--json"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out)
+    assert summary["protocol"].startswith("PACE ECDH-GM")
+    assert summary["files"]["DG2"] == len(build("utopia-id-pace-gm").files[0x0102])
+    s = spec("utopia-id-pace-gm")
+    for needle in (s.document_number, "ERIKSSON", "740812"):
+        assert needle not in out
+
+    assert cli_main(["read", "--reader", READER, "--can", "000000", "--json"]) == 3
+    assert "error" in json.loads(capsys.readouterr().out)
