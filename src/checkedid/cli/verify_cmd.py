@@ -24,13 +24,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Prints the verdict of every check; exit 0 VERIFIED, 1 REJECTED or INCOMPLETE."
         ),
     )
-    p.add_argument("--document", required=True, metavar="IMAGE", help="photo of the document's MRZ page")
+    p.add_argument(
+        "--document", required=True, metavar="IMAGE", help="photo of the document's MRZ page"
+    )
     p.add_argument("--selfie", required=True, metavar="IMAGE", help="live photo of the holder")
-    p.add_argument("--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card")
-    p.add_argument("--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ)")
+    p.add_argument(
+        "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
+    )
+    p.add_argument(
+        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ)"
+    )
     add_trust_option(p)
     add_fields_option(p)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole verification")
+    add_sign_options(p)
     add_json_flag(p)
     p.set_defaults(func=_verify)
 
@@ -43,28 +50,71 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Needs a source checkout (hw/) and pcscd with vpcd (bash hw/setup.sh)."
         ),
     )
-    d.add_argument("--persona", default=None, help="virtual chip persona (see python -m hw.vchip --list-personas)")
+    d.add_argument(
+        "--persona",
+        default=None,
+        help="virtual chip persona (see python -m hw.vchip --list-personas)",
+    )
     d.add_argument("--fault", default=None, help="fault profile for the virtual chip")
-    d.add_argument("--selfie", default=None, metavar="IMAGE",
-                   help="selfie to use (default: another photo of the persona's face)")
-    d.add_argument("--impostor", action="store_true", help="use a different person's photo as the selfie")
+    d.add_argument(
+        "--selfie",
+        default=None,
+        metavar="IMAGE",
+        help="selfie to use (default: another photo of the persona's face)",
+    )
+    d.add_argument(
+        "--impostor", action="store_true", help="use a different person's photo as the selfie"
+    )
     add_fields_option(d)
+    add_sign_options(d)
     add_json_flag(d)
     d.set_defaults(func=_demo)
 
 
 def add_trust_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--trust", action="append", default=[], metavar="PATH",
-        help="CSCA trust material: a directory of certificates, a master list or a CRL (repeatable)",
+        "--trust",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="CSCA trust material: a certificate directory, a master list or a CRL (repeatable)",
     )
+
+
+def add_sign_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--sign-key",
+        metavar="PEM",
+        help="kiosk private key (PEM, ECDSA P-256 or Ed25519): add the result as a signed JWS",
+    )
+    p.add_argument("--key-id", metavar="KID", help="key id to put in the signed result's header")
+
+
+def _signed(args: argparse.Namespace, result: Result, data: dict[str, Any]) -> dict[str, Any]:
+    """Add ``"signed": <JWS>`` when ``--sign-key`` was given."""
+    if not args.sign_key:
+        return data
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from checkedid.errors import InputError
+    from checkedid.signing import sign_result
+
+    try:
+        with open(args.sign_key, "rb") as fh:
+            key = load_pem_private_key(fh.read(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(f"cannot load the signing key {args.sign_key}: {exc}") from None
+    data["signed"] = sign_result(result, key, kid=args.key_id)  # type: ignore[arg-type]
+    return data
 
 
 def add_fields_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--fields", default=",".join(DEFAULT_FIELDS), metavar="LIST",
+        "--fields",
+        default=",".join(DEFAULT_FIELDS),
+        metavar="LIST",
         help=f"comma-separated personal fields to include (choose from {', '.join(ALL_FIELDS)}; "
-             "'' for none)",
+        "'' for none)",
     )
 
 
@@ -86,7 +136,9 @@ def format_result(result: Result) -> str:
         lines.append("Fields:")
         lines += [f"  {k:<16} {v}" for k, v in result.fields.items()]
     if result.timings:
-        lines.append("Timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items()))
+        lines.append(
+            "Timings: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())
+        )
     lines += [f"Warning: {w}" for w in result.warnings]
     return "\n".join(lines)
 
@@ -110,11 +162,21 @@ def _verify(args: argparse.Namespace) -> int:
     bar, on_event = _progress_printer(args)
     with Session(trust=args.trust or None, reader=args.reader) as session:
         try:
-            result = session.verify(args.document, args.selfie, can=args.can, fields=fields,
-                                    progress=on_event, timeout=args.timeout)
+            result = session.verify(
+                args.document,
+                args.selfie,
+                can=args.can,
+                fields=fields,
+                progress=on_event,
+                timeout=args.timeout,
+            )
         finally:
             bar.done()
-    emit(args, result.to_dict(), format_result(result))
+    data = _signed(args, result, result.to_dict())
+    text = format_result(result) + (
+        f"\nSigned result: {data['signed']}" if "signed" in data else ""
+    )
+    emit(args, data, text)
     return EXIT_OK if result.verified else EXIT_FAILED
 
 
@@ -124,14 +186,23 @@ def _demo(args: argparse.Namespace) -> int:
     fields = [f for f in args.fields.replace(",", " ").split() if f]
     bar, on_event = _progress_printer(args)
     try:
-        result, info = run_demo(persona=args.persona, fault=args.fault, selfie=args.selfie,
-                                impostor=args.impostor, fields=fields, progress=on_event,
-                                say=None if args.json else _say)
+        result, info = run_demo(
+            persona=args.persona,
+            fault=args.fault,
+            selfie=args.selfie,
+            impostor=args.impostor,
+            fields=fields,
+            progress=on_event,
+            say=None if args.json else _say,
+        )
     finally:
         bar.done()
-    data = result.to_dict()
+    data = _signed(args, result, result.to_dict())
     data["demo"] = info
-    emit(args, data, format_result(result))
+    text = format_result(result) + (
+        f"\nSigned result: {data['signed']}" if "signed" in data else ""
+    )
+    emit(args, data, text)
     return EXIT_OK if result.verified else EXIT_FAILED
 
 
