@@ -8,7 +8,7 @@ Public API::
         .match(selfie, document) -> MatchResult
     match(image_a, image_b, threshold=None) -> MatchResult
     embed(image, role="selfie") -> Embedding
-    check_liveness(frames, challenge) -> LivenessResult    # blink / head-turn challenge
+    check_liveness(frames, challenge, reference=None) -> LivenessResult   # blink / head turn
 
 Images are paths, encoded bytes or numpy arrays (BGR, BGRA or grayscale). Errors are
 :class:`~checkedid.errors.ImageError`, :class:`~checkedid.errors.NoFaceError`,
