@@ -117,3 +117,34 @@ def test_corrupt_body_is_image_error() -> None:
 def test_zero_size_refused() -> None:
     with pytest.raises(ImageError, match="empty"):
         decode_image(_huge_jpeg(0, 10))
+
+
+def test_pillow_fallback_when_opencv_lacks_jpeg2000(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    monkeypatch.setattr(image_mod, "_cv2_reads_jpeg2000", lambda: False)
+    monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: None)
+    img = decode_image(_encode("jp2", (20, 10)))
+    assert img.shape == (10, 20, 3) and int(img[5, 10, 2]) > 150  # red lands in channel 2
+
+
+def test_no_second_decoder_when_opencv_has_jpeg2000(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    used: list[bytes] = []
+    monkeypatch.setattr(image_mod, "_cv2_reads_jpeg2000", lambda: True)
+    monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: None)
+    monkeypatch.setattr(image_mod, "_pillow_decode", used.append)
+    with pytest.raises(ImageError, match="cannot be decoded"):
+        decode_image(_encode("jp2", (20, 10)))
+    assert used == []
+
+
+@pytest.mark.parametrize(("shape", "dtype"), [
+    ((8, 12, 2), np.uint8), ((8, 12, 1), np.uint8), ((8, 12, 4), np.uint8),
+    ((8, 12, 3), np.uint16), ((8, 12, 5), np.uint8),
+])
+def test_channel_layouts_become_bgr_uint8(shape: tuple[int, ...], dtype: type) -> None:
+    src = np.full(shape, 200 if dtype is np.uint8 else 51400, dtype=dtype)
+    out = image_mod._to_bgr(src)
+    assert out.shape == (8, 12, 3) and out.dtype == np.uint8 and int(out[0, 0, 0]) == 200

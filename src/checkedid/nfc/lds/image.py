@@ -15,6 +15,7 @@ Errors are :class:`checkedid.errors.ImageError`; messages never contain image da
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -168,17 +169,29 @@ def _to_bgr(img: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
     if img.dtype != np.uint8:
         img = cv2.convertScaleAbs(img, alpha=255.0 / 65535.0) if img.dtype == np.uint16 \
             else img.astype(np.uint8)
+    if img.ndim == 3 and img.shape[2] in (1, 2):  # grey (+ alpha)
+        img = np.ascontiguousarray(img[:, :, 0])
+    elif img.ndim == 3 and img.shape[2] > 4:
+        img = np.ascontiguousarray(img[:, :, :3])
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    elif img.shape[2] == 4:
+    elif img.ndim == 3 and img.shape[2] == 4:
         img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    elif img.shape[2] == 1:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ImageError("decoded image has an unsupported channel layout")
     return np.ascontiguousarray(img, dtype=np.uint8)
 
 
+@lru_cache(maxsize=1)
+def _cv2_reads_jpeg2000() -> bool:
+    import cv2
+
+    lines = [ln for ln in cv2.getBuildInformation().splitlines() if "JPEG 2000:" in ln]
+    return bool(lines) and not lines[0].split(":", 1)[1].strip().upper().startswith("NO")
+
+
 def _pillow_decode(data: bytes) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
-    """Fallback for OpenCV builds without OpenJPEG."""
+    """Fallback for OpenCV builds without OpenJPEG (size already checked by the caller)."""
     import io
 
     from PIL import Image
@@ -186,7 +199,7 @@ def _pillow_decode(data: bytes) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
     try:
         with Image.open(io.BytesIO(data)) as im:
             rgb = np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Exception:  # any decoder failure is "cannot be decoded" (ImageError below)
         return None
     return np.ascontiguousarray(rgb[:, :, ::-1])
 
@@ -208,7 +221,7 @@ def decode_image(data: bytes, *, max_side: int = MAX_SIDE,
         img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     except cv2.error:
         img = None
-    if img is None and info.format != JPEG:
+    if img is None and info.format != JPEG and not _cv2_reads_jpeg2000():
         img = _pillow_decode(bytes(data))
     if img is None:
         raise ImageError(f"{info.format.upper()} image cannot be decoded")
