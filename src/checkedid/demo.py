@@ -62,16 +62,20 @@ def sample_selfie(photo: str, *, impostor: bool = False, faces: Path = _FACES) -
     who = {r["file"]: r["identity"] for r in rows}.get(photo)
     if who is None:
         raise InputError(f"the persona's photo {photo!r} is not among the sample faces")
-    pick = [r["file"] for r in rows if (r["identity"] != who if impostor else
-                                        r["identity"] == who and r["file"] != photo)]
+    pick = [
+        r["file"]
+        for r in rows
+        if (r["identity"] != who if impostor else r["identity"] == who and r["file"] != photo)
+    ]
     if not pick:
         raise InputError("no suitable sample selfie: pass one with --selfie IMAGE")
     return faces / pick[0]
 
 
 def _trust_store() -> Any:
-    from checkedid.nfc.trust import TrustStore
     from hw.pki import get_pki
+
+    from checkedid.nfc.trust import TrustStore
 
     pki = get_pki()
     store = TrustStore()
@@ -91,6 +95,7 @@ def run_demo(
     fields: Sequence[str] = DEFAULT_FIELDS,
     progress: Callable[[Any], None] | None = None,
     say: Say | None = None,
+    port: int = 35963,
 ) -> tuple[Result, dict[str, Any]]:
     """Run the full verification against the virtual chip; returns the result and demo facts."""
     import checkedid
@@ -106,21 +111,34 @@ def run_demo(
         chip_spec = persona_spec(name)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
-    if not vpcd_listening():
-        raise NoReaderError("pcscd with the vpcd virtual reader is not running: run 'bash hw/setup.sh'")
+    if not vpcd_listening(port):
+        raise NoReaderError(
+            "pcscd with the vpcd virtual reader is not running: run 'bash hw/setup.sh'"
+        )
 
-    info: dict[str, Any] = {"persona": name, "fault": fault or chip_spec.fault,
-                            "description": chip_spec.description}
+    info: dict[str, Any] = {
+        "persona": name,
+        "fault": fault or chip_spec.fault,
+        "description": chip_spec.description,
+    }
     t0 = time.perf_counter()
     tell(f"* persona {name}: {chip_spec.description}")
     lines = tuple(chip_spec.mrz.split("\n"))
     photo = synth.document_photo(lines=lines, seed=1, format=chip_spec.doc_type, difficulty="easy")
-    info["document_photo"] = {"width": int(photo.image.shape[1]), "height": int(photo.image.shape[0]),
-                              "format": chip_spec.doc_type, "generated_ms": _ms(t0)}
-    tell(f"* generated a {photo.image.shape[1]}x{photo.image.shape[0]} photo of the "
-         f"{chip_spec.doc_type} document")
+    info["document_photo"] = {
+        "width": int(photo.image.shape[1]),
+        "height": int(photo.image.shape[0]),
+        "format": chip_spec.doc_type,
+        "generated_ms": _ms(t0),
+    }
+    tell(
+        f"* generated a {photo.image.shape[1]}x{photo.image.shape[0]} photo of the "
+        f"{chip_spec.doc_type} document"
+    )
 
-    selfie_path = Path(selfie) if selfie is not None else sample_selfie(chip_spec.photo, impostor=impostor)
+    selfie_path = (
+        Path(selfie) if selfie is not None else sample_selfie(chip_spec.photo, impostor=impostor)
+    )
     try:
         selfie_bytes = selfie_path.read_bytes()
     except OSError as exc:
@@ -134,7 +152,7 @@ def run_demo(
     tell("* trust store: the test PKI's CSCAs, link certificate and CRLs (in memory)")
 
     t = time.perf_counter()
-    with VChipProcess(name, fault) as chip:
+    with VChipProcess(name, fault, port) as chip:
         info["reader"] = chip.reader
         info["chip_start_ms"] = _ms(t)
         tell(f"* virtual chip is on reader {chip.reader!r}; verifying ...")
