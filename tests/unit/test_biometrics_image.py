@@ -115,3 +115,13 @@ def test_fuzz_only_checkedid_errors_escape(matcher: FaceMatcher, data: object, r
     except CheckedIDError:
         return
     assert emb.vector.shape == (128,)
+
+
+@pytest.mark.parametrize("shape", [(16, 5000, 3), (5000, 16, 3), (17, 17), (3000, 16)])
+def test_extreme_aspect_ratios_give_no_face(matcher: FaceMatcher, shape: tuple[int, ...]) -> None:
+    from checkedid.errors import NoFaceError
+
+    img = np.random.default_rng(5).integers(0, 256, shape, dtype=np.uint8)
+    for role in ("selfie", "document"):
+        with pytest.raises(NoFaceError):
+            matcher.embed(img, role=role)
