@@ -78,7 +78,7 @@ def test_bomb_inside_dg2_is_image_and_parse_error() -> None:
     with pytest.raises(FaceImageError) as info:
         parse_dg2(raw)
     assert isinstance(info.value, ImageError) and isinstance(info.value, ParseError)
-    assert info.value.file == "EF.DG2"  # type: ignore[attr-defined]
+    assert info.value.file == "EF.DG2"
 
 
 def _rewrap(record: bytes, count: bytes = b"\x01") -> bytes:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -72,15 +74,16 @@ def _huge_j2k(width: int, height: int, fmt: str = "j2k") -> bytes:
     lambda: _huge_j2k(100_000, 100_000),
     lambda: _huge_j2k(50_000, 50_000, "jp2"),
 ])
-def test_decompression_bomb_refused_before_decoding(make, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decompression_bomb_refused_before_decoding(make: Callable[[], bytes],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import cv2
 
     calls: list[int] = []
     real = cv2.imdecode
 
-    def spy(*args: object, **kwargs: object) -> object:
+    def spy(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(cv2, "imdecode", spy)
     monkeypatch.setattr(image_mod, "_pillow_decode", lambda data: calls.append(1))
@@ -145,6 +148,6 @@ def test_no_second_decoder_when_opencv_has_jpeg2000(monkeypatch: pytest.MonkeyPa
     ((8, 12, 3), np.uint16), ((8, 12, 5), np.uint8),
 ])
 def test_channel_layouts_become_bgr_uint8(shape: tuple[int, ...], dtype: type) -> None:
-    src = np.full(shape, 200 if dtype is np.uint8 else 51400, dtype=dtype)
+    src: np.ndarray[Any, Any] = np.full(shape, 200 if dtype is np.uint8 else 51400, dtype=dtype)
     out = image_mod._to_bgr(src)
     assert out.shape == (8, 12, 3) and out.dtype == np.uint8 and int(out[0, 0, 0]) == 200

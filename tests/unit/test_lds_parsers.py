@@ -156,7 +156,8 @@ def test_dg15_rsa() -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     dg15 = DG15.from_bytes(lds_build.dg15(key.public_key()))
     assert dg15.key_type == "rsa" and dg15.curve is None
-    assert dg15.public_key.public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
+    assert isinstance(dg15.public_key, rsa.RSAPublicKey)
+    assert dg15.public_key.public_numbers() == key.public_key().public_numbers()
 
 
 @pytest.mark.parametrize("curve", [ec.BrainpoolP256R1(), ec.SECP256R1(), ec.BrainpoolP384R1()])
