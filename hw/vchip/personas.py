@@ -8,8 +8,11 @@ extended length, read size, keys) — and, for fault personas, in deliberately
 broken authenticity data.
 
 Personas are built in memory at start-up (photos deterministic, keys generated
-fresh) and never written to disk. :func:`specs` returns the static catalogue
-(cheap); :func:`build` makes the chip contents of one persona.
+fresh) and never written to disk: EF.COM, DG1, DG2, DG11, DG12, DG14 (with CA, or an
+EC AA key), DG15 (with AA) encoded by :mod:`hw.vchip.lds_build`, and EF.SOD signed by
+the persona's document signer of the test PKI (:mod:`hw.pki`, built once per process).
+:func:`specs` returns the static catalogue (cheap); :func:`build` makes the chip
+contents of one persona.
 """
 
 from __future__ import annotations
