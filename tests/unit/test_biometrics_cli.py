@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -66,11 +67,13 @@ def test_bench_rejects_missing_pairs_dir(tmp_path: Path,
 
 
 def test_bench_table_renders_every_number() -> None:
-    acc = {"photos": 17, "identities": 6, "failures_to_embed": 0, "genuine_pairs": 46,
+    acc: dict[str, Any] = {
+           "photos": 17, "identities": 6, "failures_to_embed": 0, "genuine_pairs": 46,
            "impostor_pairs": 226, "threshold": 0.4, "fnmr": 0.0217, "fmr": 0.0,
            "threshold_at_fmr_1pct": 0.305, "fnmr_at_fmr_1pct": 0.0, "fmr_at_that_threshold": 0.0,
            "genuine_min": 0.43, "genuine_median": 0.6, "impostor_max": 0.33,
            "impostor_median": 0.16}
+    acc["face_recognition"] = {**acc, "fnmr": 0.0556, "failures_to_embed": 1}
     data = {"default_threshold": 0.4, "score": "1 - distance", "colour": acc,
             "latency": {"repeat": 5, "selfie": [640, 480], "chip": [480, 640],
                         "checkedid": {"p50_ms": 160.0, "p95_ms": 170.0, "cpu_p50_ms": 161.0},
@@ -80,7 +83,8 @@ def test_bench_table_renders_every_number() -> None:
                                              "cpu_p50_ms": 331.0},
                         "speedup_p50": 2.06, "speedup_p95": 2.06}}
     text = bench_table(data)
-    for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226", "80.5", "331.0"):
+    for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226", "80.5", "331.0",
+                   "5.6 %", "baseline"):
         assert needle in text
 
 

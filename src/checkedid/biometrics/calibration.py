@@ -42,6 +42,7 @@ __all__ = ["Photo", "accuracy", "chip_version", "latency", "load_photos", "run_b
            "selfie_version"]
 
 U8Array = npt.NDArray[np.uint8]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -135,37 +136,23 @@ def _threshold_at_fmr(impostor: list[float], target: float) -> float:
     return 1.0
 
 
-def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = False,
-             threshold: float | None = None) -> dict[str, Any]:
-    """Genuine / impostor scores and error rates for selfie-vs-chip pairs of different photos."""
-    t = matcher.threshold if threshold is None else threshold
-    selfies: dict[int, Any] = {}
-    chips: dict[int, Any] = {}
-    failures = 0
-    for i, p in enumerate(photos):
-        def chip(im: U8Array) -> U8Array:
-            return chip_version(im, grayscale=grayscale)
-
-        for store, role, make in ((selfies, "selfie", selfie_version), (chips, "document", chip)):
-            try:
-                store[i] = matcher.embed(make(p.image), role=role)
-            except BiometricError:
-                failures += 1
+def _pair_scores(photos: list[Photo], selfies: dict[int, FloatArray],
+                 chips: dict[int, FloatArray]) -> tuple[list[float], list[float]]:
     genuine: list[float] = []
     impostor: list[float] = []
     for i, a in selfies.items():
         for j, b in chips.items():
-            if i == j:
-                continue
-            score = matcher.compare(a, b).score
-            (genuine if photos[i].identity == photos[j].identity else impostor).append(score)
+            if i != j:
+                score = 1.0 - float(np.linalg.norm(a - b))
+                (genuine if photos[i].identity == photos[j].identity else impostor).append(score)
+    return genuine, impostor
+
+
+def _summary(genuine: list[float], impostor: list[float], t: float) -> dict[str, Any]:
     fnmr, fmr = _rates(genuine, impostor, t)
     t1 = _threshold_at_fmr(impostor, 0.01)
     fnmr1, fmr1 = _rates(genuine, impostor, t1)
     return {
-        "photos": len(photos),
-        "identities": len({p.identity for p in photos}),
-        "failures_to_embed": failures,
         "genuine_pairs": len(genuine),
         "impostor_pairs": len(impostor),
         "threshold": t,
@@ -179,6 +166,50 @@ def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = Fal
         "impostor_max": round(max(impostor), 4) if impostor else None,
         "impostor_median": round(statistics.median(impostor), 4) if impostor else None,
     }
+
+
+def _baseline_vector(img: U8Array) -> FloatArray | None:
+    import face_recognition
+
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    encs = face_recognition.face_encodings(rgb, face_recognition.face_locations(rgb))
+    return np.asarray(encs[0], dtype=np.float64) if encs else None
+
+
+def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = False,
+             threshold: float | None = None, baseline: bool = False) -> dict[str, Any]:
+    """Genuine / impostor scores and error rates for selfie-vs-chip pairs of different photos.
+
+    With ``baseline`` (and face_recognition installed) the same pairs are also scored with
+    the plain face_recognition pipeline (score = 1 - its face distance, same threshold).
+    """
+    t = matcher.threshold if threshold is None else threshold
+    versions = [(selfie_version(p.image), chip_version(p.image, grayscale=grayscale))
+                for p in photos]
+    selfies: dict[int, FloatArray] = {}
+    chips: dict[int, FloatArray] = {}
+    failures = 0
+    for i, (selfie, chip) in enumerate(versions):
+        for store, role, img in ((selfies, "selfie", selfie), (chips, "document", chip)):
+            try:
+                store[i] = matcher.embed(img, role=role).vector
+            except BiometricError:
+                failures += 1
+    out: dict[str, Any] = {"photos": len(photos), "identities": len({p.identity for p in photos}),
+                           "failures_to_embed": failures}
+    out.update(_summary(*_pair_scores(photos, selfies, chips), t))
+    if baseline and _baseline() is not None:
+        base_s: dict[int, FloatArray] = {}
+        base_c: dict[int, FloatArray] = {}
+        for i, (selfie, chip) in enumerate(versions):
+            for store, img in ((base_s, selfie), (base_c, chip)):
+                vec = _baseline_vector(img)
+                if vec is not None:
+                    store[i] = vec
+        summary = _summary(*_pair_scores(photos, base_s, base_c), t)
+        summary["failures_to_embed"] = 2 * len(photos) - len(base_s) - len(base_c)
+        out["face_recognition"] = summary
+    return out
 
 
 def _percentiles(samples: list[tuple[float, float]]) -> dict[str, float]:
@@ -252,9 +283,9 @@ def run_benchmark(directory: str | Path, *, repeat: int = 20, threshold: float |
     matcher = FaceMatcher(threshold=threshold).load()
     result: dict[str, Any] = {"default_threshold": DEFAULT_THRESHOLD,
                               "score": "1 - euclidean distance of dlib descriptors",
-                              "colour": accuracy(photos, matcher)}
+                              "colour": accuracy(photos, matcher, baseline=True)}
     if grayscale:
-        result["grayscale_chip"] = accuracy(photos, matcher, grayscale=True)
+        result["grayscale_chip"] = accuracy(photos, matcher, grayscale=True, baseline=True)
     by_id: dict[str, list[Photo]] = {}
     for p in photos:
         by_id.setdefault(p.identity, []).append(p)

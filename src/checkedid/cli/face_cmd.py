@@ -83,6 +83,7 @@ def _rate(v: Any) -> str:
 def bench_table(data: dict[str, Any]) -> str:
     """The benchmark result as a readable table."""
     out = [f"score: {data['score']}; default threshold {data['default_threshold']:.3f}", ""]
+    out.append("checkedid vs face_recognition (baseline) on the same selfie / chip-photo pairs")
     out.append(f"{'chip photos':<16}{'photos':>7}{'genuine':>9}{'impostor':>9}{'FTE':>5}"
                f"{'FNMR':>9}{'FMR':>8}{'thr@FMR1%':>11}{'FNMR@FMR1%':>12}")
     for key, label in (("colour", "colour"), ("grayscale_chip", "grayscale")):
@@ -94,6 +95,12 @@ def bench_table(data: dict[str, Any]) -> str:
                    f"{a['threshold_at_fmr_1pct']:>11.3f}{_rate(a['fnmr_at_fmr_1pct']):>12}")
         out.append(f"{'':<16}genuine scores min {a['genuine_min']} median {a['genuine_median']}; "
                    f"impostor max {a['impostor_max']} median {a['impostor_median']}")
+        base = a.get("face_recognition")
+        if base:
+            out.append(f"{'  baseline':<16}{'':>7}{base['genuine_pairs']:>9}"
+                       f"{base['impostor_pairs']:>9}{base['failures_to_embed']:>5}"
+                       f"{_rate(base['fnmr']):>9}{_rate(base['fmr']):>8}"
+                       f"{base['threshold_at_fmr_1pct']:>11.3f}{_rate(base['fnmr_at_fmr_1pct']):>12}")
     lat = data["latency"]
     out += ["", f"latency of one match (selfie {lat['selfie'][0]}x{lat['selfie'][1]} + chip "
                 f"{lat['chip'][0]}x{lat['chip'][1]}, {lat['repeat']} runs):"]
