@@ -57,10 +57,22 @@ def _send(fd: int, msg: dict[str, Any]) -> None:
         view = view[n:]
 
 
+def _error_kind(exc: CheckedIDError) -> str:
+    """The nearest class of ``exc`` that :mod:`checkedid.errors` defines.
+
+    Subclasses defined elsewhere (``bac.BACError`` is an ``AccessDenied``) cross the
+    boundary as that class, not as ``InternalError``: they are clean failures, not bugs.
+    """
+    for cls in type(exc).__mro__:
+        if getattr(errors, cls.__name__, None) is cls:
+            return str(cls.__name__)
+    return CheckedIDError.__name__
+
+
 def _error_message(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, CheckedIDError):
         attrs = {a: getattr(exc, a) for a in _ERROR_ATTRS if getattr(exc, a, None) is not None}
-        return {"type": "error", "kind": type(exc).__name__, "message": str(exc), "attrs": attrs}
+        return {"type": "error", "kind": _error_kind(exc), "message": str(exc), "attrs": attrs}
     # An unexpected exception's message may quote personal data: send its type only.
     return {
         "type": "error",

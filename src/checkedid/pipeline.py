@@ -24,7 +24,8 @@ from checkedid.verdict import Check, CheckGroup, Verdict
 if TYPE_CHECKING:
     from checkedid.session import Session
 
-__all__ = ["ImageInput", "ProgressEvent", "TransportFactory", "run_pipeline", "verify"]
+__all__ = ["ImageInput", "ProgressEvent", "TransportFactory", "check_warnings", "run_pipeline",
+           "verify"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,16 @@ def _fields_from_mrz(mrz: Any, wanted: Sequence[str], today: date) -> dict[str, 
     return out
 
 
+def check_warnings(*groups: CheckGroup) -> list[str]:
+    """The notes the checks leave in ``details["warnings"]`` (weak algorithms: SHA-1, RSA
+    below 2048 bits, ...), so that :attr:`Result.warnings` shows them too."""
+    out: list[str] = []
+    for group in groups:
+        notes = group.details.get("warnings", ())
+        out.extend([notes] if isinstance(notes, str) else [str(n) for n in notes])
+    return out
+
+
 def _same_mrz(a: Any, b: Any) -> bool:
     left = "\n".join(a.lines).encode("ascii", "replace")
     right = "\n".join(b.lines).encode("ascii", "replace")
@@ -194,6 +205,7 @@ def run_pipeline(
             data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes)
         )
         checks.update(passive=passive, active=active, chip=chip)
+    warnings.extend(check_warnings(passive, active, chip))
 
     chip_mrz = data.dg1.mrz
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).

@@ -1,0 +1,79 @@
+"""Hardening found in the reliability review: error classes across the isolation boundary and
+weak algorithms (ICAO Doc 9303-12 §4 hash/signature algorithms) surfaced in ``Result.warnings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from hw.pki import get_pki
+from hw.vchip.chip import VirtualChip
+from hw.vchip.personas import Persona, _build_files, spec
+
+from checkedid import isolation
+from checkedid.errors import AccessDenied, CheckedIDError, InternalError
+from checkedid.nfc import pa
+from checkedid.nfc.bac import BACError
+from checkedid.nfc.transport import InProcessTransport
+from checkedid.pipeline import check_warnings, run_pipeline
+from checkedid.session import Session
+from checkedid.verdict import CheckGroup, Verdict
+
+DGS = {1: b"\x61\x03\x5f\x1f\x00", 2: b"\x75\x02\x01\x00"}
+
+
+def test_error_subclass_from_another_module_crosses_as_its_errors_class() -> None:
+    def work(emit: Any) -> dict[str, Any]:
+        raise BACError("the chip rejected the access key", sw=0x6300, step="BAC")
+
+    with pytest.raises(AccessDenied) as info:
+        isolation.run_isolated(work)
+    assert not isinstance(info.value, InternalError)
+    assert info.value.sw == 0x6300
+    assert "rejected the access key" in str(info.value)
+
+
+def test_error_outside_the_tree_still_crosses_as_checkedid_error() -> None:
+    class Odd(CheckedIDError):
+        pass
+
+    def work(emit: Any) -> dict[str, Any]:
+        raise Odd("an odd but clean failure")
+
+    with pytest.raises(CheckedIDError) as info:
+        isolation.run_isolated(work)
+    assert type(info.value) is CheckedIDError
+    assert "odd but clean" in str(info.value)
+
+
+def test_sha1_sod_warning_reaches_the_result_warnings() -> None:
+    pki = get_pki()
+    weak = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-rsa", hash_alg="sha1"), DGS, None)
+    strong = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-rsa"), DGS, None)
+    assert any("SHA-1" in w for w in check_warnings(weak))
+    assert check_warnings(strong) == []
+
+
+def test_check_warnings_of_every_group_in_order() -> None:
+    groups = [CheckGroup("passive", Verdict.PASSED, "", (), {"warnings": ["a", "b"]}),
+              CheckGroup("active", Verdict.PASSED, "", (), {"warnings": "c"}),
+              CheckGroup("chip", Verdict.NOT_SUPPORTED, "", (), {})]
+    assert check_warnings(*groups) == ["a", "b", "c"]
+
+
+def _chip(**changes: Any) -> VirtualChip:
+    s = dataclasses.replace(spec("utopia-id-pace-gm"), **changes)
+    return VirtualChip(Persona(s, *_build_files(s)))
+
+
+def test_pipeline_reports_a_weak_sod_hash_in_result_warnings() -> None:
+    from checkedid.demo import _trust_store
+
+    chip = _chip(name="weak-sha1", hash_alg="sha1")
+    with Session(trust=_trust_store(), isolation="none") as session:
+        out = run_pipeline(session, None, None, transport=lambda: InProcessTransport(chip),
+                           can=spec("utopia-id-pace-gm").can, fields=())
+    assert out["checks"]["passive"]["verdict"] == "PASSED"
+    assert any("SHA-1" in w for w in out["warnings"]), out["warnings"]
