@@ -114,7 +114,12 @@ def validate(lines: Sequence[str], layout: Layout) -> None:
 
 
 def _date(text: str, kind: str, today: date, warnings: list[str]) -> date | None:
-    """YYMMDD -> date with the century inferred (Doc 9303-3 §4.6: two-digit years)."""
+    """YYMMDD -> date with the century inferred (Doc 9303-3 §4.6: two-digit years).
+
+    A birth date is the latest reading not after ``today`` (two digits cannot tell a
+    centenarian from an infant); an expiry year up to ``today.year + 20`` is 20YY, later
+    ones 19YY. Fillers (unknown) and impossible dates give ``None`` and a warning.
+    """
     if FILLER in text:
         warnings.append(f"{kind} is not given (fillers)")
         return None
