@@ -127,3 +127,35 @@ def no_font(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_missing_font_is_a_clear_input_error(no_font: None) -> None:
     with pytest.raises(InputError, match="fonts-ocr-b"):
         synth.document_photo(seed=1)
+
+
+def test_camera_effects_do_what_they_say() -> None:
+    doc = synth.render_document(
+        synth.mrz_lines(synth.random_identity(np.random.default_rng(9)), "TD3"),
+        format="TD3", rng=np.random.default_rng(9))
+
+    def shot(**kw: float) -> np.ndarray:
+        img, _ = synth.photograph(doc, np.random.default_rng(3), **kw)  # type: ignore[arg-type]
+        return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+
+    plain = shot()
+    sharpness = float(cv2.Laplacian(plain, cv2.CV_32F).var())
+    assert float(cv2.Laplacian(shot(blur=2.0), cv2.CV_32F).var()) < 0.5 * sharpness
+    assert float(np.abs(shot(noise=12.0) - plain).mean()) > 4.0
+    assert float(shot(glare=0.8).max()) >= float(plain.max())
+    assert float((shot(glare=0.8) - plain).max()) > 100
+    assert float(np.abs(shot(light=0.6) - plain).mean()) > 5.0
+    assert float(np.abs(shot(jpeg_quality=20) - plain).mean()) > 1.0
+
+
+def test_parsing_does_not_need_opencv() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, checkedid.mrz as m; "
+            "m.parse(['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',"
+            "'L898902C36UTO7408122F1204159ZE184226B<<<<<10'], correct=True); "
+            "print('cv2' in sys.modules, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603
+                         check=True, timeout=60)
+    assert out.stdout.split() == ["False", "False"]
