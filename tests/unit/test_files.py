@@ -153,6 +153,9 @@ def test_wrong_length_shrinks_the_chunk(gm: Persona) -> None:
     assert sizes[0] > 0x8000 and sizes[1] == sizes[0] // 2
     assert SHORT_SM_CHUNK in sizes and sizes[-1] == 0x20 and sizes == sorted(sizes, reverse=True)
     assert policy.extended is False and policy.shrunk == len(sizes) - 1
+    fallback = ChunkPolicy(extended=True)
+    fallback.use_short()
+    assert fallback.size(True) == SHORT_SM_CHUNK and fallback.describe()["chunk_shrunk"] == 1
     # end to end: a chip that refuses Le > 1024 is read in 1023-byte extended chunks
     files, _transport, chip = open_chip(gm)
     chip.state.fault = make_fault("wrong-length:1024")

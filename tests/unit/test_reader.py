@@ -182,3 +182,24 @@ def test_every_fault_ends_cleanly(name: str, fault: str) -> None:
     else:
         assert data.dg_bytes[1] == persona.files[0x0101] or fault == "lying-length"
     assert time.monotonic() - t < 20
+
+
+class NoExtendedReader(TearableTransport):
+    """A reader that announces the card's extended length but fails to carry such APDUs."""
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if len(apdu) > 6 and apdu[4] == 0:
+            from checkedid.errors import TransportError
+
+            raise TransportError("transmit: PC/SC error Transaction failed.")
+        return super().transmit(apdu)
+
+
+def test_reader_without_extended_apdus_falls_back_to_short() -> None:
+    persona = build("utopia-id-pace-gm")
+    transport = NoExtendedReader(VirtualChip(persona))
+    transport.connect()
+    data = ChipReader(transport).read(persona.can)
+    assert data.dg_bytes[2] == persona.files[0x0102]
+    assert data.recoveries == 1 and data.access_details["extended_length"] is False
+    assert data.access_details["chunk_size"] == 0xDF

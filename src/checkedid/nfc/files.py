@@ -173,6 +173,11 @@ class ChunkPolicy:
         self.extended = self.fixed > SHORT_PLAIN_CHUNK
         return True
 
+    def use_short(self) -> None:
+        """Fall back to short APDUs (a reader that does not carry extended ones)."""
+        self.extended, self.fixed = False, None
+        self.shrunk += 1
+
     def describe(self, secure: bool = True) -> dict[str, Any]:
         return {"extended_length": self.extended, "chunk_size": self.size(secure),
                 "chunk_shrunk": self.shrunk}

@@ -277,6 +277,11 @@ class ChipReader:
                     raise
                 self.recoveries += 1
                 self._stale = True
+                policy = self.files.policy if self.files is not None else None
+                if (type(exc) is TransportError and policy is not None and policy.extended
+                        and self.chunks is None):
+                    # the reader may not carry extended APDUs although the card announces them
+                    policy.use_short()
                 self._reconnect = self._reconnect or isinstance(
                     exc, (CardRemovedError, NoCardError, TransportError))
                 log.info("recovering after %s (%d of %d)", type(exc).__name__,
