@@ -39,19 +39,20 @@ Quad = npt.NDArray[np.float64]
 
 def to_gray(image: npt.NDArray[np.generic]) -> Gray:
     """A uint8 single-channel view of a gray, BGR or BGRA image."""
-    if image.ndim == 3 and image.shape[2] == 4:
-        image = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    elif image.ndim == 3 and image.shape[2] == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    elif image.ndim == 3 and image.shape[2] == 1:
-        image = image[:, :, 0]
-    return np.ascontiguousarray(image, dtype=np.uint8)
+    img = np.asarray(image, dtype=np.uint8)
+    if img.ndim == 3 and img.shape[2] == 4:
+        img = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY), dtype=np.uint8)
+    elif img.ndim == 3 and img.shape[2] == 3:
+        img = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    elif img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    return np.ascontiguousarray(img, dtype=np.uint8)
 
 
-def _drop_large(mask: Gray, limit: float) -> Gray:
-    """Remove blobs too large to be characters (frames, rules, photos, shadows)."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    big = np.maximum(stats[:, 2], stats[:, 3]) > limit
+def _drop_odd(mask: Gray, limit: float) -> Gray:
+    """Remove specks (noise) and blobs too large to be characters (frames, rules, photos)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    big = (np.maximum(stats[:, 2], stats[:, 3]) > limit) | (stats[:, 4] < 5)
     big[0] = False
     if not big.any():
         return mask
@@ -90,11 +91,12 @@ def candidates(gray: Gray) -> list[Quad]:
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
                                                   interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
+    small = cv2.GaussianBlur(small, (3, 3), 0.8)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
     level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     _, mask = cv2.threshold(bh, max(14.0, 0.6 * level), 255, cv2.THRESH_BINARY)
-    mask = _drop_large(mask, 0.08 * max(sh, sw))
+    mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
     found: list[tuple[float, Quad]] = []
     min_long = 0.12 * max(sh, sw)
     for k in _CLOSE_SIZES:
@@ -102,7 +104,7 @@ def candidates(gray: Gray) -> list[Quad]:
                                   cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
         opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
                                   cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-        found.extend(_blobs(opened, min_long))
+        found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
     found.sort(key=lambda t: -t[0])
     quads: list[Quad] = []
     for _, q in found:

@@ -30,8 +30,14 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from checkedid.errors import CheckedIDError, ImageError, InputError, InternalError, MRZError, \
-    MRZNotFound
+from checkedid.errors import (
+    CheckedIDError,
+    ImageError,
+    InputError,
+    InternalError,
+    MRZError,
+    MRZNotFound,
+)
 from checkedid.mrz.locate import bands, to_gray
 from checkedid.mrz.model import MRZ
 from checkedid.mrz.ocr import Engine, OcrbEngine, upside_down
@@ -71,7 +77,7 @@ def _decode(data: bytes) -> Gray:
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as probe:
                 width, height = probe.size
-    except Exception:  # noqa: BLE001 - any decoder failure means "not an image we can read"
+    except Exception:
         raise ImageError("image data is not a readable PNG, JPEG, BMP, TIFF or WebP file") from None
     if width * height > MAX_PIXELS:
         raise ImageError(f"image is {width}x{height}; more than {MAX_PIXELS // 1_000_000} "
@@ -93,7 +99,7 @@ def _from_array(arr: npt.NDArray[np.generic]) -> Gray:
     if arr.dtype == np.uint8:
         a = arr
     elif arr.dtype == np.uint16:
-        a = (arr >> 8).astype(np.uint8)
+        a = (arr.astype(np.uint16) >> 8).astype(np.uint8)
     elif arr.dtype.kind == "f":
         f = np.nan_to_num(arr.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
         top = float(f.max()) if f.size else 0.0

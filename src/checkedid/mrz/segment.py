@@ -90,7 +90,7 @@ def _affine_view(gray: Gray, quad: Points) -> tuple[Gray, Points]:
     w *= 1.08
     h = max(h * 1.3 + 0.06 * w, 0.27 * w)
     scale = _WORK_LONG / max(w, 1.0)
-    out_w, out_h = int(round(w * scale)), max(8, int(round(h * scale)))
+    out_w, out_h = round(w * scale), max(8, round(h * scale))
     rot = cv2.getRotationMatrix2D((cx, cy), angle, scale)
     rot[0, 2] += out_w / 2.0 - cx
     rot[1, 2] += out_h / 2.0 - cy
@@ -104,7 +104,8 @@ def _components(view: Gray) -> npt.NDArray[np.float64]:
     """Character-like dark blobs as rows ``(cx, cy, w, h)``."""
     k = max(9, view.shape[1] // 40) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    bh = cv2.morphologyEx(view, cv2.MORPH_BLACKHAT, kernel)
+    smooth = cv2.GaussianBlur(view, (3, 3), 0.8)
+    bh = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel)
     _, mask = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if int(np.max(bh)) < 25:
         return np.zeros((0, 4))
@@ -186,6 +187,41 @@ def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
     return None
 
 
+def _columns(line: _Line, n: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Column position (0 .. n-1, fractional) of each blob of a line, sorted by x.
+
+    Steps between neighbours are measured in the local pitch (running median), so a
+    pitch that changes along the line (perspective) and blobs of two touching
+    characters (half-way positions) do not throw the count off.
+    """
+    order = np.argsort(line.cx)
+    cx, cy = line.cx[order], line.cy[order]
+    dx = np.diff(cx)
+    local = np.array([np.median(dx[max(0, i - 3):i + 4]) for i in range(dx.size)])
+    pos = np.concatenate([[0.0], np.cumsum(dx / np.maximum(local, 1e-6))])
+    if pos[-1] > 0:
+        pos *= (n - 1) / pos[-1]
+    return np.column_stack([cx, cy]), pos
+
+
+def _fit_grid(group: list[_Line], n: int, ys: tuple[float, ...]) -> Points | None:
+    """Least-squares homography from every well-centred character to its grid cell."""
+    src: list[Points] = []
+    dst: list[Points] = []
+    for line, y in zip(group, ys, strict=True):
+        pts, pos = _columns(line, n)
+        col = np.round(pos)
+        ok = np.abs(pos - col) < 0.3
+        src.append(pts[ok])
+        dst.append(np.column_stack([PITCH / 2.0 + col[ok] * PITCH, np.full(int(ok.sum()), y)]))
+    s, d = np.vstack(src), np.vstack(dst)
+    if s.shape[0] < 8:
+        return None
+    homo, _ = cv2.findHomography(s.astype(np.float32), d.astype(np.float32), cv2.RANSAC,
+                                 0.3 * PITCH)
+    return None if homo is None else np.asarray(homo, dtype=np.float64)
+
+
 def rectify(gray: Gray, quad: Points) -> Band | None:
     """Rectify the MRZ inside ``quad`` (source pixel corners), or ``None`` if there is none.
 
@@ -211,9 +247,11 @@ def rectify(gray: Gray, quad: Points) -> Band | None:
     ys = tuple(_MARGIN_Y + i * step for i in range(len(group)))
     x0, x1 = PITCH / 2.0, PITCH / 2.0 + (n - 1) * PITCH
     dst = np.array([[x0, ys[0]], [x1, ys[0]], [x1, ys[-1]], [x0, ys[-1]]], dtype=np.float64)
-    homo = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
+    homo = _fit_grid(group, n, ys)
+    if homo is None:
+        homo = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
     total = homo @ to_view
-    out_h = int(round(ys[-1] + _MARGIN_Y))
+    out_h = round(ys[-1] + _MARGIN_Y)
     # Pre-smooth when shrinking a lot so that the warp does not alias thin strokes.
     src_pitch = pitch / float(np.sqrt(abs(np.linalg.det(to_view[:2, :2]))))
     img = gray

@@ -23,8 +23,15 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
-from checkedid.mrz.ocr import CHARSET, FLIPPED, MODEL_PATH, N_FEATURES, Model, cell_features, \
-    flip_features
+from checkedid.mrz.ocr import (
+    CHARSET,
+    FLIPPED,
+    MODEL_PATH,
+    N_FEATURES,
+    Model,
+    cell_features,
+    flip_features,
+)
 from checkedid.mrz.segment import rectify
 
 __all__ = ["FONT_PATH", "SEED", "dataset", "fit", "main", "render_zone"]
@@ -65,40 +72,42 @@ def render_zone(lines: list[str], rng: np.random.Generator) -> npt.NDArray[np.ui
     draw = ImageDraw.Draw(img)
     for i, line in enumerate(lines):
         draw.text((margin, margin + i * spacing), line, font=font, fill=ink)
-    a = np.asarray(img, dtype=np.uint8)
+    a: npt.NDArray[np.uint8] = np.asarray(img, dtype=np.uint8)
     if rng.random() < 0.4:
         k = np.ones((int(rng.integers(2, 4)),) * 2, np.uint8)
-        a = cv2.erode(a, k) if rng.random() < 0.5 else cv2.dilate(a, k)
+        a = np.asarray(cv2.erode(a, k) if rng.random() < 0.5 else cv2.dilate(a, k), np.uint8)
     h, w = a.shape
     jit = 0.03 * min(w, h) + 0.01 * w
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = src + rng.uniform(-jit, jit, (4, 2)).astype(np.float32)
-    m = cv2.getPerspectiveTransform(src, dst)
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    dst = (src + rng.uniform(-jit, jit, (4, 2))).astype(np.float32)
+    m = np.asarray(cv2.getPerspectiveTransform(src, dst), dtype=np.float64)
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(-4, 4)), 1.0)
-    m = np.vstack([rot, [0, 0, 1]]) @ m
-    a = cv2.warpPerspective(a, m, (w, h), borderValue=paper)
+    m = np.vstack([rot, [0.0, 0.0, 1.0]]) @ m
+    a = np.asarray(cv2.warpPerspective(a, m, (w, h), borderValue=paper), dtype=np.uint8)
     pitch = float(rng.uniform(7.0, 30.0))
+    stretch = float(np.exp(rng.uniform(-0.25, 0.25)))  # character width : height varies by issuer
     s = pitch / advance
-    a = cv2.resize(a, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    a = np.asarray(cv2.resize(a, None, fx=s, fy=s / stretch, interpolation=cv2.INTER_AREA),
+                   np.uint8)
     yy, xx = np.mgrid[0:a.shape[0], 0:a.shape[1]].astype(np.float32)
     light = 1.0 + float(rng.uniform(-0.25, 0.25)) * (xx / a.shape[1] - 0.5) \
         + float(rng.uniform(-0.2, 0.2)) * (yy / a.shape[0] - 0.5)
     f = a.astype(np.float32) * light
     if rng.random() < 0.7:
-        f = cv2.GaussianBlur(f, (0, 0), float(rng.uniform(0.3, 1.2)))
+        f = np.asarray(cv2.GaussianBlur(f, (0, 0), float(rng.uniform(0.3, 1.2))), np.float32)
     f += rng.normal(0.0, float(rng.uniform(0, 10)), f.shape).astype(np.float32)
     out = np.clip(f, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
         if ok:
-            out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+            out = np.asarray(cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), dtype=np.uint8)
     pad = int(2 * pitch)
     return np.asarray(cv2.copyMakeBorder(out, pad, pad, pad, pad, cv2.BORDER_REPLICATE),
                       dtype=np.uint8)
 
 
 def dataset(n_bands: int, rng: np.random.Generator) -> tuple[Floats, Labels]:
-    """Features and labels from ``n_bands`` rendered zones (bands that fail to rectify are skipped)."""
+    """Features and labels of ``n_bands`` rendered zones (unrectifiable zones are skipped)."""
     xs: list[Floats] = []
     ys: list[Labels] = []
     for b in range(n_bands):
@@ -182,7 +191,7 @@ def accuracy(model: Model, x: Floats, y: Labels) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m checkedid.mrz.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bands", type=int, default=1800, help="training zones to render")
+    ap.add_argument("--bands", type=int, default=2400, help="training zones to render")
     ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
