@@ -45,10 +45,12 @@ _RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _DH = lds_build.DHPrivateKey.generate(0)
 _TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+_TD1 = ["I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
 
 SEEDS: dict[str, tuple[Parser, list[bytes]]] = {
     "com": (parse_com, [lds_build.com([1, 2, 11, 12, 14, 15])]),
-    "dg1": (parse_dg1, [lds_build.dg1(_TD3)]),
+    "dg1": (parse_dg1, [lds_build.dg1(_TD3), lds_build.dg1(_TD1)]),
     "dg2": (parse_dg2, [lds_build.dg2([lds_build.face_record(_tiny("jpeg"), "jpeg", 8, 8)]),
                         lds_build.dg2([lds_build.face_record(_tiny("jp2"), "jp2", 8, 8,
                                                              feature_points=[(1, 1, 2, 3)])])]),
