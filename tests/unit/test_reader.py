@@ -76,9 +76,8 @@ def test_reads_every_file_of_every_base_persona(persona: Persona) -> None:
     assert "\n".join(data.dg1.mrz.lines) == persona.spec.mrz
     assert data.face_image is not None and data.face_image.shape[:2] == (480, 360)
     assert data.apdu_count > 0 and data.recoveries == 0
-    # CAM verifies during PACE; other chips offer CA through DG14 (or nothing)
-    if persona.pace is not None and persona.pace.mapping == "ECDH-CAM":
-        assert data.chip.verdict is Verdict.PASSED
+    # CA (or PACE-CAM) with DG14's key, confirmed under the new keys; no DG14: not offered
+    assert data.chip.verdict is (Verdict.PASSED if 14 in listed else Verdict.NOT_SUPPORTED)
     assert data.active.verdict is (Verdict.NOT_SUPPORTED if 15 not in listed else Verdict.PASSED)
     text = json.dumps(data.summary())
     assert persona.spec.document_number not in text and "ERIKSSON" not in text
@@ -203,3 +202,13 @@ def test_reader_without_extended_apdus_falls_back_to_short() -> None:
     assert data.dg_bytes[2] == persona.files[0x0102]
     assert data.recoveries == 1 and data.access_details["extended_length"] is False
     assert data.access_details["chunk_size"] == 0xDF
+
+
+def test_chip_authentication_is_confirmed_under_the_new_keys() -> None:
+    persona = build("utopia-id-pace-gm")
+    data, _, _ = read(persona)
+    assert data.chip.verdict is Verdict.PASSED
+    clone = build("fault-ca-key-mismatch")
+    data, _, _ = read(clone)
+    assert data.chip.verdict is Verdict.FAILED  # the chip cannot speak under the CA keys
+    assert data.dg_bytes[2] == clone.files[0x0102]  # the read went on in a new PACE session

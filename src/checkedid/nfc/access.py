@@ -7,9 +7,10 @@ application is selected (after PACE, under secure messaging; before BAC, in plai
 as §4.3 requires BAC inside the application).
 
 :func:`chip_authentication` runs right after DG14 was read: Chip Authentication
-(§6.2) restarts secure messaging with the new keys; after PACE-CAM (§4.4.3.5) the
-chip was already authenticated during PACE and only the CAM data is verified
-against DG14's public key.
+(§6.2) restarts secure messaging with the new keys; the chip counts as authenticated once it
+answered a command under the new keys (a SELECT of the application). After PACE-CAM
+(§4.4.3.5) the chip was already authenticated during PACE and only the CAM data is
+verified against DG14's public key.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from checkedid.errors import InputError, LDSError, ParseError, TLVError
+from checkedid.errors import (
+    InputError,
+    LDSError,
+    ParseError,
+    SecureMessagingError,
+    StatusWordError,
+    TLVError,
+)
 from checkedid.secret import Secret
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -146,9 +154,19 @@ def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessR
     from checkedid.nfc import ca
 
     result = ca.chip_authenticate(conn, dg14)
-    if result.session is not None:
-        if conn.session is not result.session:
-            conn.install_sm(result.session)
-        files.forget_selection()
-    outcome: CheckGroup = result.check
-    return outcome
+    if result.session is None:
+        refused: CheckGroup = result.check
+        return refused
+    if conn.session is not result.session:
+        conn.install_sm(result.session)
+    # The chip is proven only when it answers under the new keys (Doc 9303-11 §6.2.1):
+    # re-select the application with them; a MAC or SM failure means it does not hold
+    # the DG14 key. Removal of the card propagates (the reader runs CA again).
+    try:
+        files.select_application()
+    except (SecureMessagingError, StatusWordError) as exc:
+        log.info("no answer under the Chip Authentication keys (%s)", type(exc).__name__)
+        failed: CheckGroup = ca.confirm(result.check, False)
+        return failed
+    confirmed: CheckGroup = ca.confirm(result.check, True)
+    return confirmed
