@@ -115,24 +115,6 @@ def classify(run: Callable[[], Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ fault matrix
-def free_slot(preferred: int, wait: float = 60.0) -> int:
-    """A vpcd chip port whose reader has no card (nobody else's chip on it), preferred first."""
-    from hw.vchip.process import SLOTS
-
-    from checkedid.nfc.pcsc import list_readers
-
-    order = [preferred] + [p for p in SLOTS if p != preferred]
-    deadline = time.monotonic() + wait
-    while True:
-        busy = {r.name for r in list_readers() if r.card_present}
-        for port in order:
-            if SLOTS[port] not in busy:
-                return port
-        if time.monotonic() > deadline:
-            return preferred
-        time.sleep(0.5)
-
-
 def fault_cases(quick: bool) -> list[tuple[str, str, str | None, str]]:
     """``(case, persona, fault profile, kind)`` for every profile and fault persona."""
     from hw.vchip.faults import FAULTS
@@ -150,9 +132,9 @@ def fault_cases(quick: bool) -> list[tuple[str, str, str | None, str]]:
     return cases
 
 
-def run_faults(port: int, quick: bool, isolation: str = "process",
-               only: str | None = None) -> dict[str, Any]:
+def run_faults(quick: bool, isolation: str = "process", only: str | None = None) -> dict[str, Any]:
     from hw.vchip.process import VChipProcess
+    from tests.procstats import free_vpcd_port
 
     import checkedid
 
@@ -168,7 +150,7 @@ def run_faults(port: int, quick: bool, isolation: str = "process",
             photo, selfie = photos[persona], Path(_selfie(persona)).read_bytes()
             row: dict[str, Any] = {"case": case, "kind": kind}
             for attempt in (1, 2):
-                slot = free_slot(port)
+                slot = free_vpcd_port()
                 try:
                     with VChipProcess(persona, profile, slot) as chip:
                         outcome = classify(partial(session.verify, photo, selfie,
@@ -286,29 +268,6 @@ def run_fuzz() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ soak
-def proc_stats() -> dict[str, int]:
-    """VmRSS (KB), open file descriptors and threads of this process (Linux /proc)."""
-    rss = threads = 0
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Threads:"):
-                threads = int(line.split()[1])
-    return {"rss_kb": rss, "fds": len(os.listdir("/proc/self/fd")), "threads": threads}
-
-
-def slope(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of ``y`` over ``x``."""
-    n = len(points)
-    if n < 2:
-        return 0.0
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
-
-
 def needles(persona: str) -> dict[str, Any]:
     """The persona's personal data, shifted (+1 per byte): run in a separate process."""
     import cv2
@@ -341,6 +300,7 @@ def soak_worker(request: dict[str, Any]) -> dict[str, Any]:
     import gc
 
     from tests.memscan import scan
+    from tests.procstats import proc_stats, slope
 
     import checkedid
     from checkedid.errors import CheckedIDError
@@ -352,9 +312,7 @@ def soak_worker(request: dict[str, Any]) -> dict[str, Any]:
     decisions: dict[str, int] = {}
     samples: list[dict[str, Any]] = []
     walls: list[float] = []
-    with checkedid.Session(trust=trust, reader=request["reader"], isolation=request["isolation"],
-                           preload=True) as warm:
-        matcher = warm.face_matcher()
+    errors: list[str] = []
     for i in range(n + 1):  # session 0 warms caches up and is not measured
         if i >= 1 and (i - 1) % 10 == 0:
             samples.append({"session": i - 1, **proc_stats()})
@@ -362,11 +320,12 @@ def soak_worker(request: dict[str, Any]) -> dict[str, Any]:
         try:
             with checkedid.Session(trust=trust, reader=request["reader"],
                                    isolation=request["isolation"]) as session:
-                session._matcher = matcher  # one model for the kiosk's lifetime
                 result = session.verify(photo, selfie, fields=(), timeout=OUTCOME_TIMEOUT)
                 decision = result.decision.value
         except CheckedIDError as exc:
             decision = f"error {type(exc).__name__}"
+            if len(errors) < 5:
+                errors.append(_err(exc))
         if i:
             walls.append(time.perf_counter() - t0)
             decisions[decision] = decisions.get(decision, 0) + 1
@@ -384,6 +343,7 @@ def soak_worker(request: dict[str, Any]) -> dict[str, Any]:
         "sessions": n,
         "isolation": request["isolation"],
         "decisions": decisions,
+        "first_errors": errors,
         "rss_kb_first": samples[0]["rss_kb"],
         "rss_kb_last": samples[-1]["rss_kb"],
         "rss_slope_kb_per_session": round(slope(rss), 3),
@@ -412,16 +372,16 @@ def _subprocess(args: list[str], stdin: str | None = None, timeout: float = 7200
     return data
 
 
-def run_soak(sessions: int, port: int, isolation: str,
-             persona: str = BASE_PERSONA) -> dict[str, Any]:
+def run_soak(sessions: int, isolation: str, persona: str = BASE_PERSONA) -> dict[str, Any]:
     """Start one chip and run the soak in a clean subprocess."""
     from hw.vchip.process import VChipProcess
+    from tests.procstats import free_vpcd_port
 
     shifted = _subprocess(["--needles", persona])
     photo = base64.b64encode(_photo_png(persona)).decode()
     request = {"sessions": sessions, "isolation": isolation, "photo": photo,
                "selfie": _selfie(persona), **shifted}
-    with VChipProcess(persona, None, free_slot(port)) as chip:
+    with VChipProcess(persona, None, free_vpcd_port()) as chip:
         request["reader"] = chip.reader
         return {"persona": persona, **_subprocess(["--soak-worker"], json.dumps(request))}
 
@@ -436,7 +396,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--isolation", default="process", choices=("process", "none"),
                    help="isolation of the verifications (default process, as in production)")
     p.add_argument("--case", help="run only the fault cases whose name contains this")
-    p.add_argument("--port", type=int, default=35963, help="vpcd chip port (35963 or 35964)")
     p.add_argument("--fuzz-examples", type=int, default=None)
     p.add_argument("--needles", help=argparse.SUPPRESS)
     p.add_argument("--soak-worker", action="store_true", help=argparse.SUPPRESS)
@@ -459,11 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"benchmark": "reliability", "quick": args.quick}
     t0 = time.perf_counter()
     if "faults" in parts:
-        out["faults"] = run_faults(args.port, args.quick, args.isolation, args.case)
+        out["faults"] = run_faults(args.quick, args.isolation, args.case)
     if "fuzz" in parts:
         out["fuzz"] = run_fuzz()
     if "soak" in parts:
-        out["soak"] = run_soak(sessions, args.port, args.isolation)
+        out["soak"] = run_soak(sessions, args.isolation)
     out["total_seconds"] = round(time.perf_counter() - t0, 1)
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
