@@ -163,7 +163,7 @@ class Session:
         from checkedid.pipeline import ProgressEvent, run_pipeline
 
         wanted = validate_fields(fields)
-        if can is not None and not (can.isdigit() and len(can) == 6):
+        if can is not None and not (can.isascii() and can.isdigit() and len(can) == 6):
             raise InputError("the CAN is the 6-digit number printed on the card")
         if selfie is not None:
             self.face_matcher()  # load before the fork so every worker shares it

@@ -77,3 +77,18 @@ def test_pipeline_reports_a_weak_sod_hash_in_result_warnings() -> None:
                            can=spec("utopia-id-pace-gm").can, fields=())
     assert out["checks"]["passive"]["verdict"] == "PASSED"
     assert any("SHA-1" in w for w in out["warnings"]), out["warnings"]
+
+
+ARABIC_INDIC_DIGITS = "\u0661\u0662\u0663\u0664\u0665\u0666"  # str.isdigit() says True
+
+
+@pytest.mark.parametrize("can", ["12345", "1234567", "12345a", ARABIC_INDIC_DIGITS])
+def test_session_refuses_a_malformed_can_before_touching_the_reader(can: str) -> None:
+    from checkedid.errors import InputError
+
+    def no_reader() -> Any:
+        raise AssertionError("the reader must not be opened")
+
+    with Session(transport=no_reader, isolation="none") as session, \
+            pytest.raises(InputError, match="6-digit"):
+        session.verify(None, None, can=can, fields=())
