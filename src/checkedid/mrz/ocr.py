@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import InternalError
+from checkedid.mrz.model import KINDS, LAYOUTS, FieldKind
 from checkedid.mrz.segment import PITCH, Band
 
 __all__ = ["CHARSET", "GLYPH", "MODEL_PATH", "Engine", "Model", "OcrbEngine", "cell_features",
@@ -68,6 +69,10 @@ def _glyph(ink: Floats, x0: int, x1: int, y0: int, y1: int) -> Floats:
         return out
     s = (GLYPH - 2) / max(h, w)
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    # Same parity as the square, so the glyph sits exactly centred (a 180-degree turn of
+    # the band turns every glyph square exactly).
+    nw += (GLYPH - nw) % 2
+    nh += (GLYPH - nh) % 2
     small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
     ox, oy = (GLYPH - nw) // 2, (GLYPH - nh) // 2
     out[oy:oy + nh, ox:ox + nw] = small
@@ -127,7 +132,7 @@ def _line_cells(image: npt.NDArray[np.uint8], cy: float, n: int) -> Floats:
         bh, bw = float(y1 - y0), float(x1 - x0)
         feats[j, -3] = bh / PITCH
         feats[j, -2] = bw / max(bh, 1.0)
-        feats[j, -1] = ((y0 + y1) / 2.0 - local_cy) / PITCH
+        feats[j, -1] = ((y0 + y1 - 1) / 2.0 - local_cy) / PITCH
     return feats
 
 
@@ -189,9 +194,47 @@ def load_model(path: Path = MODEL_PATH) -> Model:
     return Model(**parts)
 
 
+_LETTERS = np.array([c.isalpha() or c == "<" for c in CHARSET])
+_DIGITS = np.array([c.isdigit() or c == "<" for c in CHARSET])
+
+
+@lru_cache(maxsize=8)
+def allowed(fmt: str) -> npt.NDArray[np.bool_]:
+    """Per cell of format ``fmt``, the classes its field admits (Doc 9303-3 section 4.2).
+
+    Letters-only fields (codes, names) cannot hold a digit and date or check-digit fields
+    cannot hold a letter, which settles the OCR-B pairs 0/O, 1/I, 2/Z, 5/S and 8/B.
+    """
+    layout = LAYOUTS[fmt]
+    mask = np.ones((layout.line_count, layout.line_length, len(CHARSET)), dtype=bool)
+    for name, span in layout.fields.items():
+        kind = KINDS.get(name.removesuffix("_2"), FieldKind.ALNUM)
+        if kind is FieldKind.ALPHA:
+            mask[span.line, span.start:span.end] = _LETTERS
+        elif kind is FieldKind.DIGIT:
+            mask[span.line, span.start:span.end] = _DIGITS
+    return mask.reshape(-1, len(CHARSET))
+
+
+def _format(proba: Floats, band: Band) -> str | None:
+    shape = (band.n_lines, band.line_length)
+    if shape == (3, 30):
+        return "TD1"
+    visa = CHARSET[int(np.argmax(proba[0, :FLIPPED]))] == "V"
+    if shape == (2, 44):
+        return "MRVA" if visa else "TD3"
+    if shape == (2, 36):
+        return "MRVB" if visa else "TD2"
+    return None
+
+
 def decode(proba: Floats, band: Band) -> list[str]:
-    """Best character per cell (the upside-down class never wins)."""
-    idx = np.argmax(proba[:, :FLIPPED], axis=1)
+    """Most probable character per cell that its field admits (never the upside-down class)."""
+    p = proba[:, :FLIPPED]
+    fmt = _format(proba, band)
+    if fmt is not None and p.shape[0] == band.n_lines * band.line_length:
+        p = np.where(allowed(fmt), p, -1.0)
+    idx = np.argmax(p, axis=1)
     text = "".join(CHARSET[i] for i in idx)
     n = band.line_length
     return [text[i * n:(i + 1) * n] for i in range(band.n_lines)]

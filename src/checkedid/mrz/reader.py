@@ -77,6 +77,9 @@ def _decode(data: bytes) -> Gray:
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as probe:
                 width, height = probe.size
+    except Image.DecompressionBombError:
+        raise ImageError(f"image header claims more than {MAX_PIXELS // 1_000_000} "
+                         "megapixels; refused") from None
     except Exception:
         raise ImageError("image data is not a readable PNG, JPEG, BMP, TIFF or WebP file") from None
     if width * height > MAX_PIXELS:

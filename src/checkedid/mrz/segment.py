@@ -71,8 +71,11 @@ class _Line:
     def y_at(self, x: float) -> float:
         if self.cx.size < 2 or np.ptp(self.cx) < 1.0:
             return float(np.mean(self.cy))
-        b, a = np.polyfit(self.cx, self.cy, 1)
-        return float(a + b * x)
+        # Closed-form least squares (no LAPACK call: a threaded BLAS is slow to wake).
+        mx, my = float(np.mean(self.cx)), float(np.mean(self.cy))
+        dx = self.cx - mx
+        slope = float(np.dot(dx, self.cy - my) / np.dot(dx, dx))
+        return my + slope * (x - mx)
 
 
 def _affine_view(gray: Gray, quad: Points) -> tuple[Gray, Points]:
@@ -247,13 +250,14 @@ def rectify(gray: Gray, quad: Points) -> Band | None:
     ys = tuple(_MARGIN_Y + i * step for i in range(len(group)))
     x0, x1 = PITCH / 2.0, PITCH / 2.0 + (n - 1) * PITCH
     dst = np.array([[x0, ys[0]], [x1, ys[0]], [x1, ys[-1]], [x0, ys[-1]]], dtype=np.float64)
-    homo = _fit_grid(group, n, ys)
-    if homo is None:
-        homo = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
+    fitted = _fit_grid(group, n, ys)
+    homo = fitted if fitted is not None else np.asarray(
+        cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32)), np.float64)
     total = homo @ to_view
     out_h = round(ys[-1] + _MARGIN_Y)
     # Pre-smooth when shrinking a lot so that the warp does not alias thin strokes.
-    src_pitch = pitch / float(np.sqrt(abs(np.linalg.det(to_view[:2, :2]))))
+    det = to_view[0, 0] * to_view[1, 1] - to_view[0, 1] * to_view[1, 0]
+    src_pitch = pitch / float(np.sqrt(abs(det)))
     img = gray
     if src_pitch > 2.5 * PITCH:
         sigma = 0.35 * src_pitch / PITCH
