@@ -211,4 +211,11 @@ def test_chip_authentication_is_confirmed_under_the_new_keys() -> None:
     clone = build("fault-ca-key-mismatch")
     data, _, _ = read(clone)
     assert data.chip.verdict is Verdict.FAILED  # the chip cannot speak under the CA keys
+    assert data.recoveries == 1  # it was given a second chance in a new session
     assert data.dg_bytes[2] == clone.files[0x0102]  # the read went on in a new PACE session
+    # a genuine chip whose CA exchange or confirmation meets an SM glitch passes on the
+    # second try
+    for at in (5, 6):
+        data, chip, _ = read(persona, fault=f"ssc-desync:{at}")
+        assert chip.state.fault is not None and chip.state.fault.fired == 1
+        assert data.chip.verdict is Verdict.PASSED and data.recoveries == 1

@@ -34,10 +34,12 @@ if TYPE_CHECKING:
     from checkedid.nfc.files import FileReader
     from checkedid.nfc.transport import ApduConnection
 
-__all__ = ["AccessResult", "chip_authentication", "curve_name", "open_session"]
+__all__ = ["UNCONFIRMED", "AccessResult", "chip_authentication", "curve_name", "open_session"]
 
 log = logging.getLogger(__name__)
 
+UNCONFIRMED = ("the chip did not answer under the keys agreed with the DG14 key "
+               "(possible clone or substituted chip)")
 WEAK_BAC = ("BAC with 3DES is a weak protocol (keys derived from the MRZ); "
             "the chip offers no PACE")
 
@@ -166,7 +168,7 @@ def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessR
         files.select_application()
     except (SecureMessagingError, StatusWordError) as exc:
         log.info("no answer under the Chip Authentication keys (%s)", type(exc).__name__)
-        failed: CheckGroup = ca.confirm(result.check, False)
+        failed: CheckGroup = ca.confirm(result.check, False, UNCONFIRMED)
         return failed
     confirmed: CheckGroup = ca.confirm(result.check, True)
     return confirmed

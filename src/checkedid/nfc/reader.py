@@ -328,12 +328,21 @@ class ChipReader:
     def _chip_auth(self, dg14_raw: bytes) -> None:
         """CA right after DG14 (Doc 9303-11 §6.2), or PACE-CAM verification (§4.4.3.5)."""
 
+        ca_failures = [0]
+
         def run() -> CheckGroup:
             assert self.conn is not None and self.files is not None
             assert self.access is not None
             check = chip_authentication(self.conn, self.files, self.access, dg14_raw)
             if check.verdict is Verdict.FAILED:
                 self._stale = True  # a chip that failed CA may have dropped the SM session
+                if check.details.get("protocol") == "CA":
+                    ca_failures[0] += 1
+                    # a genuine chip may have met a transmission error (6988, a bad MAC):
+                    # one more try in a new session; a chip without the DG14 key fails again
+                    if ca_failures[0] == 1 and self.recoveries < self.retries:
+                        raise SecureMessagingError("Chip Authentication: no answer under the "
+                                                   "new keys; trying once more")
             return check
 
         self._chip_check = self._guard(run)
