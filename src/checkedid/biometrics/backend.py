@@ -20,9 +20,11 @@ Measured on one core: ``describe`` holds the GIL (two threads run no faster than
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 import warnings
+import weakref
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -97,6 +99,18 @@ class Backend(Protocol):
         """The face descriptor of an aligned chip."""
 
 
+_LIVE: weakref.WeakSet[DlibBackend] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for backend in list(_LIVE):
+        backend._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def _import_dlib() -> tuple[Any, Any]:
     try:
         import dlib
@@ -133,6 +147,12 @@ class DlibBackend:
         self._net_lock = threading.Lock()
         self._detector_blob = b""
         self._free: list[Any] = []  # idle detectors (dlib's object_detector keeps scratch state)
+        _LIVE.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh locks (another parent thread may have held one)."""
+        self._lock = threading.Lock()
+        self._net_lock = threading.Lock()
 
     @classmethod
     def shared(cls) -> DlibBackend:

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from checkedid.biometrics.backend import Box
 from checkedid.biometrics.image import load_image
 from checkedid.biometrics.match import DEFAULT_THRESHOLD, FaceMatcher
+from checkedid.biometrics.worker import can_fork
 from checkedid.errors import BiometricError, InputError
 
 __all__ = ["Photo", "accuracy", "chip_version", "latency", "load_photos", "run_benchmark",
@@ -262,7 +263,10 @@ def latency(selfie: U8Array, chip: U8Array, matcher: FaceMatcher, *,
         ours.append(_timed(lambda: matcher.match(selfie, chip)))
         if baseline is not None:
             theirs.append(_timed(functools.partial(baseline, selfie, chip)))
-    out: dict[str, Any] = {"repeat": repeat, "selfie": list(selfie.shape[1::-1]),
+    mode = matcher.parallel
+    if mode == "auto":
+        mode = "process" if can_fork() else "thread"
+    out: dict[str, Any] = {"repeat": repeat, "parallel": mode, "selfie": list(selfie.shape[1::-1]),
                            "chip": list(chip.shape[1::-1]), "checkedid": _percentiles(ours),
                            "checkedid_document_reused": _percentiles(reuse)}
     document.wipe()

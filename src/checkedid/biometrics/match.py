@@ -20,7 +20,9 @@ against it::
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,15 +32,19 @@ import numpy as np
 
 from checkedid.biometrics.backend import Backend, DlibBackend
 from checkedid.biometrics.embed import Embedding, embed_image
-from checkedid.errors import InputError, SecretWipedError
+from checkedid.biometrics.worker import can_fork, embed_in_child
+from checkedid.errors import CheckedIDError, InputError, SecretWipedError
 
-__all__ = ["BORDERLINE_MARGIN", "DEFAULT_THRESHOLD", "FaceMatcher", "MatchResult", "embed", "match"]
+__all__ = ["BORDERLINE_MARGIN", "DEFAULT_THRESHOLD", "PARALLEL_MODES", "FaceMatcher", "MatchResult",
+           "embed", "match"]
 
 #: Default decision threshold on the score (``1 - distance``): dlib's distance 0.6. On the
 #: shared calibration photos (selfie vs 480x640 JPEG chip photo of another sitting) it gave
 #: FNMR 0/36 and FMR 0/204, colour and grayscale; the FMR = 1 % point was about 0.30.
 #: See docs/biometrics.md.
 DEFAULT_THRESHOLD = 0.40
+#: Ways :meth:`FaceMatcher.embed_pair` can use a second core.
+PARALLEL_MODES = ("auto", "process", "thread", "none")
 #: Scores this close to the threshold carry a warning.
 BORDERLINE_MARGIN = 0.04
 
@@ -86,13 +92,20 @@ class FaceMatcher:
     ``backend``: a :class:`~checkedid.biometrics.backend.Backend`; default the shared
     :class:`~checkedid.biometrics.backend.DlibBackend`.
     ``quality``: run the quality checks (errors for unusable faces, warnings otherwise).
+    ``parallel``: how :meth:`match` / :meth:`embed_pair` use a second core — ``"process"``
+    (embed the chip photo in a forked child: the descriptor network holds the GIL, so
+    only a process runs it beside the selfie's), ``"thread"`` (only detection overlaps),
+    ``"none"``, or ``"auto"`` (process when the caller is single-threaded, else thread).
     """
 
     def __init__(self, threshold: float | None = None, backend: Backend | None = None, *,
-                 quality: bool = True) -> None:
+                 quality: bool = True, parallel: str = "auto") -> None:
         self.threshold = _check_threshold(threshold)
         self._backend = backend
         self.quality = quality
+        if parallel not in PARALLEL_MODES:
+            raise InputError(f"parallel must be one of {', '.join(PARALLEL_MODES)}")
+        self.parallel = parallel
 
     @property
     def backend(self) -> Backend:
@@ -130,11 +143,21 @@ class FaceMatcher:
                            distance=distance, warnings=tuple(warnings), timings=timings)
 
     def embed_pair(self, selfie: Any, document: Any) -> tuple[Embedding, Embedding]:
-        """Embed a selfie and a chip photo, detecting both at once on two threads.
-
-        dlib's detector releases the GIL, so the second image's detection overlaps the
-        first image's descriptor; the descriptor network itself runs one at a time.
-        """
+        """Embed a selfie and a chip photo, using a second core as ``parallel`` says."""
+        mode = self.parallel
+        if mode == "auto":
+            mode = "process" if can_fork() else "thread"
+        if mode == "none":
+            live = self.embed(selfie, role="selfie")
+            try:
+                return live, self.embed(document, role="document")
+            except BaseException:
+                live.wipe()
+                raise
+        if mode == "process" and hasattr(os, "fork"):
+            return self._pair_in_processes(selfie, document)
+        # threads: dlib's detector releases the GIL, so the chip photo's detection overlaps
+        # the selfie's work; the descriptor network itself runs one at a time
         with ThreadPoolExecutor(max_workers=1) as pool:
             fut = pool.submit(self.embed, document, role="document")
             live = self.embed(selfie, role="selfie")
@@ -143,6 +166,21 @@ class FaceMatcher:
             except BaseException:
                 live.wipe()
                 raise
+        return live, doc
+
+    def _pair_in_processes(self, selfie: Any, document: Any) -> tuple[Embedding, Embedding]:
+        wait = embed_in_child(lambda: self.embed(document, role="document"))
+        try:
+            live = self.embed(selfie, role="selfie")
+        except BaseException:
+            with contextlib.suppress(CheckedIDError):
+                wait().wipe()  # reap the child; its error, if any, is secondary
+            raise
+        try:
+            doc = wait()
+        except BaseException:
+            live.wipe()
+            raise
         return live, doc
 
     def match(self, selfie: Any, document: Any) -> MatchResult:

@@ -103,7 +103,8 @@ def bench_table(data: dict[str, Any]) -> str:
                        f"{base['threshold_at_fmr_1pct']:>11.3f}{_rate(base['fnmr_at_fmr_1pct']):>12}")
     lat = data["latency"]
     out += ["", f"latency of one match (selfie {lat['selfie'][0]}x{lat['selfie'][1]} + chip "
-                f"{lat['chip'][0]}x{lat['chip'][1]}, {lat['repeat']} runs):"]
+                f"{lat['chip'][0]}x{lat['chip'][1]}, {lat['repeat']} runs, "
+                f"second core: {lat.get('parallel', '?')}):"]
     out.append(f"  checkedid         p50 {lat['checkedid']['p50_ms']:>7.1f} ms   "
                f"p95 {lat['checkedid']['p95_ms']:>7.1f} ms   "
                f"CPU p50 {lat['checkedid']['cpu_p50_ms']:>7.1f} ms")
