@@ -108,6 +108,10 @@ def bench_table(data: dict[str, Any]) -> str:
     out.append(f"  checkedid         p50 {lat['checkedid']['p50_ms']:>7.1f} ms   "
                f"p95 {lat['checkedid']['p95_ms']:>7.1f} ms   "
                f"CPU p50 {lat['checkedid']['cpu_p50_ms']:>7.1f} ms")
+    threads = lat.get("checkedid_threads")
+    if threads:
+        out.append(f"  (threads only)    p50 {threads['p50_ms']:>7.1f} ms   "
+                   f"p95 {threads['p95_ms']:>7.1f} ms   CPU p50 {threads['cpu_p50_ms']:>7.1f} ms")
     reuse = lat.get("checkedid_document_reused")
     if reuse:
         out.append(f"  (chip embedded)   p50 {reuse['p50_ms']:>7.1f} ms   "
