@@ -1,0 +1,44 @@
+"""The read command's access-key handling: CAN, MRZ information, MRZ text (no reader needed)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+from hw.vchip.personas import spec
+
+from checkedid.cli import build_parser
+from checkedid.cli.chip_cmd import access_from_args
+from checkedid.errors import InputError
+from checkedid.secret import Secret
+
+
+def args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["read", *argv])
+
+
+def test_can_must_be_six_digits() -> None:
+    assert access_from_args(args("--can", "123456")) == "123456"
+    for bad in ("12345", "12345a", "1234567"):
+        with pytest.raises(InputError, match="6 digits"):
+            access_from_args(args("--can", bad))
+
+
+@pytest.mark.parametrize("persona", ["utopia-passport-bac", "utopia-id-pace-gm"])
+def test_mrz_information_and_mrz_text_give_the_same_key(persona: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    s = spec(persona)
+    info = access_from_args(args("--mrz", s.mrz_information))
+    assert isinstance(info, Secret) and info == s.mrz_information.encode()
+    text = access_from_args(args("--mrz", s.mrz.replace("\n", " ")))
+    assert isinstance(text, Secret) and text == info
+    monkeypatch.setattr("sys.stdin", io.StringIO(s.mrz))
+    assert access_from_args(args("--mrz", "-")) == info
+
+
+def test_wrong_check_digit_is_an_input_error() -> None:
+    info = spec("utopia-passport-bac").mrz_information
+    broken = info[:9] + str((int(info[9]) + 1) % 10) + info[10:]
+    with pytest.raises(InputError, match="check digit"):
+        access_from_args(args("--mrz", broken))
