@@ -123,11 +123,13 @@ def format_result(result: Result) -> str:
     for reason in result.reasons:
         lines.append(f"  - {reason}")
     lines.append("Checks:")
+    width = max((len(c.name) for g in result.checks.values() for c in g.checks), default=20)
     for name, group in result.checks.items():
         lines.append(f"  [{_MARK.get(group.verdict.value, '?')}] {name:<12} {group.reason}")
         for c in group.checks:
             if c.name != name:
-                lines.append(f"         {c.name:<20} {c.verdict.value:<13} {c.reason}")
+                detail = f"         {c.name:<{width}} {c.verdict.value:<13} {c.reason}"
+                lines.append(detail.rstrip())
     if result.face:
         lines.append(f"Face: score {result.face.score:.3f} (threshold {result.face.threshold:.3f})")
     if result.protocol:
