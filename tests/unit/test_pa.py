@@ -220,3 +220,23 @@ def test_export_writes_usable_material(pki: TestPKI, tmp_path: Path) -> None:
     store = TrustStore.load(tmp_path / "test-masterlist.ml", *tmp_path.glob("*.crl"))
     g = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-linked"), DGS, store)
     assert g.verdict is Verdict.PASSED, g.reason
+
+
+@pytest.mark.parametrize(("persona", "failed"), [
+    ("utopia-passport-bac", None), ("utopia-id-pace-gm", None), ("utopia-id-pace-cam", None),
+    ("fault-tampered-dg1", "dg_hashes"), ("fault-tampered-dg2", "dg_hashes"),
+    ("fault-bad-sod-signature", "signature"), ("fault-unknown-csca", "chain"),
+    ("fault-revoked-ds", "revocation"), ("fault-expired-ds", "validity"),
+])
+def test_personas(trust: TrustStore, persona: str, failed: str | None) -> None:
+    """The virtual chip's personas: genuine ones pass, each PKI fault fails its check."""
+    from hw.vchip import personas
+
+    p = personas.build(persona)
+    dgs = {fid & 0xFF: body for fid, body in p.files.items() if 0x0101 <= fid <= 0x0110}
+    g = pa.passive_authenticate(p.files[0x011D], dgs, trust)
+    if failed is None:
+        assert g.verdict is Verdict.PASSED, g.reason
+    else:
+        assert g.verdict is Verdict.FAILED
+        assert verdicts(g)[failed] is Verdict.FAILED, g.to_dict()
