@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -107,22 +108,35 @@ def test_wrong_can_is_a_clean_error() -> None:
         read(build("utopia-id-pace-gm"), "12345")
 
 
-def test_dg3_needs_eac_warning_not_error() -> None:
-    from dataclasses import replace
-
-    base = build("utopia-passport-bac")
-    com = bytearray(base.files[0x011E])
-    com[-1:] = com[-1:]  # EF.COM keeps its tag list; add DG3 (tag 63) to it
+def with_com_tags(base: Persona, tags: bytes, **files: bytes) -> Persona:
+    """The persona with EF.COM's tag list (DO'5C') replaced; extra files by FID hex."""
     from checkedid.nfc import tlv
 
-    inner = tlv.decode_one(bytes(com)).value
+    inner = tlv.decode_one(base.files[0x011E]).value
     items = {t.tag: bytes(t.value) for t in tlv.iter_tlv(inner)}
-    items[0x5C] += b"\x63"
-    new_com = tlv.encode(0x60, b"".join(tlv.encode(t, v) for t, v in items.items()))
-    persona = replace(base, files={**base.files, 0x011E: new_com, 0x0103: b"\x63\x02\x01\x02"})
-    data, _chip, _ = read(persona)
+    items[0x5C] = tags
+    com = tlv.encode(0x60, b"".join(tlv.encode(t, v) for t, v in items.items()))
+    extra = {int(fid[1:], 16): body for fid, body in files.items()}
+    return replace(base, files={**base.files, 0x011E: com, **extra})
+
+
+def test_dg3_needs_eac_warning_not_error() -> None:
+    base = build("utopia-passport-bac")
+    persona = with_com_tags(base, b"\x61\x75\x63\x6b\x6c\x6f", f0103=b"\x63\x02\x01\x02")
+    data, _, _ = read(persona)
     assert "DG3 needs Extended Access Control: not read" in data.warnings
-    assert 3 not in data.dg_bytes
+    assert 3 not in data.dg_bytes and data.active.verdict is Verdict.PASSED
+
+
+def test_dgs_of_the_sod_are_read_even_when_com_omits_them() -> None:
+    base = build("utopia-id-pace-gm")
+    # EF.COM (unsigned) lists neither DG14 nor DG15, and lists a DG5 the chip lacks
+    persona = with_com_tags(base, b"\x61\x75\x65\x6b\x6c")
+    data, _, _ = read(persona)
+    assert {14, 15} <= set(data.dg_bytes) and 5 not in data.dg_bytes
+    assert data.chip.verdict is Verdict.PASSED and data.active.verdict is Verdict.PASSED
+    assert "EF.SOD covers DG15, which EF.COM does not list: read too" in data.warnings
+    assert "DG5 is not on the chip: not read" in data.warnings
 
 
 def test_tearing_resumes_at_the_offset_read() -> None:

@@ -298,31 +298,48 @@ class ChipReader:
         return self._guard(op)
 
     def _read_lds(self) -> tuple[dict[str, bytearray], list[int]]:
-        """EF.COM, EF.SOD, DG14 (then CA), the other DGs listed in EF.COM."""
+        """EF.COM, EF.SOD, DG14 (then CA), the other DGs of EF.COM and EF.SOD.
+
+        EF.COM is not signed, so the DGs EF.SOD covers are read too: a DG15 or DG14
+        struck from EF.COM must not turn AA or CA into "not supported".
+        """
         t = time.monotonic()
         raw: dict[str, bytearray] = {COM.name: self._read_file(COM)}
         from checkedid.nfc.lds.com import EFCom
 
         com = EFCom.from_bytes(bytes(raw[COM.name]))
         raw[SOD.name] = self._read_file(SOD)
-        listed = sorted(set(com.data_groups))
-        for n in listed:
-            if n in EAC_DGS:
-                self.warnings.append(f"DG{n} needs Extended Access Control: not read")
-        order = [n for n in listed if n not in EAC_DGS]
+        listed = set(com.data_groups)
+        for n in sorted(_sod_dgs(bytes(raw[SOD.name])) - listed):
+            self.warnings.append(f"EF.SOD covers DG{n}, which EF.COM does not list: read too")
+            listed.add(n)
+        for n in sorted(listed & set(EAC_DGS)):
+            self.warnings.append(f"DG{n} needs Extended Access Control: not read")
+        order = sorted(listed - set(EAC_DGS))
         if 14 in order:  # DG14 first: CA (or PACE-CAM) before personal data is read
             order.remove(14)
             order.insert(0, 14)
         ca_time = 0.0
+        read: list[int] = []
         for n in order:
-            raw[f"DG{n}"] = self._read_file(EF.dg(n))
+            try:
+                raw[f"DG{n}"] = self._read_file(EF.dg(n))
+            except (FileNotFound, AccessDenied) as exc:
+                if n == 1:
+                    raise
+                what = "is not on the chip" if isinstance(exc, FileNotFound) else \
+                    "was refused by the chip"
+                self.warnings.append(f"DG{n} {what}: not read")
+                self._stale = True  # some chips end secure messaging after a refusal
+                continue
+            read.append(n)
             if n == 14:
                 c = time.monotonic()
                 self._chip_auth(bytes(raw["DG14"]))
                 ca_time = time.monotonic() - c
         self.timings["ca"] = ca_time
         self.timings["files"] = time.monotonic() - t - ca_time
-        return raw, order
+        return raw, read
 
     # -- authenticity ----------------------------------------------------------------
     def _chip_auth(self, dg14_raw: bytes) -> None:
@@ -375,6 +392,18 @@ class ChipReader:
             return self._guard(op)
         finally:
             self.timings["aa"] = time.monotonic() - t
+
+
+def _sod_dgs(sod: bytes) -> set[int]:
+    """DG numbers whose hashes EF.SOD holds (empty if EF.SOD cannot be parsed here;
+    Passive Authentication reports that)."""
+    from checkedid.errors import ParseError
+    from checkedid.nfc import pa
+
+    try:
+        return {n for n in pa.covered_dgs(sod) if 1 <= n <= 16}
+    except ParseError:
+        return set()
 
 
 def _transient(exc: StatusWordError) -> bool:
