@@ -136,10 +136,11 @@ def _group(name: str, verdict: Verdict) -> CheckGroup:
     return CheckGroup.of(name, [Check(f"{name}_check", verdict, "x")])
 
 
-def _passive(matched: list[int], mismatched: list[int] = (), sig: Verdict = Verdict.PASSED,
-             hashes: Verdict | None = None) -> CheckGroup:
+def _passive(matched: list[int], mismatched: tuple[int, ...] = (), sig: Verdict = Verdict.PASSED,
+             hashes: Verdict | None = None, chain: Verdict = Verdict.PASSED) -> CheckGroup:
     hv = hashes or (Verdict.FAILED if mismatched else Verdict.PASSED)
-    return CheckGroup.of("passive", [Check("dg_hashes", hv), Check("signature", sig)],
+    return CheckGroup.of("passive", [Check("dg_hashes", hv), Check("signature", sig),
+                                     Check("chain", chain)],
                          dg_hashes={"matched": matched, "mismatched": list(mismatched)})
 
 
@@ -163,6 +164,16 @@ def test_apply_trust_unverified_sod_is_not_checked() -> None:
     assert a.verdict is Verdict.NOT_CHECKED
     a, _ = ca.apply_trust(_group("active", Verdict.PASSED), _group("chip", Verdict.NOT_SUPPORTED),
                           _passive([15], sig=Verdict.FAILED), {15})
+    assert a.verdict is Verdict.FAILED
+
+
+def test_apply_trust_needs_a_trusted_signer() -> None:
+    """A self-made DS signs anything: without the chain to a CSCA, DG15 is not authentic."""
+    a, _ = ca.apply_trust(_group("active", Verdict.PASSED), _group("chip", Verdict.NOT_SUPPORTED),
+                          _passive([15], chain=Verdict.NOT_CHECKED), {15})
+    assert a.verdict is Verdict.NOT_CHECKED
+    a, _ = ca.apply_trust(_group("active", Verdict.PASSED), _group("chip", Verdict.NOT_SUPPORTED),
+                          _passive([15], chain=Verdict.FAILED), {15})
     assert a.verdict is Verdict.FAILED
 
 
