@@ -233,3 +233,14 @@ def test_chip_authentication_is_confirmed_under_the_new_keys() -> None:
         data, chip, _ = read(persona, fault=f"ssc-desync:{at}")
         assert chip.state.fault is not None and chip.state.fault.fired == 1
         assert data.chip.verdict is Verdict.PASSED and data.recoveries == 1
+
+
+def test_one_reader_reads_twice_with_fresh_state() -> None:
+    persona = build("utopia-id-pace-gm")
+    transport = TearableTransport(VirtualChip(persona, fault=make_fault("wrong-mac")))
+    transport.connect()
+    reader = ChipReader(transport)
+    first = reader.read(persona.can)
+    second = reader.read(persona.can)
+    assert first.recoveries == 1 and second.recoveries == 0
+    assert second.dg_bytes == first.dg_bytes and second.apdu_count < first.apdu_count

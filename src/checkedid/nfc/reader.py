@@ -162,7 +162,7 @@ class ChipReader:
         self.deadline = self._deadline_arg if self._deadline_arg is not None \
             else start + self.timeout
         self._password = access
-        self.timings = {}
+        self._reset()
 
         self._guard(self._open)
         self.timings["access"] = time.monotonic() - start
@@ -189,6 +189,19 @@ class ChipReader:
             recoveries=self.recoveries)
 
     # -- session ---------------------------------------------------------------------
+    def _reset(self) -> None:
+        """Forget a previous read's state (a reader object may read several times)."""
+        self.timings = {}
+        self.warnings = []
+        self.recoveries = 0
+        self.files = None
+        self.access = None
+        self._card_access = None
+        self._chip_check = None
+        self._after_open = []
+        self._stale = self._reconnect = False
+        self.transport.count = 0
+
     def _open(self) -> None:
         """(Re)connect if needed, read the MF files once, authenticate, select the app."""
         if self._reconnect:
