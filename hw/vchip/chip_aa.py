@@ -45,12 +45,16 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 def sign_9796_2(key: rsa.RSAPrivateKey, challenge: bytes) -> bytes:
     """ISO/IEC 9796-2 scheme 1 (SHA-1, trailer BC) signature of ``challenge``."""
     numbers = key.private_numbers()
-    n, d = numbers.public_numbers.n, numbers.d
+    n = numbers.public_numbers.n
     k = (n.bit_length() + 7) // 8
     m1 = secrets.token_bytes(k - 20 - 2)
     rep = b"\x6a" + m1 + hashlib.sha1(m1 + challenge).digest() + b"\xbc"  # noqa: S324
     m = int.from_bytes(rep, "big")  # below n: n has its top bit set, 0x6A does not
-    return pow(m, d, n).to_bytes(k, "big")
+    # m^d mod n by the Chinese remainder theorem (as chips do: about 3x faster).
+    m_p = pow(m, numbers.dmp1, numbers.p)
+    m_q = pow(m, numbers.dmq1, numbers.q)
+    s = (m_q + numbers.q * ((numbers.iqmp * (m_p - m_q)) % numbers.p)) % n
+    return s.to_bytes(k, "big")
 
 
 def _ecdsa_hash(chip: ChipState) -> str:
