@@ -137,10 +137,12 @@ def _group(name: str, verdict: Verdict) -> CheckGroup:
 
 
 def _passive(matched: list[int], mismatched: tuple[int, ...] = (), sig: Verdict = Verdict.PASSED,
-             hashes: Verdict | None = None, chain: Verdict = Verdict.PASSED) -> CheckGroup:
+             hashes: Verdict | None = None, chain: Verdict = Verdict.PASSED,
+             revoked: Verdict = Verdict.PASSED) -> CheckGroup:
     hv = hashes or (Verdict.FAILED if mismatched else Verdict.PASSED)
     return CheckGroup.of("passive", [Check("dg_hashes", hv), Check("signature", sig),
-                                     Check("chain", chain)],
+                                     Check("chain", chain), Check("validity", Verdict.PASSED),
+                                     Check("revocation", revoked)],
                          dg_hashes={"matched": matched, "mismatched": list(mismatched)})
 
 
@@ -175,6 +177,10 @@ def test_apply_trust_needs_a_trusted_signer() -> None:
     a, _ = ca.apply_trust(_group("active", Verdict.PASSED), _group("chip", Verdict.NOT_SUPPORTED),
                           _passive([15], chain=Verdict.FAILED), {15})
     assert a.verdict is Verdict.FAILED
+    a, c = ca.apply_trust(_group("active", Verdict.PASSED), _group("chip", Verdict.PASSED),
+                          _passive([14, 15], revoked=Verdict.FAILED), {14, 15})
+    assert a.verdict is Verdict.FAILED and c.verdict is Verdict.FAILED
+    assert "revocation" in a.reason
 
 
 def test_apply_trust_leaves_failures_alone() -> None:

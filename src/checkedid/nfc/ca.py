@@ -198,7 +198,9 @@ def _dg_trust(dg: int, passive: CheckGroup, covered: Set[int]) -> tuple[Verdict,
     check = passive.check("dg_hashes")
     if check is None or check.verdict is not Verdict.PASSED or dg not in hashes.get("matched", []):
         return Verdict.NOT_CHECKED, f"{name}'s hash was not verified against EF.SOD"
-    for step, what in (("signature", "its signature"), ("chain", "its signer's chain to a CSCA")):
+    for step, what in (("signature", "its signature"), ("chain", "its signer's chain to a CSCA"),
+                       ("validity", "its certificates' validity"),
+                       ("revocation", "its signer's revocation status")):
         check = passive.check(step)
         if check is None or check.verdict is Verdict.FAILED:
             return Verdict.FAILED, f"EF.SOD, which covers {name}, failed the check of {what}"
@@ -220,9 +222,9 @@ def apply_trust(active: CheckGroup, chip: CheckGroup, passive: CheckGroup,
     """Let AA / CA verdicts count only when DG15 / DG14 are authentic (Doc 9303-11 §6.1, §6.2).
 
     A PASSED group gets a ``key_authenticity`` check: PASSED when the data group is in
-    ``covered`` (EF.SOD's DGs) and PA verified its hash, the SOD signature and the
-    signer's chain to a trusted CSCA; FAILED when it is not covered or one of those
-    failed; NOT_CHECKED when one could not be run (e.g. no trust store).
+    ``covered`` (EF.SOD's DGs) and PA verified its hash and EF.SOD's signer (signature,
+    chain to a trusted CSCA, validity, revocation); FAILED when it is not covered or one
+    of those failed; NOT_CHECKED when one could not be run (no trust store, no CRL).
     Groups that did not pass are returned unchanged.
     """
     return _bind(active, 15, passive, covered), _bind(chip, 14, passive, covered)
