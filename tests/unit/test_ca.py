@@ -188,3 +188,29 @@ def test_apply_trust_leaves_failures_alone() -> None:
     unsupported = _group("chip", Verdict.NOT_SUPPORTED)
     a, c = ca.apply_trust(failed, unsupported, _passive([]), set())
     assert a is failed and c is unsupported
+
+
+@pytest.mark.parametrize("cipher", ["AES-128", "3DES"])
+def test_dh_chip_authentication(cipher: str) -> None:
+    """A DH CA key (TR-03110-3 standardized group 0) in DG14, on a persona variant."""
+    import dataclasses
+
+    from hw.vchip import lds_build
+
+    base = personas.build("utopia-id-pace-gm")
+    dh_key = lds_build.DHPrivateKey.generate(0)
+    dg14_raw = lds_build.dg14(ca_key=dh_key, ca_cipher=cipher)
+    files = {**base.files, 0x010E: dg14_raw}
+    persona = dataclasses.replace(base, files=files, ca_key=dh_key)
+    chip = VirtualChip(persona)
+    transport = InProcessTransport(chip)
+    transport.connect()
+    conn = ApduConnection(transport)
+    ks = secrets.token_bytes(16)
+    chip.state.app_selected, chip.state.authenticated = True, "PACE"
+    chip.state.sm = SMSession("AES-128", ks, ks[::-1], 0)
+    conn.install_sm(SMSession("AES-128", ks, ks[::-1], 0))
+    result = ca.chip_authenticate(conn, parse_dg14(dg14_raw))
+    assert result.check.details["key_agreement"] == "DH"
+    assert result.pending, result.check.reason
+    assert read_under_new_keys(conn, result).check.verdict is Verdict.PASSED

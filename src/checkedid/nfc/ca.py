@@ -25,11 +25,13 @@ the DG15 / DG14 keys only mean something when EF.SOD's verified hashes cover the
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
-from cryptography.hazmat.primitives.asymmetric import dh, ec
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from checkedid.nfc import kdf, tlv
 from checkedid.nfc.apdu import INS, SW, Command
@@ -94,20 +96,20 @@ def _select(dg14: Any) -> tuple[str, Any, int | None]:
 
 
 def _agree(chip_key: Any) -> tuple[bytes, bytearray]:
-    """Ephemeral public key (wire encoding) and the shared secret."""
+    """Ephemeral public key (wire encoding) and the shared secret (Doc 9303-11 §9.7.1:
+    the ECDH x-coordinate, or the DH value padded to the length of p)."""
     if isinstance(chip_key, ec.EllipticCurvePublicKey):
         eph = ec.generate_private_key(chip_key.curve)
-        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
         public = eph.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         return public, bytearray(eph.exchange(ec.ECDH(), chip_key))
-    if isinstance(chip_key, dh.DHPublicKey):
-        params = chip_key.parameters()
-        eph_dh = params.generate_private_key()
-        size = (params.parameter_numbers().p.bit_length() + 7) // 8
-        y = eph_dh.public_key().public_numbers().y
-        secret = eph_dh.exchange(chip_key)
-        return y.to_bytes(size, "big"), bytearray(secret.rjust(size, b"\x00"))
+    if all(hasattr(chip_key, a) for a in ("p", "g", "y")):  # DG14's DH key (plain integers)
+        p, g, y = int(chip_key.p), int(chip_key.g), int(chip_key.y)
+        q = getattr(chip_key, "q", None)
+        size = (p.bit_length() + 7) // 8
+        if not 1 < y < p - 1 or (q is not None and pow(y, int(q), p) != 1):
+            raise ValueError("the chip's DH public value is not in the group")
+        x = 2 + secrets.randbelow((int(q) if q else p - 1) - 2)
+        return pow(g, x, p).to_bytes(size, "big"), bytearray(pow(y, x, p).to_bytes(size, "big"))
     raise LookupError("the DG14 key is neither EC nor DH")
 
 
