@@ -21,6 +21,7 @@ from checkedid.nfc.transport import ApduConnection
 from checkedid.nfc.trust import TrustStore
 from checkedid.secret import Secret
 from checkedid.verdict import Verdict
+from tests.chip.conftest import VChipFactory
 
 READER = "Virtual PCD 00 00"
 
@@ -54,7 +55,7 @@ def trust(tmp_path_factory: pytest.TempPathFactory) -> TrustStore:
     return TrustStore.load(out)
 
 
-def test_genuine_id_card_ca_aa_pa(vchip, trust: TrustStore) -> None:
+def test_genuine_id_card_ca_aa_pa(vchip: VChipFactory, trust: TrustStore) -> None:
     vchip("utopia-id-pace-gm")
     with opened("utopia-id-pace-gm") as (conn, files):
         dg14_raw = read(files, EF.dg(14))
@@ -75,7 +76,7 @@ def test_genuine_id_card_ca_aa_pa(vchip, trust: TrustStore) -> None:
     assert active.verdict is Verdict.PASSED, active.reason
 
 
-def test_ca_key_mismatch_is_failed_not_a_crash(vchip) -> None:
+def test_ca_key_mismatch_is_failed_not_a_crash(vchip: VChipFactory) -> None:
     vchip("fault-ca-key-mismatch")
     with opened("fault-ca-key-mismatch") as (conn, files):
         result = ca.chip_authenticate(conn, parse_dg14(read(files, EF.dg(14))))
@@ -91,7 +92,7 @@ def test_ca_key_mismatch_is_failed_not_a_crash(vchip) -> None:
     assert ca.confirm(result, ok).check.verdict is Verdict.FAILED
 
 
-def test_bac_passport_aa_and_cloned_chip(vchip) -> None:
+def test_bac_passport_aa_and_cloned_chip(vchip: VChipFactory) -> None:
     verdicts = {}
     for persona in ("utopia-passport-bac", "fault-cloned-chip"):
         vchip(persona)
@@ -107,7 +108,7 @@ def test_bac_passport_aa_and_cloned_chip(vchip) -> None:
     ("fault-expired-ds", "validity"), ("fault-unknown-csca", "chain"),
     ("fault-revoked-ds", "revocation"), ("fault-bad-sod-signature", "signature"),
     ("fault-tampered-dg1", "dg_hashes")])
-def test_pki_faults_read_from_the_chip(vchip, trust: TrustStore, persona: str,
+def test_pki_faults_read_from_the_chip(vchip: VChipFactory, trust: TrustStore, persona: str,
                                        failed: str) -> None:
     vchip(persona)
     with opened(persona) as (_conn, files):

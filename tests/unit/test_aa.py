@@ -78,7 +78,8 @@ class ScriptedConn:
 
     def send(self, cmd: Command, *, step: str = "") -> Response:
         self.sent.append(cmd)
-        return self.answer(cmd.data)
+        resp: Response = self.answer(cmd.data)
+        return resp
 
 
 def _9796(key: rsa.RSAPrivateKey, challenge: bytes, hash_name: str, trailer: bytes) -> bytes:

@@ -155,7 +155,7 @@ def test_apply_trust_passes_covered_keys() -> None:
 
 def test_apply_trust_uncovered_or_mismatched_fails() -> None:
     a, c = ca.apply_trust(_group("active", Verdict.PASSED), _group("chip", Verdict.PASSED),
-                          _passive([1, 2], mismatched=[14]), {1, 2, 14})
+                          _passive([1, 2], mismatched=(14,)), {1, 2, 14})
     assert a.verdict is Verdict.FAILED and "DG15" in a.reason
     assert c.verdict is Verdict.FAILED and "DG14" in c.reason
 
