@@ -79,16 +79,30 @@ def _glyph(ink: Floats, x0: int, x1: int, y0: int, y1: int) -> Floats:
     return out
 
 
-def _line_cells(image: npt.NDArray[np.uint8], cy: float, n: int) -> Floats:
+def ink_map(image: npt.NDArray[np.uint8]) -> Floats:
+    """Ink density 0..1 relative to the local paper and print levels.
+
+    The paper level is the brightest value within a cell's reach (a glyph is narrower
+    than a cell), the print level the darkest ink within a few cells: a light gradient,
+    a glare spot or a faint print along the line does not change the glyph shapes.
+    """
+    img = image.astype(np.float32)
+    cell = cv2.getStructuringElement(cv2.MORPH_RECT, (PITCH + 1, PITCH + 1))
+    paper = cv2.blur(cv2.dilate(img, cell), (PITCH + 1, PITCH + 1))
+    diff = np.maximum(paper - img, 0.0)
+    reach = cv2.getStructuringElement(cv2.MORPH_RECT, (3 * PITCH + 1, PITCH + 1))
+    level = cv2.blur(cv2.dilate(diff, reach), (3 * PITCH + 1, PITCH + 1))
+    return np.asarray(np.clip(diff / np.maximum(0.9 * level, 16.0), 0.0, 1.0), dtype=np.float32)
+
+
+def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
     """Feature rows for the ``n`` cells of the line centred on ``cy``."""
     feats = np.zeros((n, N_FEATURES), dtype=np.float32)
     half = round(0.95 * PITCH)
     top = max(0, round(cy) - half)
-    strip = image[top:round(cy) + half].astype(np.float32)
-    if strip.size == 0:
+    ink = ink_all[top:round(cy) + half]
+    if ink.size == 0:
         return feats
-    bg, fg = np.percentile(strip, [92.0, 3.0])
-    ink = np.clip((bg - strip) / max(float(bg - fg), 12.0), 0.0, 1.0).astype(np.float32)
     binary = (ink > 0.42).astype(np.uint8)
     # Printed rules (a card edge, a guilloche line) touching the characters: no text
     # line holds a horizontal run of ink four cells long.
@@ -138,7 +152,8 @@ def _line_cells(image: npt.NDArray[np.uint8], cy: float, n: int) -> Floats:
 
 def cell_features(band: Band) -> Floats:
     """Feature rows of every cell, line by line (``n_lines * line_length`` rows)."""
-    rows = [_line_cells(band.image, cy, band.line_length) for cy in band.line_y]
+    ink = ink_map(band.image)
+    rows = [_line_cells(ink, cy, band.line_length) for cy in band.line_y]
     return np.vstack(rows)
 
 
@@ -263,3 +278,14 @@ class OcrbEngine:
 
     def read(self, band: Band) -> list[str]:
         return decode(self.model.proba(cell_features(band)), band)
+
+    def readings(self, band: Band) -> list[tuple[Band, list[str]]]:
+        """The band read both ways up, the more likely orientation first (one feature pass)."""
+        feats = cell_features(band)
+        here = self.model.proba(feats)
+        there = self.model.proba(flip_features(feats))
+        turned = band.flipped()
+        both = [(band, decode(here, band)), (turned, decode(there, turned))]
+        if float(np.mean(there[:, FLIPPED])) < float(np.mean(here[:, FLIPPED])):
+            both.reverse()
+        return both

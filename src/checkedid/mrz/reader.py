@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -42,6 +43,7 @@ from checkedid.mrz.locate import bands, to_gray
 from checkedid.mrz.model import MRZ
 from checkedid.mrz.ocr import Engine, OcrbEngine, upside_down
 from checkedid.mrz.parse import parse
+from checkedid.mrz.segment import Band
 
 __all__ = ["ENGINES", "MAX_BYTES", "MAX_PIXELS", "get_engine", "load_image", "read"]
 
@@ -135,12 +137,20 @@ def _score(m: MRZ) -> int:
     return sum(1 for v in m.checks.values() if v)
 
 
+def _readings(band: Band, engine: Engine) -> Iterator[tuple[Band, list[str]]]:
+    """The band's text both ways up, the more likely orientation first (read lazily)."""
+    if isinstance(engine, OcrbEngine):
+        yield from engine.readings(band)
+        return
+    order = (band.flipped(), band) if upside_down(band) else (band, band.flipped())
+    for candidate in order:
+        yield candidate, engine.read(candidate)
+
+
 def _read_gray(gray: Gray, engine: Engine) -> MRZ:
     best: MRZ | None = None
     for band in bands(gray):
-        order = (band.flipped(), band) if upside_down(band) else (band, band.flipped())
-        for candidate in order:
-            lines = engine.read(candidate)
+        for candidate, lines in _readings(band, engine):
             if len(lines) != candidate.n_lines:
                 continue
             try:
@@ -163,13 +173,13 @@ def read(image: ImageInput, *, engine: str | Engine = "default") -> MRZ:
     when a check digit still fails). Raises :class:`MRZNotFound` when there is no
     readable zone and :class:`ImageError` for input that is not a usable image.
     """
-    eng = get_engine(engine) if isinstance(engine, str) else engine
     try:
+        eng = get_engine(engine) if isinstance(engine, str) else engine
         gray = load_image(image)
         if min(gray.shape[:2]) < 16:
             raise MRZNotFound("image is too small to hold a machine-readable zone")
         return _read_gray(gray, eng)
     except CheckedIDError:
         raise
-    except (cv2.error, MemoryError, ValueError, IndexError, TypeError) as exc:
+    except Exception as exc:  # only library errors may leave read()
         raise InternalError(f"MRZ reading failed unexpectedly ({type(exc).__name__})") from None

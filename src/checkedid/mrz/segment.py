@@ -190,31 +190,42 @@ def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
     return None
 
 
-def _columns(line: _Line, n: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Column position (0 .. n-1, fractional) of each blob of a line, sorted by x.
+def _columns(line: _Line, first: int, last: int) -> tuple[Points, npt.NDArray[np.float64]]:
+    """Column position (fractional) of each blob of a line, sorted by x.
 
     Steps between neighbours are measured in the local pitch (running median), so a
     pitch that changes along the line (perspective) and blobs of two touching
-    characters (half-way positions) do not throw the count off.
+    characters (half-way positions) do not throw the count off. ``first`` and
+    ``last`` are the columns the line's outer blobs are expected in; when the count
+    of steps agrees, positions are stretched to land on them exactly.
     """
     order = np.argsort(line.cx)
     cx, cy = line.cx[order], line.cy[order]
     dx = np.diff(cx)
     local = np.array([np.median(dx[max(0, i - 3):i + 4]) for i in range(dx.size)])
     pos = np.concatenate([[0.0], np.cumsum(dx / np.maximum(local, 1e-6))])
-    if pos[-1] > 0:
-        pos *= (n - 1) / pos[-1]
-    return np.column_stack([cx, cy]), pos
+    if pos[-1] > 0 and round(pos[-1]) == last - first:
+        pos *= (last - first) / pos[-1]
+    return np.column_stack([cx, cy]), pos + first
 
 
 def _fit_grid(group: list[_Line], n: int, ys: tuple[float, ...]) -> Points | None:
-    """Least-squares homography from every well-centred character to its grid cell."""
+    """Least-squares homography from every well-centred character to its grid cell.
+
+    A line whose first or last character was lost (glare, a fold) is recognised by its
+    ends falling short of the other lines' ends, and its columns are offset accordingly.
+    """
+    left = min(float(ln.cx.min()) for ln in group)
+    right = max(float(ln.cx.max()) for ln in group)
+    pitch = (right - left) / (n - 1)
     src: list[Points] = []
     dst: list[Points] = []
     for line, y in zip(group, ys, strict=True):
-        pts, pos = _columns(line, n)
+        first = round((float(line.cx.min()) - left) / pitch)
+        last = n - 1 - round((right - float(line.cx.max())) / pitch)
+        pts, pos = _columns(line, first, last)
         col = np.round(pos)
-        ok = np.abs(pos - col) < 0.3
+        ok = (np.abs(pos - col) < 0.3) & (col >= 0) & (col < n)
         src.append(pts[ok])
         dst.append(np.column_stack([PITCH / 2.0 + col[ok] * PITCH, np.full(int(ok.sum()), y)]))
     s, d = np.vstack(src), np.vstack(dst)
