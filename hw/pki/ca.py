@@ -21,6 +21,7 @@ The layout follows ICAO Doc 9303 Part 12 (PKI for MRTDs):
 ``ds-expired``      DS, ECDSA brainpoolP256r1, under ``csca-ec``, expired 2020
 ``ds-unknown``      DS, ECDSA brainpoolP256r1, under ``csca-unknown``
 ``ml-signer``       master-list signer, RSA 2048, under ``csca-rsa``
+``ds-weak``         DS, RSA 1024 (weak: PA passes with a warning), under ``csca-rsa``
 ==================  ===========================================================
 """
 
@@ -161,6 +162,7 @@ def build_hierarchy() -> Hierarchy:
         ("ds-expired", "csca-ec", ec_key("ds-expired", "brainpoolP256r1"), "ecdsa"),
         ("ds-unknown", "csca-unknown", ec_key("ds-unknown", "brainpoolP256r1"), "ecdsa"),
         ("ml-signer", "csca-rsa", rsa_key("ml-signer", 2048), "pkcs1"),
+        ("ds-weak", "csca-rsa", rsa_key("ds-weak", 1024), "pkcs1"),  # appended: serials stay
     ]
     for serial, (label, issuer, key, scheme) in enumerate(signers, start=0x1001):
         start, end = (EXPIRED_FROM, EXPIRED_UNTIL) if label == "ds-expired" else (DS_FROM, DS_UNTIL)

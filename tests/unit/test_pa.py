@@ -58,6 +58,15 @@ def test_every_hash_algorithm(pki: TestPKI, trust: TrustStore, hash_alg: str, si
     assert weak is (hash_alg == "sha1")
 
 
+def test_weak_algorithms_are_warnings(pki: TestPKI, trust: TrustStore) -> None:
+    g = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-weak", hash_alg="sha1"), DGS, trust)
+    assert g.verdict is Verdict.PASSED, g.reason  # weak, yet valid: a warning, not a failure
+    warnings = " ".join(g.details["warnings"])
+    assert "RSA-1024" in warnings and "SHA-1" in warnings
+    strong = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-rsa"), DGS, trust)
+    assert "warnings" not in strong.details
+
+
 def test_pss_and_pkcs1_are_reported(pki: TestPKI, trust: TrustStore) -> None:
     pss = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-rsa-pss"), DGS, trust)
     pkcs1 = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-rsa"), DGS, trust)
