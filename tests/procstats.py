@@ -30,10 +30,11 @@ def slope(points: Sequence[tuple[float, float]]) -> float:
 
 
 def free_vpcd_port(wait: float = 30.0) -> int:
-    """A vpcd chip port whose reader shows no card (no other chip on it), slot 0 first.
+    """A vpcd chip port whose reader shows no card (no other chip on it), slot 1 first.
 
     The test bed has two vpcd slots; a chip started on a slot that already serves another
-    chip would fight it for the reader. Falls back to slot 0 after ``wait`` seconds.
+    chip would fight it for the reader. The chip fixtures default to slot 0, so slot 1 is
+    tried first. Falls back to slot 0 after ``wait`` seconds.
     """
     import time
 
@@ -44,7 +45,7 @@ def free_vpcd_port(wait: float = 30.0) -> int:
     deadline = time.monotonic() + wait
     while True:
         busy = {r.name for r in list_readers() if r.card_present}
-        for port, reader in sorted(SLOTS.items()):
+        for port, reader in sorted(SLOTS.items(), reverse=True):
             if reader not in busy:
                 return port
         if time.monotonic() > deadline:
