@@ -249,3 +249,15 @@ def test_personas(trust: TrustStore, persona: str, failed: str | None) -> None:
     else:
         assert g.verdict is Verdict.FAILED
         assert verdicts(g)[failed] is Verdict.FAILED, g.to_dict()
+
+
+def test_unsupported_algorithm_is_not_checked_not_failed(pki: TestPKI, trust: TrustStore) -> None:
+    """An algorithm this installation cannot verify proves nothing either way."""
+    from asn1crypto import cms
+
+    info = cms.ContentInfo.load(pki.sign_sod(DGS, signer="ds-rsa", wrap_77=False))
+    info["content"]["signer_infos"][0]["signature_algorithm"] = {"algorithm": "md5_rsa"}
+    g = pa.passive_authenticate(info.dump(force=True), DGS, trust)
+    assert verdicts(g)["signature"] is Verdict.NOT_CHECKED
+    assert "md5" in g.check("signature").reason  # type: ignore[union-attr]
+    assert g.verdict is Verdict.NOT_CHECKED

@@ -44,7 +44,13 @@ from asn1crypto import x509 as asn1x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from checkedid.errors import CheckedIDError, LDSError
-from checkedid.nfc.pubkey import describe_key, load_public_key, signature_scheme, verify_signature
+from checkedid.nfc.pubkey import (
+    UnsupportedKeyError,
+    describe_key,
+    load_public_key,
+    signature_scheme,
+    verify_signature,
+)
 from checkedid.nfc.sod import LDS_SECURITY_OBJECT_OID, SOD, parse_sod
 from checkedid.nfc.trust import TrustStore
 from checkedid.verdict import Check, CheckGroup, Verdict
@@ -236,6 +242,8 @@ def _country(cert: asn1x509.Certificate) -> str | None:
 def _guard(name: str, fn: Callable[[], Check]) -> Check:
     try:
         return fn()
+    except UnsupportedKeyError as exc:  # could not check: not a proof of forgery either
+        return Check(name, Verdict.NOT_CHECKED, f"cannot be checked here: {exc}")
     except _PARSE_ERRORS as exc:
         reason = str(exc) if isinstance(exc, CheckedIDError) else \
             f"malformed data ({type(exc).__name__})"

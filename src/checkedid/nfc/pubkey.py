@@ -32,6 +32,7 @@ from checkedid.errors import CertificateError
 __all__ = [
     "HASHES",
     "PublicKey",
+    "UnsupportedKeyError",
     "curve_name",
     "describe_key",
     "ecdsa_plain_to_der",
@@ -41,6 +42,11 @@ __all__ = [
 ]
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+
+class UnsupportedKeyError(CertificateError):
+    """A well-formed key or algorithm this installation cannot use (an unknown curve, a
+    rare hash): the signature could not be checked, which is not the same as wrong."""
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
@@ -98,7 +104,7 @@ def _explicit_curve(params: Any) -> str:
     fp = hashlib.sha256(f"{p:x}:{a:x}:{b:x}:{n:x}".encode()).hexdigest()[:32]
     name = _EXPLICIT.get(fp)
     if name is None:
-        raise CertificateError("explicit EC domain parameters describe an unknown curve")
+        raise UnsupportedKeyError("explicit EC domain parameters describe an unknown curve")
     return name
 
 
@@ -109,7 +115,7 @@ def curve_name(spki: keys.PublicKeyInfo) -> str:
         return str(params.chosen.native)
     if params.name == "specified":
         return _explicit_curve(params.chosen)
-    raise CertificateError("EC key without domain parameters (implicitCA) is not supported")
+    raise UnsupportedKeyError("EC key without domain parameters (implicitCA) is not supported")
 
 
 def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
@@ -130,14 +136,14 @@ def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
             name = curve_name(info)
             curve = _CURVES.get(name.lower())
             if curve is None:
-                raise CertificateError(f"EC curve {name} is not supported by this installation")
+                raise UnsupportedKeyError(f"EC curve {name} is not supported by this installation")
             point = bytes(info["public_key"].native)
             return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     except CertificateError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, UnsupportedAlgorithm) as exc:
         raise CertificateError(f"public key cannot be loaded ({type(exc).__name__})") from None
-    raise CertificateError(f"public key algorithm {algorithm} is not supported (RSA or EC only)")
+    raise UnsupportedKeyError(f"public key algorithm {algorithm} is not supported (RSA or EC only)")
 
 
 def describe_key(key: PublicKey) -> str:
@@ -166,7 +172,7 @@ def _is_der_sequence(sig: bytes) -> bool:
 
 def _hash(name: str | None) -> hashes.HashAlgorithm:
     if name is None or name not in HASHES:
-        raise CertificateError(f"unsupported hash algorithm {name}")
+        raise UnsupportedKeyError(f"unsupported hash algorithm {name}")
     return HASHES[name]()
 
 
@@ -182,7 +188,7 @@ def _pss(params: Any, fallback: str | None) -> tuple[padding.PSS, hashes.HashAlg
         raise CertificateError(f"RSASSA-PSS parameters are malformed ({type(exc).__name__})") \
             from None
     if mgf_hash is None:
-        raise CertificateError("RSASSA-PSS with a mask generation function other than MGF1")
+        raise UnsupportedKeyError("RSASSA-PSS with a mask generation function other than MGF1")
     if trailer not in (1, "trailer_field_bc"):
         raise CertificateError("RSASSA-PSS trailer field must be 1 (0xBC)")
     h = _hash(hash_name or fallback)
@@ -209,12 +215,12 @@ def signature_scheme(algorithm: algos.SignedDigestAlgorithm,
         sig = algorithm.signature_algo
         hash_name = algorithm.hash_algo
     except (ValueError, KeyError):
-        raise CertificateError(f"unsupported signature algorithm {dotted}") from None
+        raise UnsupportedKeyError(f"unsupported signature algorithm {dotted}") from None
     if sig == "rsassa_pkcs1v15":
         return "pkcs1", str(hash_name)
     if sig == "ecdsa":
         return "ecdsa", str(hash_name)
-    raise CertificateError(f"unsupported signature algorithm {dotted} ({sig})")
+    raise UnsupportedKeyError(f"unsupported signature algorithm {dotted} ({sig})")
 
 
 def verify_signature(key: PublicKey, signature: bytes, data: bytes,
