@@ -157,6 +157,17 @@ def test_ecdsa_without_aa_info_tries_hashes(curve: str) -> None:
     assert g.details["hash_algorithm"] == "sha384" and g.details["warnings"]
 
 
+def test_ecdsa_der_signature_is_accepted() -> None:
+    from cryptography.hazmat.primitives import hashes
+
+    key = ec_key("aa-ec", "secp256r1")
+    conn = ScriptedConn(lambda c: Response(key.sign(c, ec.ECDSA(hashes.SHA256())), 0x9000))
+    dg15 = type("DG15", (), {"public_key": key.public_key()})()
+    dg14 = type("DG14", (), {"aa_info": type("Info", (), {"hash_algorithm": "sha256"})()})()
+    g = aa.active_authenticate(conn, dg15, dg14)
+    assert g.verdict is Verdict.PASSED and "warnings" not in g.details
+
+
 def test_chip_side_9796_2_round_trip() -> None:
     key = rsa_key("aa-trailers", 2048)
     challenge = secrets.token_bytes(8)

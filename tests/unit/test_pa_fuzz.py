@@ -7,13 +7,13 @@ import datetime as dt
 from functools import cache
 
 from hw.pki import TestPKI, get_pki
-from hw.pki.keys import rsa_key
+from hw.pki.keys import ec_key, rsa_key
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checkedid.errors import CertificateError, CheckedIDError, TrustStoreError
 from checkedid.nfc import pa
-from checkedid.nfc.aa import verify_rsa
+from checkedid.nfc.aa import verify_ecdsa, verify_rsa
 from checkedid.nfc.masterlist import parse_master_list
 from checkedid.nfc.trust import TrustStore
 from checkedid.verdict import Verdict
@@ -136,6 +136,13 @@ def test_certificates_and_crls(label: str, edits: list[tuple[int, int, int]]) ->
 def test_aa_rsa_verification_never_raises(signature: bytes, challenge: bytes) -> None:
     ok, _ = verify_rsa(signature, challenge, rsa_key("aa-fuzz", 1024).public_key())
     assert ok is False
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=140), st.binary(max_size=70).map(lambda b: b"\x30" + b)))
+def test_aa_ecdsa_verification_never_raises(signature: bytes) -> None:
+    key = ec_key("aa-fuzz", "brainpoolP256r1").public_key()
+    assert verify_ecdsa(signature, bytes(8), key, ["sha256", "sha1"]) is None
 
 
 @FUZZ_SLOW

@@ -28,6 +28,7 @@ import logging
 import secrets
 from typing import Any
 
+from asn1crypto import core
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -101,20 +102,23 @@ def verify_ecdsa(signature: bytes, challenge: bytes, key: ec.EllipticCurvePublic
                  hash_names: list[str]) -> str | None:
     """Verify a plain (``r || s``) or DER ECDSA signature over ``challenge``; returns the
     hash that verified, or ``None``."""
-    try:
-        if signature[:1] == b"\x30" and len(signature) == signature[1] + 2 \
-                and len(signature) % 2 == 1:
-            der = signature
-        else:
-            der = ecdsa_plain_to_der(signature)
-    except Exception:
-        return None
-    for name in hash_names:
+    forms: list[bytes] = []
+    if signature[:1] == b"\x30":  # DER ECDSA-Sig-Value, as some chips answer
         try:
-            key.verify(der, challenge, ec.ECDSA(HASHES[name]()))
-            return name
-        except (InvalidSignature, ValueError):
-            continue
+            parsed = core.Sequence.load(signature, strict=True)
+            if len(parsed) == 2:
+                forms.append(signature)
+        except (ValueError, TypeError):
+            pass
+    if signature and len(signature) % 2 == 0 and len(signature) <= 2 * 66:
+        forms.append(ecdsa_plain_to_der(signature))  # TR-03111 plain r || s
+    for der in forms:
+        for name in hash_names:
+            try:
+                key.verify(der, challenge, ec.ECDSA(HASHES[name]()))
+                return name
+            except (InvalidSignature, ValueError):
+                continue
     return None
 
 
