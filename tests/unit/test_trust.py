@@ -140,3 +140,16 @@ def test_real_master_list_keys_with_explicit_parameters() -> None:
         except CertificateError:
             pass
     assert loaded == len(explicit)
+
+
+def test_master_list_signed_without_the_signer_purpose(pki: TestPKI) -> None:
+    """A document signer's key may not sign master lists (Doc 9303-12 7.1.1)."""
+    from hw.pki.sod import sign_cms
+
+    from checkedid.nfc.masterlist import MASTER_LIST_OID, CscaMasterList
+
+    body = CscaMasterList({"version": 0, "cert_list": [
+        asn1x509.Certificate.load(pki.csca("csca-ec").der)]}).dump()
+    ml = parse_master_list(sign_cms(MASTER_LIST_OID, body, pki.signer("ds-rsa")),
+                           known=[asn1x509.Certificate.load(pki.csca("csca-rsa").der)])
+    assert ml.verified is False and "2.23.136.1.1.3" in ml.reason

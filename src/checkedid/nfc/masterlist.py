@@ -27,10 +27,11 @@ from checkedid.errors import CertificateError, TrustStoreError
 from checkedid.nfc.pubkey import hash_for_oid, load_public_key, verify_signature
 from checkedid.nfc.sod import der_length
 
-__all__ = ["MASTER_LIST_OID", "CscaMasterList", "MasterList", "parse_master_list",
+__all__ = ["MASTER_LIST_OID", "ML_SIGNER_EKU", "CscaMasterList", "MasterList", "parse_master_list",
            "verify_issued_by"]
 
 MASTER_LIST_OID = "2.23.136.1.1.2"
+ML_SIGNER_EKU = "2.23.136.1.1.3"  # id-icao-cscaMasterListSigningKey
 _SIGNED_DATA = "1.2.840.113549.1.7.2"
 
 
@@ -152,6 +153,11 @@ def parse_master_list(data: bytes, *,
             return MasterList(certs, signer, subject, False,
                               "the master-list signer's CSCA was not found; its certificate "
                               "is unverified")
+        eku = signer.extended_key_usage_value
+        if eku is None or ML_SIGNER_EKU not in [u.dotted for u in eku]:
+            return MasterList(certs, signer, subject, False,
+                              "the signer certificate lacks the master-list signing key "
+                              f"purpose ({ML_SIGNER_EKU}, Doc 9303-12 7.1.1)")
         anchored = any(issuer.dump() == k.dump() for k in known)
         reason = ("signer certificate verified by an already trusted CSCA" if anchored else
                   "signer certificate verified by a CSCA carried in the list itself")
