@@ -128,3 +128,15 @@ def test_tesseract_reads_a_clean_band() -> None:
     assert len(got) == 2 and all(len(g) == 44 for g in got)
     agree = sum(a == b for g, t in zip(got, lines, strict=True) for a, b in zip(g, t, strict=True))
     assert agree > 70
+
+
+def test_readings_put_the_likely_orientation_first() -> None:
+    lines = ["I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",
+             "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+    band = rendered_band(lines, seed=21)
+    engine = OcrbEngine()
+    first, second = engine.readings(band)
+    assert first[1] == lines and first[0] is band
+    turned_first = engine.readings(band.flipped())[0]
+    assert turned_first[1] == lines
+    assert second[1] != lines

@@ -55,3 +55,30 @@ def test_random_arrays(seed: int, h: int, w: int, channels: int | None, dtype: t
     shape = (h, w) if channels is None else (h, w, channels)
     arr = (rng.random(shape) * 300 - 20).astype(dtype)
     _read_or_error(arr)
+
+
+def _zone() -> np.ndarray:
+    img = np.full((90, 300), 235, np.uint8)
+    for i, text in enumerate(["P<UTOERIKSSON<<ANNA<MARIA<<<", "L898902C36UTO7408122F12041"]):
+        cv2.putText(img, text, (6, 30 + 32 * i), cv2.FONT_HERSHEY_PLAIN, 1.0, 20, 1)
+    return img
+
+
+ZONE = _zone()
+
+
+@FUZZ
+@given(st.integers(0, 80), st.integers(0, 280), st.integers(10, 90), st.integers(20, 300),
+       st.floats(-180, 180), st.floats(0.3, 2.5), st.integers(0, 2**32 - 1))
+def test_crops_of_a_zone(y: int, x: int, h: int, w: int, angle: float, zoom: float,
+                         seed: int) -> None:
+    """Cut, turned and noisy pieces of an MRZ-like picture reach the locator and the grid."""
+    crop = ZONE[y:y + h, x:x + w]
+    if crop.size == 0:
+        crop = ZONE
+    ch, cw = crop.shape
+    m = cv2.getRotationMatrix2D((cw / 2, ch / 2), angle, zoom)
+    img = cv2.warpAffine(crop, m, (max(8, int(cw * zoom)), max(8, int(ch * zoom))),
+                         borderValue=235)
+    noise = np.random.default_rng(seed).integers(0, 40, img.shape, dtype=np.uint8)
+    _read_or_error(cv2.subtract(img, noise))
