@@ -198,3 +198,10 @@ def test_only_library_errors_escape_for_odd_arrays() -> None:
             read(rng.integers(0, 256, shape, dtype=np.uint8))
         except CheckedIDError:
             pass
+
+
+def test_small_document_in_a_large_photo_reads() -> None:
+    synth = pytest.importorskip("checkedid.mrz.synth")
+    photo = synth.document_photo(seed=701, format="TD2", difficulty="easy", scale=0.25,
+                                 size=(3200, 2400), rotation=37.0)
+    assert read(photo.image).lines == tuple(photo.lines)

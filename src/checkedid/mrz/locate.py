@@ -84,10 +84,13 @@ def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
     return out
 
 
-def candidates(gray: Gray) -> list[Quad]:
-    """Quadrilaterals (source pixel corners) that may hold an MRZ, best first."""
+def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
+    """Quadrilaterals (source pixel corners) that may hold an MRZ, best first.
+
+    ``side`` is the long side of the reduced frame the search runs on.
+    """
     h, w = gray.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(h, w))
+    scale = min(1.0, side / max(h, w))
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
                                                   interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
@@ -123,11 +126,18 @@ def _same(a: Quad, b: Quad) -> bool:
 
 
 def bands(gray: Gray) -> Iterator[Band]:
-    """Rectified MRZ bands found in ``gray``, most likely first."""
-    for q in candidates(gray)[:_MAX_TRIES]:
-        band = rectify(gray, q)
-        if band is not None:
-            yield band
+    """Rectified MRZ bands found in ``gray``, most likely first.
+
+    Large photos get a second, finer search, for a document that fills only a small
+    part of the frame (a camera-sized frame is searched once, so rejection stays fast).
+    """
+    for side in (WORK_SIDE, 2 * WORK_SIDE):
+        if side > WORK_SIDE and max(gray.shape[:2]) < side:
+            return
+        for q in candidates(gray, side)[:_MAX_TRIES]:
+            band = rectify(gray, q)
+            if band is not None:
+                yield band
 
 
 def locate(gray: Gray) -> Band:
