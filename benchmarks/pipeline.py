@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     from hw.vchip.personas import spec
     from hw.vchip.process import VChipProcess
 
-    from checkedid.demo import _trust_store, sample_selfie
+    from checkedid.demo import sample_selfie, virtual_trust_store
     from checkedid.mrz import synth
 
     s = spec(args.persona)
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         lines=tuple(s.mrz.split("\n")), seed=1, format=s.doc_type, difficulty="easy"
     ).image
     selfie = sample_selfie(s.photo).read_bytes()
-    trust = _trust_store()
+    trust = virtual_trust_store()
     configs: list[tuple[str, dict[str, Any]]] = [("checkedid", {})]
     if not args.no_baseline:
         configs.append(

@@ -56,9 +56,9 @@ def _err(exc: BaseException) -> str:
 
 # ------------------------------------------------------------------------ shared set-up
 def _trust() -> Any:
-    from checkedid.demo import _trust_store
+    from checkedid.demo import virtual_trust_store
 
-    return _trust_store()
+    return virtual_trust_store()
 
 
 def _photo_png(persona: str) -> bytes:

@@ -72,7 +72,8 @@ def sample_selfie(photo: str, *, impostor: bool = False, faces: Path = _FACES) -
     return faces / pick[0]
 
 
-def _trust_store() -> Any:
+def virtual_trust_store() -> Any:
+    """The trust store for the virtual chips: the test PKI's CSCAs, link certificate and CRLs."""
     from hw.pki import get_pki
 
     from checkedid.nfc.trust import TrustStore
@@ -147,7 +148,7 @@ def run_demo(
     tell(f"* selfie: {selfie_path.name}" + (" (a different person)" if impostor else ""))
 
     t = time.perf_counter()
-    trust = _trust_store()
+    trust = virtual_trust_store()
     info["trust_store_ms"] = _ms(t)
     tell("* trust store: the test PKI's CSCAs, link certificate and CRLs (in memory)")
 

@@ -21,17 +21,10 @@ def main() -> int:
     needles = [bytes.fromhex(h) for h in request["needles"]]
     labels = request["labels"]
 
-    from checkedid.nfc.trust import TrustStore
-    from hw.pki import get_pki
-
     import checkedid
+    from checkedid.demo import virtual_trust_store
 
-    pki = get_pki()
-    trust = TrustStore()
-    for der in pki.trusted_certificates.values():
-        trust.add_certificate(der)
-    for der in pki.crls.values():
-        trust.add_crl(der)
+    trust = virtual_trust_store()
 
     photo = bytearray(base64.b64decode(request["photo"]))
     with checkedid.Session(trust=trust, reader=request["reader"],

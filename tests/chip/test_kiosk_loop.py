@@ -72,10 +72,10 @@ def _present(session: checkedid.Session, vchip: VChipFactory, persona: str, faul
 
 def test_kiosk_loop_survives_faults_then_verifies(
         vchip: VChipFactory, documents: dict[str, tuple[bytes, bytes]]) -> None:
-    from checkedid.demo import _trust_store
+    from checkedid.demo import virtual_trust_store
 
     log: list[tuple[str, str, str]] = []
-    with checkedid.Session(trust=_trust_store(), preload=True) as session:
+    with checkedid.Session(trust=virtual_trust_store(), preload=True) as session:
         for persona, fault, deadline, allowed in QUEUE:
             outcome, took = _present(session, vchip, persona, fault, deadline, documents)
             case = f"{persona} {fault or ''}".strip()

@@ -98,9 +98,9 @@ def _needle_texts(material: dict[str, Any]) -> list[str]:
 def test_no_file_written_and_no_personal_data_in_debug_logs(
         chip: Any, material: dict[str, Any], shared: Any, caplog: pytest.LogCaptureFixture) -> None:
     import checkedid
-    from checkedid.demo import _trust_store
+    from checkedid.demo import virtual_trust_store
 
-    trust = _trust_store()
+    trust = virtual_trust_store()
     writes: list[str] = []
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 

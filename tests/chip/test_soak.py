@@ -43,9 +43,9 @@ def _document(persona: str) -> tuple[bytes, bytes]:
 
 
 def test_consecutive_sessions_leak_no_memory_fds_or_threads(vchip: VChipFactory) -> None:
-    from checkedid.demo import _trust_store
+    from checkedid.demo import virtual_trust_store
 
-    trust = _trust_store()
+    trust = virtual_trust_store()
     photo, selfie = _document(PERSONA)
     chip = vchip(PERSONA, None, free_vpcd_port())
     samples: list[dict[str, Any]] = []

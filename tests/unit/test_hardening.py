@@ -69,10 +69,10 @@ def _chip(**changes: Any) -> VirtualChip:
 
 
 def test_pipeline_reports_a_weak_sod_hash_in_result_warnings() -> None:
-    from checkedid.demo import _trust_store
+    from checkedid.demo import virtual_trust_store
 
     chip = _chip(name="weak-sha1", hash_alg="sha1")
-    with Session(trust=_trust_store(), isolation="none") as session:
+    with Session(trust=virtual_trust_store(), isolation="none") as session:
         out = run_pipeline(session, None, None, transport=lambda: InProcessTransport(chip),
                            can=spec("utopia-id-pace-gm").can, fields=())
     assert out["checks"]["passive"]["verdict"] == "PASSED"
