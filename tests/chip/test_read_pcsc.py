@@ -9,6 +9,7 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,17 +81,25 @@ def test_tearing_resumes_after_the_card_returns(vchip: VChipFactory, persona: st
     assert data.timings["total"] < 30
 
 
-def test_pace_with_mrz_and_the_read_command(vchip: VChipFactory,
+def test_pace_with_mrz_and_the_read_command(vchip: VChipFactory, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    """One chip for: PACE with the MRZ, ``checkedid read --json``, a wrong CAN."""
+    """One chip for: PACE with the MRZ, ``checkedid read --json --trust``, a wrong CAN."""
+    from hw.pki import get_pki
+
     vchip("utopia-id-pace-gm", port=PORT)
     data, _ = read("utopia-id-pace-gm", mrz=True)
     assert data.access_details["password"] == "MRZ"  # noqa: S105 - the kind, not a secret
 
-    assert cli_main(["read", "--reader", READER, "--can", "123456", "--json"]) == 0
+    get_pki().export(tmp_path)
+    argv = ["read", "--reader", READER, "--can", "123456", "--json", "--trust", str(tmp_path)]
+    assert cli_main(argv) == 0
     out = capsys.readouterr().out
     summary = json.loads(out)
     assert summary["protocol"].startswith("PACE ECDH-GM")
+    assert summary["passive_authentication"]["verdict"] == "PASSED"
+    assert summary["chip_authentication"]["verdict"] == "PASSED"
+    assert summary["active_authentication"]["verdict"] == "PASSED"
+    assert "saved" not in summary and not any(tmp_path.glob("DG*"))
     assert summary["files"]["DG2"] == len(build("utopia-id-pace-gm").files[0x0102])
     s = spec("utopia-id-pace-gm")
     for needle in (s.document_number, "ERIKSSON", "740812"):
