@@ -4,7 +4,9 @@ Per persona, ``--runs`` full reads (``ChipReader.read``: access control, EF.COM,
 EF.SOD, every DG, CA, AA, parsing) with checkedid's adaptive chunking (extended
 length where card and reader allow it, else 223-byte short APDUs), and as the
 same-run baseline the same reads with fixed 0xDF short-APDU chunks (what a reader
-without extended-length support does). One warm-up read is discarded and the order
+without extended-length support does). ``ms_per_apdu`` is the read time divided by
+the APDUs (crypto and parsing included); ``apdu_round_trip_ms`` the mean time from
+transmit to answer through PC/SC, vpcd and the chip. One warm-up read is discarded and the order
 of the two modes alternates between runs. Reported (medians): total read time, time
 spent reading files, APDUs, per-APDU latency, file bytes per second of file
 reading, and the baseline/adaptive ratios.
@@ -44,16 +46,39 @@ def _access(name: str) -> Any:
     return s.can if s.pace is not None else Secret(s.mrz_information.encode("ascii"))
 
 
+class _Timed:
+    """Transport wrapper that measures each APDU's round trip (transmit to answer)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self.count = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def transmit(self, apdu: bytes) -> bytes:
+        t = time.perf_counter()
+        try:
+            out: bytes = self.inner.transmit(apdu)
+            return out
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.count += 1
+
+
 def _one(transport: Any, name: str, baseline: bool) -> dict[str, Any]:
     from checkedid.nfc.files import SHORT_SM_CHUNK, ChunkPolicy
     from checkedid.nfc.reader import ChipReader
 
     chunks = ChunkPolicy(extended=False, fixed=SHORT_SM_CHUNK) if baseline else None
+    timed = _Timed(transport)
     t0 = time.perf_counter()
-    data = ChipReader(transport, chunks=chunks, timeout=60).read(_access(name))
+    data = ChipReader(timed, chunks=chunks, timeout=60).read(_access(name))
     total = time.perf_counter() - t0
     size = sum(data.file_sizes.values())
     return {"total_s": total, "files_s": data.timings["files"], "apdus": data.apdu_count,
+            "rtt_s": timed.seconds / max(timed.count, 1),
             "bytes": size, "chunk": data.access_details["chunk_size"],
             "extended": data.access_details["extended_length"], "protocol": data.protocol}
 
@@ -65,6 +90,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     size = rows[0]["bytes"]
     return {"total_ms": round(total * 1000, 1), "files_ms": round(files * 1000, 1),
             "apdus": apdus, "ms_per_apdu": round(total * 1000 / apdus, 2),
+            "apdu_round_trip_ms": round(statistics.median(r["rtt_s"] for r in rows) * 1000, 3),
             "file_bytes": size, "bytes_per_s": round(size / files) if files else None,
             "chunk_size": rows[0]["chunk"], "extended_length": rows[0]["extended"]}
 
