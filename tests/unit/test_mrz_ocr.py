@@ -140,3 +140,19 @@ def test_readings_put_the_likely_orientation_first() -> None:
     turned_first = engine.readings(band.flipped())[0]
     assert turned_first[1] == lines
     assert second[1] != lines
+
+
+@pytest.mark.parametrize("missing", ["first", "last"])
+def test_grid_survives_a_lost_end_character(missing: str) -> None:
+    top = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    bottom = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    shown = " " + bottom[1:] if missing == "first" else bottom[:-1] + " "
+    img = train.render_zone([top, shown], np.random.default_rng(4))
+    h, w = img.shape
+    band = rectify(img, np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64))
+    assert band is not None and band.line_length == 44
+    proba = ocr.load_model().proba(cell_features(band))
+    text = "".join(CHARSET[i] for i in np.argmax(proba[:, :FLIPPED], axis=1))
+    assert text[:44] == top
+    kept = slice(1, 44) if missing == "first" else slice(0, 43)
+    assert text[44:][kept] == bottom[kept]
