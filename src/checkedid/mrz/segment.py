@@ -4,11 +4,12 @@ ICAO Doc 9303 Part 3, section 4.2 prints the machine-readable zone in OCR-B
 size 1 at a fixed pitch of 2.54 mm (10 characters per inch) with a fixed number
 of characters per line: 30 (TD1, three lines), 36 (TD2 / MRV-B, two lines) or
 44 (TD3 / MRV-A, two lines), Part 4 section 4.1, Part 5 section 4.2, Part 6
-section 4.2, Part 7 section 4.2. Because the zone is monospaced, once the
-centres of the first and last characters of the outer lines are known, a
-homography maps the zone onto a grid of :data:`PITCH`-pixel cells and every
-character sits in a known cell. :func:`rectify` finds those centres from the
-connected components of the ink inside a candidate quadrilateral.
+section 4.2, Part 7 section 4.2. Because the zone is monospaced, every
+character can be given its column: :func:`rectify` chains the ink blobs inside
+a candidate quadrilateral into lines, picks two or three equally long lines,
+counts each blob's column in the local pitch and fits (least squares, RANSAC) the
+homography that puts every character on a grid of :data:`PITCH`-pixel cells.
+That corrects rotation and moderate perspective at once.
 """
 
 from __future__ import annotations
@@ -239,8 +240,8 @@ def _fit_grid(group: list[_Line], n: int, ys: tuple[float, ...]) -> Points | Non
 def rectify(gray: Gray, quad: Points) -> Band | None:
     """Rectify the MRZ inside ``quad`` (source pixel corners), or ``None`` if there is none.
 
-    Moderate perspective is corrected: the first and last character centres of
-    the outer lines define a homography onto the cell grid.
+    Moderate perspective is corrected by the grid fit (:func:`_fit_grid`); should it
+    fail, the first and last characters of the outer lines fix the homography.
     """
     view, to_view = _affine_view(gray, quad)
     lines = _chain_lines(_components(view))
