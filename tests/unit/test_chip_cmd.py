@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+from pathlib import Path
 
 import pytest
 from hw.vchip.personas import spec
@@ -42,3 +43,16 @@ def test_wrong_check_digit_is_an_input_error() -> None:
     broken = info[:9] + str((int(info[9]) + 1) % 10) + info[10:]
     with pytest.raises(InputError, match="check digit"):
         access_from_args(args("--mrz", broken))
+
+
+def test_save_writes_owner_only_files(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from checkedid.cli.chip_cmd import _save
+
+    data = SimpleNamespace(sod_bytes=b"\x77\x01\x00", dg_bytes={2: b"\x75\x00", 1: b"\x61\x00"})
+    names = _save(tmp_path / "qa", data)
+    assert names == ["EF.SOD", "DG1.bin", "DG2.bin"]
+    assert (tmp_path / "qa" / "DG1.bin").read_bytes() == b"\x61\x00"
+    assert all((tmp_path / "qa" / n).stat().st_mode & 0o077 == 0 for n in names)
+    assert (tmp_path / "qa").stat().st_mode & 0o077 == 0

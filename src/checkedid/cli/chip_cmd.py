@@ -10,6 +10,7 @@ EF.SOD and the data groups are written there exactly as read (for QA and for
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -115,11 +116,14 @@ def access_from_args(args: argparse.Namespace) -> Secret | str:
 
 
 def _save(directory: Path, data: Any) -> list[str]:
-    directory.mkdir(parents=True, exist_ok=True)
+    """EF.SOD and the DGs as read, readable by the owner only (they hold personal data)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     written = [("EF.SOD", data.sod_bytes)] + [(f"DG{n}.bin", raw)
                                                for n, raw in sorted(data.dg_bytes.items())]
     for name, raw in written:
-        (directory / name).write_bytes(raw)
+        fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
     return [name for name, _ in written]
 
 
