@@ -157,8 +157,14 @@ def run_pipeline(
     can: str | None,
     fields: Sequence[str],
     emit: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
-    """Run every step and return the minimised result as a dict (``Result.to_dict()``)."""
+    """Run every step and return the minimised result as a dict (``Result.to_dict()``).
+
+    ``timeout`` (seconds from the start) also bounds the chip read, which then ends in
+    :class:`~checkedid.errors.ChipTimeout` (without process isolation nothing else would).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
     from checkedid import mrz as mrzlib
     from checkedid.nfc.reader import ChipReader
 
@@ -186,7 +192,8 @@ def run_pipeline(
         progress = lambda file, done, total: steps.event("chip", "progress", file, done, total)  # noqa: E731
         conn = transport()
         try:
-            data = ChipReader(conn, progress=progress, secrets=session.secrets).read(access)
+            data = ChipReader(conn, progress=progress, secrets=session.secrets,
+                              deadline=deadline).read(access)
         finally:
             close = getattr(conn, "disconnect", None)
             if callable(close):

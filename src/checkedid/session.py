@@ -183,6 +183,7 @@ class Session:
                     can=can,
                     fields=wanted,
                     emit=emit,
+                    timeout=timeout,
                 )
             finally:
                 self.wipe()

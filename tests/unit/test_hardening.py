@@ -92,3 +92,19 @@ def test_session_refuses_a_malformed_can_before_touching_the_reader(can: str) ->
     with Session(transport=no_reader, isolation="none") as session, \
             pytest.raises(InputError, match="6-digit"):
         session.verify(None, None, can=can, fields=())
+
+
+def test_timeout_bounds_the_chip_read_without_process_isolation() -> None:
+    import time
+
+    from hw.vchip.faults import make_fault
+
+    from checkedid.errors import ChipTimeout
+
+    persona = spec("utopia-id-pace-gm")
+    chip = VirtualChip(Persona(persona, *_build_files(persona)), fault=make_fault("slow-chip:100"))
+    t0 = time.monotonic()
+    with Session(transport=lambda: InProcessTransport(chip), isolation="none") as session, \
+            pytest.raises(ChipTimeout):
+        session.verify(None, None, can=persona.can, fields=(), timeout=1.0)
+    assert time.monotonic() - t0 < 3.0
