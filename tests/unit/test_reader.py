@@ -244,3 +244,31 @@ def test_one_reader_reads_twice_with_fresh_state() -> None:
     second = reader.read(persona.can)
     assert first.recoveries == 1 and second.recoveries == 0
     assert second.dg_bytes == first.dg_bytes and second.apdu_count < first.apdu_count
+
+
+class GoneForGood(TearableTransport):
+    """After the card left, it never comes back."""
+
+    def connect(self) -> None:
+        if getattr(self, "gone", False):
+            from checkedid.errors import NoCardError
+
+            raise NoCardError("no document on the reader")
+        super().connect()
+
+    def transmit(self, apdu: bytes) -> bytes:
+        try:
+            return super().transmit(apdu)
+        except CardRemovedError:
+            self.gone = True
+            raise
+
+
+def test_card_that_never_returns_ends_at_card_wait() -> None:
+    persona = build("utopia-id-pace-gm")
+    transport = GoneForGood(VirtualChip(persona, fault=make_fault("card-removed-mid-read:4000")))
+    transport.connect()
+    t = time.monotonic()
+    with pytest.raises(ChipTimeout, match="did not come back"):
+        ChipReader(transport, card_wait=0.5).read(persona.can)
+    assert time.monotonic() - t < 3
