@@ -272,3 +272,18 @@ def test_card_that_never_returns_ends_at_card_wait() -> None:
     with pytest.raises(ChipTimeout, match="did not come back"):
         ChipReader(transport, card_wait=0.5).read(persona.can)
     assert time.monotonic() - t < 3
+
+
+def test_unsupported_pace_variant_falls_back_to_bac_with_the_mrz() -> None:
+    from hw.vchip.personas import PaceConfig, card_access
+
+    base = build("utopia-id-pace-gm")
+    genuine = card_access(PaceConfig("ECDH-GM", "AES-128", 13))
+    odd = genuine.replace(b"\x02\x01\x0d", b"\x02\x01\x1f")  # parameter id 31: proprietary
+    assert odd != genuine
+    persona = replace(base, mf_files={**base.mf_files, 0x011C: odd})
+    data, _, _ = read(persona, mrz_key(persona))
+    assert data.protocol == "BAC"
+    assert "the chip offers no PACE variant checkedid supports" in data.warnings
+    with pytest.raises(InputError, match="only BAC"):
+        read(persona, persona.can)

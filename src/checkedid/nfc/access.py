@@ -83,6 +83,14 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
     infos, notes = _pace_infos(card_access)
     warnings.extend(notes)
     if infos is not None:
+        from checkedid.nfc import pace
+
+        try:
+            pace.choose(infos)
+        except InputError:  # only proprietary / unsupported PACE variants: as if none
+            warnings.append("the chip offers no PACE variant checkedid supports")
+            infos = None
+    if infos is not None:
         return _pace(conn, password, infos, files, warnings)
     if isinstance(password, str):
         raise InputError("this document offers only BAC, which needs the MRZ: the CAN "
