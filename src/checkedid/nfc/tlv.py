@@ -37,6 +37,9 @@ Buffer = bytes | bytearray | memoryview
 
 MAX_TAG_BYTES = 3
 MAX_LENGTH_BYTES = 4
+#: Nesting limit of the recursive helpers; LDS structures nest a handful of levels, so a
+#: deeper input is hostile (without a limit it would end in RecursionError).
+MAX_DEPTH = 32
 
 
 class TLV(NamedTuple):
@@ -178,26 +181,35 @@ def iter_tlv(buf: Buffer, *, allow_padding: bool = False) -> Iterator[TLV]:
         offset = item.next_offset
 
 
-def parse(buf: Buffer, *, recursive: bool = False) -> list[tuple[int, bytes | list[object]]]:
+def _deeper(depth: int) -> int:
+    if depth >= MAX_DEPTH:
+        raise TLVError(f"constructed objects nest more than {MAX_DEPTH} levels deep")
+    return depth + 1
+
+
+def parse(buf: Buffer, *, recursive: bool = False,
+          _depth: int = 0) -> list[tuple[int, bytes | list[object]]]:
     """All top-level objects as ``(tag, value)``; with ``recursive``, constructed
-    values are parsed into nested lists."""
+    values are parsed into nested lists (at most :data:`MAX_DEPTH` levels)."""
     out: list[tuple[int, bytes | list[object]]] = []
     for item in iter_tlv(buf):
         if recursive and is_constructed(item.tag):
-            out.append((item.tag, list(parse(item.value, recursive=True))))
+            inner = parse(item.value, recursive=True, _depth=_deeper(_depth))
+            out.append((item.tag, list(inner)))
         else:
             out.append((item.tag, bytes(item.value)))
     return out
 
 
-def find(buf: Buffer, tag: int, *, recursive: bool = False) -> memoryview | None:
+def find(buf: Buffer, tag: int, *, recursive: bool = False,
+         _depth: int = 0) -> memoryview | None:
     """The value of the first object with ``tag`` (searching inside constructed
-    objects when ``recursive``), or ``None``."""
+    objects when ``recursive``, at most :data:`MAX_DEPTH` levels), or ``None``."""
     for item in iter_tlv(buf):
         if item.tag == tag:
             return item.value
         if recursive and is_constructed(item.tag):
-            inner = find(item.value, tag, recursive=True)
+            inner = find(item.value, tag, recursive=True, _depth=_deeper(_depth))
             if inner is not None:
                 return inner
     return None
