@@ -241,6 +241,7 @@ def test_one_reader_reads_twice_with_fresh_state() -> None:
     transport.connect()
     reader = ChipReader(transport)
     first = reader.read(persona.can)
+    assert reader.conn is not None and reader.conn.session is None  # session keys zeroed
     second = reader.read(persona.can)
     assert first.recoveries == 1 and second.recoveries == 0
     assert second.dg_bytes == first.dg_bytes and second.apdu_count < first.apdu_count

@@ -163,14 +163,18 @@ class ChipReader:
             else start + self.timeout
         self._password = access
         self._reset()
-
-        self._guard(self._open)
-        self.timings["access"] = time.monotonic() - start
-        raw, order = self._read_lds()
-        t = time.monotonic()
-        objs = parse_files(raw, self.secrets, self.warnings)
-        self.timings["parse"] = time.monotonic() - t
-        active = self._active_auth(objs)
+        try:
+            self._guard(self._open)
+            self.timings["access"] = time.monotonic() - start
+            raw, order = self._read_lds()
+            t = time.monotonic()
+            objs = parse_files(raw, self.secrets, self.warnings)
+            self.timings["parse"] = time.monotonic() - t
+            active = self._active_auth(objs)
+        finally:
+            self._password = None
+            if self.conn is not None:
+                self.conn.clear_sm()  # the session keys are not needed any more: zero them
         self.timings["total"] = time.monotonic() - start
         assert self.access is not None and self.files is not None
         details = dict(self.access.details)
