@@ -29,6 +29,8 @@ def test_match_genuine_exits_0_with_json(faces: Path, capsys: pytest.CaptureFixt
     assert code == 0
     assert out["is_match"] is True and out["score"] >= out["threshold"]
     assert out["timings"]["total"] > 0
+    assert out["faces"]["a"]["role"] == "selfie" and out["faces"]["b"]["role"] == "document"
+    assert out["faces"]["b"]["quality"]["eye_distance"] > 0
 
 
 def test_match_impostor_exits_1(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,7 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,7 +54,8 @@ class MatchResult:
     """Outcome of one comparison.
 
     ``score`` = 1 - Euclidean distance of the descriptors (higher = more similar);
-    ``is_match`` = ``score >= threshold``; ``timings`` in seconds per stage.
+    ``is_match`` = ``score >= threshold``; ``timings`` in seconds per stage;
+    ``faces``: for ``"a"`` and ``"b"`` the role, face box, quality and warnings (no descriptor).
     """
 
     score: float
@@ -63,6 +64,7 @@ class MatchResult:
     distance: float
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    faces: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +74,7 @@ class MatchResult:
             "is_match": self.is_match,
             "warnings": list(self.warnings),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "faces": self.faces,
         }
 
 
@@ -139,8 +142,14 @@ class FaceMatcher:
             warnings.append("the face similarity is close to the threshold: a new selfie may help")
         timings = {f"{e.role}.{k}": v for e in (a, b) for k, v in e.timings.items()}
         timings["compare"] = time.perf_counter() - t0
+        faces = {}
+        for key, emb in (("a", a), ("b", b)):
+            info = emb.to_dict()
+            info.pop("timings", None)
+            faces[key] = info
         return MatchResult(score=score, threshold=self.threshold, is_match=is_match,
-                           distance=distance, warnings=tuple(warnings), timings=timings)
+                           distance=distance, warnings=tuple(warnings), timings=timings,
+                           faces=faces)
 
     def embed_pair(self, selfie: Any, document: Any) -> tuple[Embedding, Embedding]:
         """Embed a selfie and a chip photo, using a second core as ``parallel`` says."""
@@ -194,8 +203,7 @@ class FaceMatcher:
             doc.wipe()
         timings = dict(result.timings)
         timings["total"] = time.perf_counter() - t0
-        return MatchResult(score=result.score, threshold=result.threshold, is_match=result.is_match,
-                           distance=result.distance, warnings=result.warnings, timings=timings)
+        return replace(result, timings=timings)
 
 
 def embed(image: Any, *, role: str = "selfie") -> Embedding:
