@@ -10,9 +10,9 @@ derived, not stored, so every process (the test runner, the virtual chip, a
   deterministic byte stream (seeded with the label). Prime search in Python
   costs seconds per key, and every virtual-chip process needs the keys, so
   :func:`rsa_key` caches them per process and in a per-user cache directory
-  (``$CHECKEDID_PKI_CACHE``, default ``~/.cache/checkedid/test-pki``). A cached
-  key is only a shortcut: it is checked against a fingerprint of its derivation
-  and re-derived when missing or different.
+  (``$CHECKEDID_PKI_CACHE``, default ``~/.cache/checkedid/test-pki``), one file per
+  derivation (its name is a hash of the seed, label and size). A file that does not
+  load as an RSA key of the expected size is ignored and the key is derived again.
 """
 
 from __future__ import annotations

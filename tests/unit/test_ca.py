@@ -140,8 +140,8 @@ def _passive(matched: list[int], mismatched: tuple[int, ...] = (), sig: Verdict 
              hashes: Verdict | None = None, chain: Verdict = Verdict.PASSED,
              revoked: Verdict = Verdict.PASSED) -> CheckGroup:
     hv = hashes or (Verdict.FAILED if mismatched else Verdict.PASSED)
-    return CheckGroup.of("passive", [Check("dg_hashes", hv), Check("signature", sig),
-                                     Check("chain", chain), Check("validity", Verdict.PASSED),
+    return CheckGroup.of("passive", [Check("dg_hashes", hv), Check("ds_signature", sig),
+                                     Check("csca_chain", chain), Check("validity", Verdict.PASSED),
                                      Check("revocation", revoked)],
                          dg_hashes={"matched": matched, "mismatched": list(mismatched)})
 

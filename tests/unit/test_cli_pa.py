@@ -37,7 +37,8 @@ def test_all_passed_exit_0(files: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main([*args(files), "--trust", str(files / "trust")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Passive Authentication: PASSED")
-    for name in ("sod_parse", "dg_hashes", "signature", "chain", "validity", "revocation"):
+    for name in ("sod_parse", "dg_hashes", "signed_attributes", "ds_signature", "csca_chain",
+                 "validity", "revocation"):
         assert name in out
 
 

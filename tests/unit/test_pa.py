@@ -87,7 +87,7 @@ def test_sod_variants(pki: TestPKI, trust: TrustStore, variant: dict[str, object
 def test_ds_not_embedded_is_found_in_trust_store(pki: TestPKI, trust: TrustStore) -> None:
     sod = pki.sign_sod(DGS, signer="ds-rsa", embed_cert=False)
     g = pa.passive_authenticate(sod, DGS, trust)
-    assert g.check("signature").verdict is Verdict.NOT_CHECKED  # type: ignore[union-attr]
+    assert g.check("ds_signature").verdict is Verdict.NOT_CHECKED  # type: ignore[union-attr]
     assert g.verdict is Verdict.NOT_CHECKED
     store = TrustStore()
     for der in pki.trusted_certificates.values():
@@ -102,11 +102,11 @@ def test_ds_not_embedded_is_found_in_trust_store(pki: TestPKI, trust: TrustStore
 
 @pytest.mark.parametrize(("kwargs", "failed"), [
     ({"tamper": "dg2"}, "dg_hashes"),
-    ({"tamper": "signature"}, "signature"),
-    ({"tamper": "message_digest"}, "message_digest"),
-    ({"tamper": "content_type"}, "message_digest"),
-    ({"tamper": "econtent"}, "message_digest"),
-    ({"signer": "ds-unknown"}, "chain"),
+    ({"tamper": "signature"}, "ds_signature"),
+    ({"tamper": "message_digest"}, "signed_attributes"),
+    ({"tamper": "content_type"}, "signed_attributes"),
+    ({"tamper": "econtent"}, "signed_attributes"),
+    ({"signer": "ds-unknown"}, "csca_chain"),
     ({"signer": "ds-revoked"}, "revocation"),
     ({"signer": "ds-expired"}, "validity"),
 ])
@@ -152,9 +152,9 @@ def test_no_dgs_is_not_checked(pki: TestPKI, trust: TrustStore) -> None:
 def test_without_trust_store_never_passes(pki: TestPKI) -> None:
     g = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-ec"), DGS, None)
     v = verdicts(g)
-    assert v["chain"] is Verdict.NOT_CHECKED and v["revocation"] is Verdict.NOT_CHECKED
-    assert g.check("chain").reason == "no trust store"  # type: ignore[union-attr]
-    assert v["signature"] is Verdict.PASSED
+    assert v["csca_chain"] is Verdict.NOT_CHECKED and v["revocation"] is Verdict.NOT_CHECKED
+    assert g.check("csca_chain").reason == "no trust store"  # type: ignore[union-attr]
+    assert v["ds_signature"] is Verdict.PASSED
     assert g.verdict is Verdict.NOT_CHECKED
 
 
@@ -234,7 +234,7 @@ def test_export_writes_usable_material(pki: TestPKI, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("persona", "failed"), [
     ("utopia-passport-bac", None), ("utopia-id-pace-gm", None), ("utopia-id-pace-cam", None),
     ("fault-tampered-dg1", "dg_hashes"), ("fault-tampered-dg2", "dg_hashes"),
-    ("fault-bad-sod-signature", "signature"), ("fault-unknown-csca", "chain"),
+    ("fault-bad-sod-signature", "ds_signature"), ("fault-unknown-csca", "csca_chain"),
     ("fault-revoked-ds", "revocation"), ("fault-expired-ds", "validity"),
 ])
 def test_personas(trust: TrustStore, persona: str, failed: str | None) -> None:
@@ -258,6 +258,6 @@ def test_unsupported_algorithm_is_not_checked_not_failed(pki: TestPKI, trust: Tr
     info = cms.ContentInfo.load(pki.sign_sod(DGS, signer="ds-rsa", wrap_77=False))
     info["content"]["signer_infos"][0]["signature_algorithm"] = {"algorithm": "md5_rsa"}
     g = pa.passive_authenticate(info.dump(force=True), DGS, trust)
-    assert verdicts(g)["signature"] is Verdict.NOT_CHECKED
-    assert "md5" in g.check("signature").reason  # type: ignore[union-attr]
+    assert verdicts(g)["ds_signature"] is Verdict.NOT_CHECKED
+    assert "md5" in g.check("ds_signature").reason  # type: ignore[union-attr]
     assert g.verdict is Verdict.NOT_CHECKED

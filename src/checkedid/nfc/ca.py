@@ -200,7 +200,7 @@ def _dg_trust(dg: int, passive: CheckGroup, covered: Set[int]) -> tuple[Verdict,
     check = passive.check("dg_hashes")
     if check is None or check.verdict is not Verdict.PASSED or dg not in hashes.get("matched", []):
         return Verdict.NOT_CHECKED, f"{name}'s hash was not verified against EF.SOD"
-    for step, what in (("signature", "its signature"), ("chain", "its signer's chain to a CSCA"),
+    for step, what in (("ds_signature", "its signature"), ("csca_chain", "its signer's chain to a CSCA"),
                        ("validity", "its certificates' validity"),
                        ("revocation", "its signer's revocation status")):
         check = passive.check(step)

@@ -59,7 +59,7 @@ __all__ = ["CHECKS", "covered_dgs", "passive_authenticate"]
 
 log = logging.getLogger(__name__)
 
-CHECKS = ("sod_parse", "dg_hashes", "message_digest", "signature", "chain", "validity",
+CHECKS = ("sod_parse", "dg_hashes", "signed_attributes", "ds_signature", "csca_chain", "validity",
           "revocation")
 _PARSE_ERRORS = (CheckedIDError, ValueError, TypeError, KeyError, IndexError, AttributeError,
                  OverflowError)
@@ -105,19 +105,19 @@ def _dg_hashes(sod: SOD, dgs: Mapping[int, bytes], details: dict[str, Any]) -> C
 def _message_digest(sod: SOD, warnings: list[str]) -> Check:
     if sod.signed_attrs is None:
         warnings.append("EF.SOD has no signed attributes (Doc 9303-10 requires them)")
-        return Check("message_digest", Verdict.PASSED,
+        return Check("signed_attributes", Verdict.PASSED,
                      "no signed attributes: the signature covers the LDSSecurityObject directly")
     if sod.message_digest is None:
-        return Check("message_digest", Verdict.FAILED, "signed attributes lack messageDigest")
+        return Check("signed_attributes", Verdict.FAILED, "signed attributes lack messageDigest")
     if sod.content_type_attr != LDS_SECURITY_OBJECT_OID:
-        return Check("message_digest", Verdict.FAILED,
+        return Check("signed_attributes", Verdict.FAILED,
                      "signed contentType does not name the LDSSecurityObject")
     expected = hashlib.new(sod.digest_algorithm, sod.econtent).digest()
     if not hmac.compare_digest(expected, sod.message_digest):
-        return Check("message_digest", Verdict.FAILED,
+        return Check("signed_attributes", Verdict.FAILED,
                      "signed messageDigest differs from the LDSSecurityObject's hash "
                      "(EF.SOD content changed after signing)")
-    return Check("message_digest", Verdict.PASSED, f"matches ({sod.digest_algorithm})")
+    return Check("signed_attributes", Verdict.PASSED, f"matches ({sod.digest_algorithm})")
 
 
 def _signer_cert(sod: SOD, trust: TrustStore | None) -> tuple[asn1x509.Certificate | None, str]:
@@ -141,7 +141,7 @@ def _signature(sod: SOD, ds: asn1x509.Certificate | None, details: dict[str, Any
     if sig_hash == "sha1":
         warnings.append("EF.SOD signature uses SHA-1 (weak)")
     if ds is None:
-        return Check("signature", Verdict.NOT_CHECKED,
+        return Check("ds_signature", Verdict.NOT_CHECKED,
                      f"the document signer certificate ({sod.sid.describe()}) is neither in "
                      "EF.SOD nor in the trust store")
     key = load_public_key(ds.public_key)
@@ -150,24 +150,24 @@ def _signature(sod: SOD, ds: asn1x509.Certificate | None, details: dict[str, Any
         warnings.append(f"document signer key is {describe_key(key)} (< 2048 bits, weak)")
     if verify_signature(key, sod.signature, sod.signed_data, sod.signature_algorithm,
                         hash_hint=sod.digest_algorithm):
-        return Check("signature", Verdict.PASSED, f"DS signature verifies ({details['ds_key']})")
-    return Check("signature", Verdict.FAILED,
+        return Check("ds_signature", Verdict.PASSED, f"DS signature verifies ({details['ds_key']})")
+    return Check("ds_signature", Verdict.FAILED,
                  "the document signer's signature over EF.SOD does not verify")
 
 
 def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: dict[str, Any],
            warnings: list[str]) -> tuple[Check, list[asn1x509.Certificate]]:
     if trust is None:
-        return Check("chain", Verdict.NOT_CHECKED, "no trust store"), []
+        return Check("csca_chain", Verdict.NOT_CHECKED, "no trust store"), []
     if ds is None:
-        return Check("chain", Verdict.NOT_CHECKED, "no document signer certificate"), []
+        return Check("csca_chain", Verdict.NOT_CHECKED, "no document signer certificate"), []
     candidates = trust.find_issuers(ds)
     if not candidates:
-        return Check("chain", Verdict.FAILED,
+        return Check("csca_chain", Verdict.FAILED,
                      "the DS certificate's issuer is not in the trust store (unknown CSCA)"), []
     anchor = next((c for c in candidates if trust.verifies(c, ds)), None)
     if anchor is None:
-        return Check("chain", Verdict.FAILED,
+        return Check("csca_chain", Verdict.FAILED,
                      "no trusted CSCA verifies the DS certificate's signature"), []
     path = [anchor]
     while path[-1].self_signed == "no" and len(path) < 4:  # extend over link certificates
@@ -183,10 +183,11 @@ def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: d
         if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
             warnings.append(f"CSCA key is {describe_key(key)} (< 2048 bits, weak)")
     if not anchor.ca:
-        return Check("chain", Verdict.FAILED, "the issuing certificate is not a CA certificate"), \
-            path
+        reason = "the issuing certificate is not a CA certificate"
+        return Check("csca_chain", Verdict.FAILED, reason), path
     link = " via a link certificate" if anchor.self_signed == "no" else ""
-    return Check("chain", Verdict.PASSED, f"DS certificate issued by a trusted CSCA{link}"), path
+    reason = f"DS certificate issued by a trusted CSCA{link}"
+    return Check("csca_chain", Verdict.PASSED, reason), path
 
 
 def _valid_at(cert: asn1x509.Certificate, at: dt.datetime) -> str | None:
@@ -275,7 +276,7 @@ def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore
         warnings.append("EF.SOD data-group hashes use SHA-1 (weak)")
     checks = [Check("sod_parse", Verdict.PASSED, "CMS SignedData with an LDSSecurityObject"),
               _guard("dg_hashes", lambda: _dg_hashes(parsed, dgs, details)),
-              _guard("message_digest", lambda: _message_digest(parsed, warnings))]
+              _guard("signed_attributes", lambda: _message_digest(parsed, warnings))]
     ds: asn1x509.Certificate | None = None
     try:
         ds, source = _signer_cert(parsed, trust)
@@ -286,7 +287,7 @@ def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore
             details["ds_certificate"] = source
     except _PARSE_ERRORS:
         ds = None
-    checks.append(_guard("signature", lambda: _signature(parsed, ds, details, warnings)))
+    checks.append(_guard("ds_signature", lambda: _signature(parsed, ds, details, warnings)))
     path: list[asn1x509.Certificate] = []
 
     def chain() -> Check:
@@ -294,7 +295,7 @@ def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore
         check, path = _chain(ds, trust, details, warnings)
         return check
 
-    checks.append(_guard("chain", chain))
+    checks.append(_guard("csca_chain", chain))
     checks.append(_guard("validity", lambda: _validity(parsed, ds, path, when)))
     checks.append(_guard("revocation", lambda: _revocation(ds, path, trust, when)))
     if warnings:
