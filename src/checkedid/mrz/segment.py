@@ -191,40 +191,90 @@ def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
     return None
 
 
-def _columns(line: _Line, first: int, last: int) -> tuple[Points, npt.NDArray[np.float64]]:
-    """Column position (fractional) of each blob of a line, sorted by x.
+def _columns(line: _Line) -> tuple[Points, npt.NDArray[np.float64]]:
+    """Column position (fractional, first blob at 0) of each blob of a line, sorted by x.
 
     Steps between neighbours are measured in the local pitch (running median), so a
     pitch that changes along the line (perspective) and blobs of two touching
-    characters (half-way positions) do not throw the count off. ``first`` and
-    ``last`` are the columns the line's outer blobs are expected in; when the count
-    of steps agrees, positions are stretched to land on them exactly.
+    characters (half-way positions) do not throw the count off.
     """
     order = np.argsort(line.cx)
     cx, cy = line.cx[order], line.cy[order]
     dx = np.diff(cx)
     local = np.array([np.median(dx[max(0, i - 3):i + 4]) for i in range(dx.size)])
     pos = np.concatenate([[0.0], np.cumsum(dx / np.maximum(local, 1e-6))])
-    if pos[-1] > 0 and round(pos[-1]) == last - first:
-        pos *= (last - first) / pos[-1]
-    return np.column_stack([cx, cy]), pos + first
+    return np.column_stack([cx, cy]), pos
+
+
+def _line_fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float]:
+    mx, my = float(np.mean(x)), float(np.mean(y))
+    dx = x - mx
+    slope = float(np.dot(dx, y - my) / max(float(np.dot(dx, dx)), 1e-9))
+    return slope, my - slope * mx
+
+
+class _ColumnModel:
+    """Column as a quadratic function of x along a line (perspective foreshortening)."""
+
+    def __init__(self, cx: npt.NDArray[np.float64], pos: npt.NDArray[np.float64]) -> None:
+        self.mid = float(np.mean(cx))
+        self.half = max(float(np.ptp(cx)) / 2.0, 1.0)
+        self.coef = np.array([0.0, 0.0, 0.0])
+        for _ in range(2):
+            col = np.round(pos)
+            ok = np.abs(pos - col) < 0.3
+            if int(ok.sum()) < 6:
+                break
+            t = (cx[ok] - self.mid) / self.half
+            a = np.column_stack([np.ones_like(t), t, t * t])
+            self.coef = np.linalg.solve(a.T @ a + 1e-9 * np.eye(3), a.T @ col[ok])
+            pos = self(cx)
+
+    def __call__(self, cx: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        t = (cx - self.mid) / self.half
+        return np.asarray(self.coef[0] + self.coef[1] * t + self.coef[2] * t * t)
+
+
+def _grid_columns(group: list[_Line], n: int) -> list[tuple[Points, npt.NDArray[np.float64]]]:
+    """Fractional column of every blob of every line.
+
+    A complete line (its blobs span ``n - 1`` steps) gets a column model of its own. A
+    line that lost characters (glare, a fold) or whose touching characters merged is
+    read against a complete line's model, shifted by the slant (shear) the complete
+    lines show from one line to the next and then snapped to the nearest whole-column
+    phase, so a missing first or last character does not shift the whole line.
+    """
+    cols = [_columns(line) for line in group]
+    spans = [round(float(pos[-1])) for _, pos in cols]
+    complete = [i for i, k in enumerate(spans) if k == n - 1 and cols[i][1][-1] > 0]
+    if not complete:
+        return [(pts, pos * ((n - 1) / pos[-1]) if spans[i] == n - 1 else pos)
+                for i, (pts, pos) in enumerate(cols)]
+    lefts = np.array([float(ln.cx.min()) for ln in group])
+    if len(complete) >= 2:
+        slope, icpt = _line_fit(np.array(complete, float), lefts[complete])
+    else:
+        slope, icpt = 0.0, float(lefts[complete[0]])
+    models = {i: _ColumnModel(cols[i][0][:, 0], cols[i][1] * ((n - 1) / cols[i][1][-1]))
+              for i in complete}
+    out = []
+    for i, (pts, _) in enumerate(cols):
+        if i in models:
+            out.append((pts, models[i](pts[:, 0])))
+            continue
+        ref = min(complete, key=lambda j: abs(j - i))
+        shift = (icpt + slope * i) - (icpt + slope * ref)
+        guess = models[ref](pts[:, 0] - shift)
+        phase = np.angle(np.mean(np.exp(2j * np.pi * (guess - np.round(guess)))))
+        out.append((pts, guess - phase / (2 * np.pi)))
+    return out
 
 
 def _fit_grid(group: list[_Line], n: int, ys: tuple[float, ...]) -> Points | None:
-    """Least-squares homography from every well-centred character to its grid cell.
-
-    A line whose first or last character was lost (glare, a fold) is recognised by its
-    ends falling short of the other lines' ends, and its columns are offset accordingly.
-    """
-    left = min(float(ln.cx.min()) for ln in group)
-    right = max(float(ln.cx.max()) for ln in group)
-    pitch = (right - left) / (n - 1)
+    """Least-squares homography from every well-centred character to its grid cell."""
     src: list[Points] = []
     dst: list[Points] = []
-    for line, y in zip(group, ys, strict=True):
-        first = round((float(line.cx.min()) - left) / pitch)
-        last = n - 1 - round((right - float(line.cx.max())) / pitch)
-        pts, pos = _columns(line, first, last)
+    for (pts, pos), y in zip(_grid_columns(group, n), ys, strict=True):
         col = np.round(pos)
         ok = (np.abs(pos - col) < 0.3) & (col >= 0) & (col < n)
         src.append(pts[ok])
