@@ -93,12 +93,23 @@ def test_pace_with_mrz_and_the_read_command(vchip: VChipFactory, tmp_path: Path,
     get_pki().export(tmp_path)
     argv = ["read", "--reader", READER, "--can", "123456", "--json", "--trust", str(tmp_path)]
     assert cli_main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["verified"] is True
+    assert summary["dg1"]["document_number"] == spec("utopia-id-pace-gm").document_number
+    assert summary["dg1"]["birth_date"] == "1974-08-12"
+    passive = summary["authentication"]["passive"]
+    assert passive["verdict"] == "PASSED"
+    assert [c["name"] for c in passive["checks"]] == [
+        "sod_parse", "dg_hashes", "signed_attributes", "ds_signature", "csca_chain", "validity",
+        "revocation"]
+
+    assert cli_main([*argv, "--no-fields"]) == 0
     out = capsys.readouterr().out
     summary = json.loads(out)
     assert summary["protocol"].startswith("PACE ECDH-GM")
-    assert summary["passive_authentication"]["verdict"] == "PASSED"
-    assert summary["chip_authentication"]["verdict"] == "PASSED"
-    assert summary["active_authentication"]["verdict"] == "PASSED"
+    assert "dg1" not in summary
+    assert summary["authentication"]["chip"]["verdict"] == "PASSED"
+    assert summary["authentication"]["active"]["verdict"] == "PASSED"
     assert "saved" not in summary and not any(tmp_path.glob("DG*"))
     assert summary["files"]["DG2"] == len(build("utopia-id-pace-gm").files[0x0102])
     s = spec("utopia-id-pace-gm")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=("Read the eMRTD chip: PACE (or BAC when the chip has no PACE), secure "
                      "messaging, EF.COM, EF.SOD and the data groups, Chip and Active "
                      "Authentication. Prints the protocol, the files and their sizes, the "
-                     "checks and timings — no personal data. With --trust, runs Passive "
-                     "Authentication and reports whether the chip data is authentic. Nothing "
+                     "holder's DG1 fields (omit them with --no-fields), the photo dimensions, "
+                     "checks and timings. With --trust, runs Passive Authentication and "
+                     "reports whether the chip data is authentic (exit 1 when not). Nothing "
                      "is written to disk unless --save is given."))
     p.add_argument("--reader", help="use the reader whose name contains this text "
                    "(default: the first with a document)")
@@ -53,6 +55,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--save", metavar="DIR", type=Path,
                    help="QA only: write EF.SOD and the data groups as read to DIR "
                    "(they contain personal data; off by default)")
+    p.add_argument("--no-fields", action="store_true",
+                   help="do not print the holder's DG1 fields (protocol, files and checks only)")
     add_json_flag(p)
     p.set_defaults(func=cmd_read)
 
@@ -145,9 +149,11 @@ def cmd_read(args: argparse.Namespace) -> int:
         data = reader.read(access)
         show.done()
         out = data.summary()
+        if not args.no_fields and data.dg1 is not None:
+            out["dg1"] = _dg1_fields(data.dg1.mrz)
         code = EXIT_OK
         if args.trust:
-            code, out["passive_authentication"] = _passive(args.trust, data, out)
+            code = _authenticate(args.trust, data, out)
         if args.save is not None:
             out["saved"] = {"directory": str(args.save), "files": _save(args.save, data)}
         emit(args, out, _human(out))
@@ -158,16 +164,33 @@ def cmd_read(args: argparse.Namespace) -> int:
         secrets.wipe_all()
 
 
-def _passive(trust_paths: list[str], data: Any, out: dict[str, Any]) -> tuple[int, Any]:
+_DG1_FIELDS = ("document_code", "issuing_state", "document_number", "surname", "given_names",
+               "nationality", "birth_date", "sex", "expiry_date")
+
+
+def _dg1_fields(mrz: Any) -> dict[str, Any]:
+    """The holder's DG1 fields as printed for the operator (never the access key)."""
+    out: dict[str, Any] = {}
+    for name in _DG1_FIELDS:
+        value = getattr(mrz, name, None)
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def _authenticate(trust_paths: list[str], data: Any, out: dict[str, Any]) -> int:
+    """Passive Authentication with ``--trust``; AA/CA bound to it; ``verified`` and exit code."""
     from checkedid.nfc import ca, pa
     from checkedid.nfc.trust import TrustStore
 
     trust = TrustStore.load(trust_paths)
     passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
     active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes))
-    out["active_authentication"], out["chip_authentication"] = active.to_dict(), chip.to_dict()
-    failed = any(g.verdict.value == "FAILED" for g in (passive, active, chip))
-    return (EXIT_FAILED if failed else EXIT_OK), passive.to_dict()
+    out["authentication"] = {"passive": passive.to_dict(), "active": active.to_dict(),
+                             "chip": chip.to_dict()}
+    verified = passive.verdict.value == "PASSED" and all(
+        g.verdict.value in ("PASSED", "NOT_SUPPORTED") for g in (active, chip))
+    out["verified"] = verified
+    return EXIT_OK if verified else EXIT_FAILED
 
 
 def _human(out: dict[str, Any]) -> str:
@@ -180,10 +203,12 @@ def _human(out: dict[str, Any]) -> str:
     if out.get("face_image"):
         h, w = out["face_image"][:2]
         lines.append(f"face image: {w}x{h}")
-    for key in ("passive_authentication", "active_authentication", "chip_authentication"):
-        if key in out:
-            lines.append(f"{key.replace('_', ' ')}: {out[key]['verdict']} "
-                         f"({out[key]['reason']})")
+    for name, value in out.get("dg1", {}).items():
+        lines.append(f"  {name:16} {value}")
+    for key, group in out["authentication"].items():
+        lines.append(f"{key} authentication: {group['verdict']} ({group['reason']})")
+    if "verified" in out:
+        lines.append("verified: " + ("yes" if out["verified"] else "NO"))
     t = out["timings"]
     lines.append(f"time: {t.get('total', 0):.2f} s, {out['apdu_count']} APDUs"
                  + (f", {out['recoveries']} recoveries" if out["recoveries"] else ""))
