@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checkedid.errors import CardRemovedError, NoCardError, NoReaderError, TransportError
+from checkedid.nfc.transport import atr_supports_extended
 
 try:
     from smartcard import scard
@@ -90,38 +91,6 @@ def _raise_for(hr: int, step: str) -> None:
         raise NoCardError(f"{step}: no document was presented in time; place it on the reader")
     raise TransportError(f"{step}: PC/SC error {text}; re-present the document "
                          "or re-plug the reader")
-
-
-def atr_supports_extended(atr: bytes) -> bool:
-    """True when the ATR's historical bytes announce extended Lc/Le (ISO 7816-4 §8.1.1.2.7).
-
-    The card-capabilities data object (compact-TLV tag ``7``) third byte has bit
-    ``0x40`` set for "extended Lc and Le fields".
-    """
-    if len(atr) < 2:
-        return False
-    t0 = atr[1]
-    k = t0 & 0x0F
-    i, y = 2, t0 >> 4
-    while True:  # skip interface bytes: TA/TB/TC bits 0x1/0x2/0x4, TD 0x8 chains on
-        i += bin(y & 0x7).count("1")
-        if not y & 0x8:
-            break
-        if i >= len(atr):
-            return False
-        y = atr[i] >> 4
-        i += 1
-    hist = atr[i:i + k]
-    if not hist or hist[0] != 0x80:
-        return False
-    j = 1
-    while j < len(hist):
-        tag, length = hist[j] >> 4, hist[j] & 0x0F
-        body = hist[j + 1:j + 1 + length]
-        if tag == 0x7 and len(body) >= 3:
-            return bool(body[2] & 0x40)
-        j += 1 + length
-    return False
 
 
 class _Context:
