@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from checkedid.nfc import kdf, tlv
 from checkedid.nfc.apdu import INS, SW, Command
+from checkedid.nfc.cardaccess import encode_oid
 from checkedid.nfc.sm import SMSession
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -63,17 +64,11 @@ class CAResult:
 
 
 def oid_bytes(dotted: str) -> bytes:
-    """The content octets of an OBJECT IDENTIFIER (the value of DO'80' in MSE:Set AT)."""
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytearray([40 * arcs[0] + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        out += bytes(reversed(chunk))
-    return bytes(out)
+    """The content octets of an OBJECT IDENTIFIER (the value of DO'80' in MSE:Set AT).
+
+    The X.690 §8.19 encoding of :func:`checkedid.nfc.cardaccess.encode_oid`.
+    """
+    return encode_oid(dotted)
 
 
 def _group(verdict: Verdict, reason: str, **details: Any) -> CheckGroup:
@@ -200,7 +195,8 @@ def _dg_trust(dg: int, passive: CheckGroup, covered: Set[int]) -> tuple[Verdict,
     check = passive.check("dg_hashes")
     if check is None or check.verdict is not Verdict.PASSED or dg not in hashes.get("matched", []):
         return Verdict.NOT_CHECKED, f"{name}'s hash was not verified against EF.SOD"
-    for step, what in (("ds_signature", "its signature"), ("csca_chain", "its signer's chain to a CSCA"),
+    for step, what in (("ds_signature", "its signature"),
+                       ("csca_chain", "its signer's chain to a CSCA"),
                        ("validity", "its certificates' validity"),
                        ("revocation", "its signer's revocation status")):
         check = passive.check(step)
