@@ -82,7 +82,11 @@ class ChipAuthenticationInfo:
     version: int
     key_id: int | None
     agreement: str  # "DH" or "ECDH"
-    cipher: str
+    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
+
+    @property
+    def key_agreement(self) -> str:
+        return self.agreement
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.errors import LDSError, ParseError
 from checkedid.nfc import cardaccess
-from checkedid.nfc.cardaccess import PACEInfo, SecurityInfos
+from checkedid.nfc.cardaccess import ChipAuthenticationInfo, PACEInfo, SecurityInfos
 from checkedid.nfc.lds.dg15 import public_key_from_spki
 from checkedid.nfc.lds.template import unwrap
 
@@ -71,21 +71,6 @@ class DHPublicKey:
 
 
 CAPublicKey = ec.EllipticCurvePublicKey | DHPublicKey
-
-
-@dataclass(frozen=True)
-class ChipAuthenticationInfo:
-    """Doc 9303-11 §9.2.5 / TR-03110-3 §A.1.1.2: protocol (id-CA-*), version, keyId."""
-
-    oid: str
-    version: int
-    key_id: int | None
-    agreement: str  # "DH" or "ECDH"
-    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
-
-    @property
-    def key_agreement(self) -> str:
-        return self.agreement
 
 
 @dataclass(frozen=True)
@@ -200,8 +185,7 @@ def parse_dg14(raw: bytes) -> DG14:
           for i in infos.infos if isinstance(i, cardaccess.ActiveAuthenticationInfo)]
     if len(aa) > 1:
         raise LDSError("more than one ActiveAuthenticationInfo", file=_FILE)
-    ca = [ChipAuthenticationInfo(i.oid, i.version, i.key_id, i.agreement, i.cipher)
-          for i in infos.chip_authentication]
+    ca = list(infos.chip_authentication)
     return DG14(raw, infos, ca, [load_ca_public_key(k) for k in infos.chip_authentication_keys],
                 aa[0] if aa else None, list(infos.pace))
 
