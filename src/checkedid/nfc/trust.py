@@ -289,7 +289,12 @@ class TrustStore:
         fp = hashlib.sha256(cert.dump()).digest()
         key = self._keys.get(fp)
         if key is None:
-            key = load_public_key(cert.public_key)
+            try:
+                info = cert.public_key  # parsed lazily: a malformed SPKI fails here
+            except (ValueError, TypeError, KeyError) as exc:
+                raise CertificateError("the certificate's public key cannot be parsed "
+                                       f"({type(exc).__name__})") from None
+            key = load_public_key(info)
             self._keys[fp] = key
         return key
 
