@@ -20,10 +20,16 @@ dataclass's ``repr`` shows only which fields are present, never their content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from checkedid.errors import LDSError
-from checkedid.nfc.lds.template import children, date_text, text, unwrap
+from checkedid.nfc.lds.template import (
+    counted_names,
+    date_text,
+    optional_objects,
+    present_fields_repr,
+    text,
+    unwrap,
+)
 
 __all__ = ["DG11", "parse", "parse_dg11"]
 
@@ -57,39 +63,11 @@ class DG11:
     custody_information: str | None = None
 
     def __repr__(self) -> str:  # never show personal data
-        present = [f.name for f in fields(self)
-                   if f.name not in ("raw", "tag_list") and getattr(self, f.name) not in (None, ())]
-        return f"<DG11 {len(self.raw)} bytes; fields: {', '.join(present) or 'none'}>"
+        return present_fields_repr(self, "DG11")
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> DG11:
         return parse_dg11(raw)
-
-
-def tag_list(value: bytes, file: str) -> tuple[int, ...]:
-    """Split a 5C tag list of one- and two-byte tags (Doc 9303-10 §4.7.11)."""
-    out: list[int] = []
-    i = 0
-    while i < len(value):
-        if value[i] & 0x1F == 0x1F:
-            if i + 1 >= len(value):
-                raise LDSError("tag list ends inside a two-byte tag", file=file)
-            out.append(int.from_bytes(value[i:i + 2], "big"))
-            i += 2
-        else:
-            out.append(value[i])
-            i += 1
-    return tuple(out)
-
-
-def counted_names(value: bytes, name_tag: int, file: str) -> list[str]:
-    """A constructed ``A0`` group: ``02`` count, then the names (Doc 9303-10 §4.7.11)."""
-    items = children(value)
-    names = [text(v) for t, v, _ in items if t == name_tag]
-    counts = [v for t, v, _ in items if t == 0x02]
-    if counts and (len(counts[0]) != 1 or counts[0][0] != len(names)):
-        raise LDSError("count of names does not match the names present", file=file)
-    return names
 
 
 def parse_dg11(raw: bytes) -> DG11:
@@ -98,16 +76,9 @@ def parse_dg11(raw: bytes) -> DG11:
     values: dict[str, object] = {}
     others: list[str] = []
     documents: list[str] = []
-    seen: set[int] = set()
-    for tag, value, _ in children(unwrap(raw, 0x6B, _FILE)):
-        if tag in seen and tag not in (0x5F0F, 0x5F17):
-            raise LDSError(f"data object {tag:04X} appears twice", file=_FILE)
-        seen.add(tag)
-        if tag == 0x5C:
-            values["tag_list"] = tag_list(value, _FILE)
-        elif tag in _TEXT_FIELDS:
-            values[_TEXT_FIELDS[tag]] = text(value)
-        elif tag == 0xA0:
+    for tag, value in optional_objects(unwrap(raw, 0x6B, _FILE), _FILE, values,
+                                       text_fields=_TEXT_FIELDS, repeatable=(0x5F0F, 0x5F17)):
+        if tag == 0xA0:
             others.extend(counted_names(value, 0x5F0F, _FILE))
         elif tag == 0x5F0F:
             others.append(text(value))

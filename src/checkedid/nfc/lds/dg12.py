@@ -19,11 +19,16 @@ Every field is optional; ``repr`` shows which are present, never their content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from checkedid.errors import LDSError
-from checkedid.nfc.lds.dg11 import counted_names, tag_list
-from checkedid.nfc.lds.template import children, date_text, text, unwrap
+from checkedid.nfc.lds.template import (
+    counted_names,
+    date_text,
+    optional_objects,
+    present_fields_repr,
+    text,
+    unwrap,
+)
 
 __all__ = ["DG12", "parse", "parse_dg12"]
 
@@ -52,9 +57,7 @@ class DG12:
     personalisation_device_serial: str | None = None
 
     def __repr__(self) -> str:  # never show personal data
-        present = [f.name for f in fields(self)
-                   if f.name not in ("raw", "tag_list") and getattr(self, f.name) not in (None, ())]
-        return f"<DG12 {len(self.raw)} bytes; fields: {', '.join(present) or 'none'}>"
+        return present_fields_repr(self, "DG12")
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> DG12:
@@ -66,16 +69,9 @@ def parse_dg12(raw: bytes) -> DG12:
     raw = bytes(raw)
     values: dict[str, object] = {}
     persons: list[str] = []
-    seen: set[int] = set()
-    for tag, value, _ in children(unwrap(raw, 0x6C, _FILE)):
-        if tag in seen and tag != 0x5F1A:
-            raise LDSError(f"data object {tag:04X} appears twice", file=_FILE)
-        seen.add(tag)
-        if tag == 0x5C:
-            values["tag_list"] = tag_list(value, _FILE)
-        elif tag in _TEXT_FIELDS:
-            values[_TEXT_FIELDS[tag]] = text(value)
-        elif tag == 0x5F26:
+    for tag, value in optional_objects(unwrap(raw, 0x6C, _FILE), _FILE, values,
+                                       text_fields=_TEXT_FIELDS, repeatable=(0x5F1A,)):
+        if tag == 0x5F26:
             values["date_of_issue"] = date_text(value, _FILE, "date of issue")
         elif tag == 0xA0:
             persons.extend(counted_names(value, 0x5F1A, _FILE))

@@ -8,10 +8,15 @@ template apart with :mod:`checkedid.nfc.tlv` and turn structural problems into
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterator, Mapping
+from dataclasses import fields
+from typing import Any
+
 from checkedid.errors import LDSError, TLVError
 from checkedid.nfc import tlv
 
-__all__ = ["Element", "children", "date_text", "text", "unwrap"]
+__all__ = ["Element", "children", "counted_names", "date_text", "optional_objects",
+           "present_fields_repr", "tag_list", "text", "unwrap"]
 
 #: One child data object: (tag, value, the object's raw bytes as read).
 Element = tuple[int, bytes, bytes]
@@ -63,3 +68,60 @@ def date_text(value: bytes, file: str, what: str) -> str:
     if len(data) in (4, 7) and all((b >> 4) < 10 and (b & 0x0F) < 10 for b in data):
         return data.hex()
     raise LDSError(f"{what} is not a date in digits", file=file)
+
+
+def tag_list(value: bytes, file: str) -> tuple[int, ...]:
+    """Split a 5C tag list of one- and two-byte tags (Doc 9303-10 §4.7.11)."""
+    out: list[int] = []
+    i = 0
+    while i < len(value):
+        if value[i] & 0x1F == 0x1F:
+            if i + 1 >= len(value):
+                raise LDSError("tag list ends inside a two-byte tag", file=file)
+            out.append(int.from_bytes(value[i:i + 2], "big"))
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return tuple(out)
+
+
+def counted_names(value: bytes, name_tag: int, file: str) -> list[str]:
+    """A constructed ``A0`` group: ``02`` count, then the names (Doc 9303-10 §4.7.11)."""
+    items = children(value)
+    names = [text(v) for t, v, _ in items if t == name_tag]
+    counts = [v for t, v, _ in items if t == 0x02]
+    if counts and (len(counts[0]) != 1 or counts[0][0] != len(names)):
+        raise LDSError("count of names does not match the names present", file=file)
+    return names
+
+
+def optional_objects(value: bytes, file: str, values: dict[str, object], *,
+                     text_fields: Mapping[int, str],
+                     repeatable: Container[int]) -> Iterator[tuple[int, bytes]]:
+    """Walk a template of optional data objects (DG11, DG12: Doc 9303-10 §4.7.11, §4.7.12).
+
+    A data object whose tag is not ``repeatable`` and appears twice raises
+    :class:`LDSError`. The tag list (``5C``) is stored as ``values["tag_list"]`` and
+    each plain text field named in ``text_fields`` as ``values[name]``; every other
+    data object is yielded as ``(tag, value)``, in file order, for the caller.
+    """
+    seen: set[int] = set()
+    for tag, inner, _ in children(value):
+        if tag in seen and tag not in repeatable:
+            raise LDSError(f"data object {tag:04X} appears twice", file=file)
+        seen.add(tag)
+        if tag == 0x5C:
+            values["tag_list"] = tag_list(inner, file)
+        elif tag in text_fields:
+            values[text_fields[tag]] = text(inner)
+        else:
+            yield tag, inner
+
+
+def present_fields_repr(obj: Any, label: str) -> str:
+    """``<label N bytes; fields: …>``: which optional fields of a parsed file (a dataclass
+    with ``raw``) are present, never their content (personal data)."""
+    present = [f.name for f in fields(obj)
+               if f.name not in ("raw", "tag_list") and getattr(obj, f.name) not in (None, ())]
+    return f"<{label} {len(obj.raw)} bytes; fields: {', '.join(present) or 'none'}>"
