@@ -231,7 +231,11 @@ def fuzz_tests() -> list[tuple[str, Any, Any]]:
         text = path.read_text(encoding="utf-8")
         if not fuzz_module and "fuzz" not in text:
             continue
-        module = importlib.import_module(f"tests.unit.{path.stem}")
+        try:
+            module = importlib.import_module(f"tests.unit.{path.stem}")
+        except Exception as exc:  # a broken test module is reported, not fatal
+            found.append((f"{path.stem}::<import>", exc, None))
+            continue
         for name, fn in vars(module).items():
             if not (name.startswith("test_") and callable(fn) and hasattr(fn, "hypothesis")):
                 continue
@@ -246,6 +250,10 @@ def run_fuzz() -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     fixtures: dict[tuple[str, str], Any] = {}
     for test_id, module, fn in fuzz_tests():
+        if fn is None:
+            rows.append({"test": test_id, "status": "not run", "error": _err(module),
+                         "examples_run": 0, "seconds": 0.0})
+            continue
         settings = getattr(fn, "_hypothesis_internal_use_settings", None)
         row: dict[str, Any] = {"test": test_id,
                                "examples_setting": getattr(settings, "max_examples", None)}
