@@ -144,17 +144,26 @@ def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
         glyph_ink = np.where(mask, ink[:, lo:hi], 0.0).astype(np.float32)
         feats[j, :GLYPH * GLYPH] = _glyph(glyph_ink, x0, x1, y0, y1).ravel()
         bh, bw = float(y1 - y0), float(x1 - x0)
-        feats[j, -3] = bh / PITCH
+        feats[j, -3] = bh
         feats[j, -2] = bw / max(bh, 1.0)
-        feats[j, -1] = ((y0 + y1 - 1) / 2.0 - local_cy) / PITCH
+        feats[j, -1] = (y0 + y1 - 1) / 2.0 - local_cy
     return feats
 
 
 def cell_features(band: Band) -> Floats:
-    """Feature rows of every cell, line by line (``n_lines * line_length`` rows)."""
+    """Feature rows of every cell, line by line (``n_lines * line_length`` rows).
+
+    Glyph height and vertical offset are measured against the zone's character height
+    (a high percentile of the glyph heights, so the small fillers do not count): the
+    height-to-pitch ratio differs between issuers, the small ``<`` stands out anyway.
+    """
     ink = ink_map(band.image)
-    rows = [_line_cells(ink, cy, band.line_length) for cy in band.line_y]
-    return np.vstack(rows)
+    feats = np.vstack([_line_cells(ink, cy, band.line_length) for cy in band.line_y])
+    heights = feats[:, -3][feats[:, -3] > 0]
+    ref = max(float(np.percentile(heights, 90)), 4.0) if heights.size else float(PITCH)
+    feats[:, -3] /= ref
+    feats[:, -1] /= ref
+    return feats
 
 
 def flip_features(feats: Floats) -> Floats:
