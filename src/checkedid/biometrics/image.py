@@ -10,13 +10,14 @@ Every image that reaches the face code goes through :func:`load_image`. It
   is what chip photos (ICAO Doc 9303 Part 10, DG2: often grayscale JPEG or
   JPEG 2000, already decoded by the LDS layer) and camera frames become,
 * raises :class:`~checkedid.errors.ImageError` for anything it cannot use.
+
+The header reading, the in-memory decoding and the channel layouts are the shared
+ones of :mod:`checkedid.imaging`; the limits and sample types are this module's.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import ImageError
+from checkedid.imaging import BGRImage, declared_size, decode_in_memory, to_bgr
 from checkedid.secret import zero
 
 __all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE", "ImageInput", "is_grayscale", "load_image"]
@@ -37,8 +39,6 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MIN_SIDE = 16
 
 ImageInput = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
-
-BGRImage = npt.NDArray[np.uint8]
 
 
 def _check_dims(width: int, height: int) -> None:
@@ -53,35 +53,15 @@ def _check_dims(width: int, height: int) -> None:
         raise ImageError(f"the image is {width}x{height} pixels, too small to hold a face")
 
 
-def _header_dims(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
-    """Declared (width, height) from the file header, without decoding pixels (Pillow is lazy)."""
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as im:
-                w, h = im.size
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"the image is above the {MAX_PIXELS // 1_000_000} MP limit") from exc
-    except Exception:  # Pillow does not know the format (or the header is broken): let OpenCV try
-        return None
-    return int(w), int(h)
-
-
 def _decode(data: bytes | bytearray | memoryview) -> BGRImage:
     if len(data) == 0:
         raise ImageError("the image is empty")
     if len(data) > MAX_FILE_BYTES:
         raise ImageError(f"the image file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-    dims = _header_dims(data)
+    dims = declared_size(data, max_pixels=MAX_PIXELS)
     if dims is not None:
         _check_dims(*dims)
-    buf = np.frombuffer(data, dtype=np.uint8)
-    try:
-        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    except cv2.error as exc:
-        raise ImageError("the image cannot be decoded (unsupported or corrupt format)") from exc
+    img = decode_in_memory(data, cv2.IMREAD_COLOR)
     if img is None:
         raise ImageError("the image cannot be decoded (unsupported or corrupt format)")
     return _from_array(img)
@@ -96,20 +76,10 @@ def _from_array(arr: npt.NDArray[Any]) -> BGRImage:
         arr = arr.astype(np.uint8) * 255
     elif arr.dtype != np.uint8:
         raise ImageError(f"image arrays must be uint8 (or uint16), not {arr.dtype}")
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    if arr.ndim == 2:
-        _check_dims(arr.shape[1], arr.shape[0])
-        return np.ascontiguousarray(cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR))
-    if arr.ndim != 3 or arr.shape[2] not in (2, 3, 4):
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4)):
         raise ImageError(f"unsupported image shape {arr.shape}: expected HxW, HxWx3 or HxWx4")
     _check_dims(arr.shape[1], arr.shape[0])
-    if arr.shape[2] == 2:  # grayscale + alpha
-        gray = np.ascontiguousarray(arr[:, :, 0])
-        return np.ascontiguousarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
-    if arr.shape[2] == 4:
-        return np.ascontiguousarray(cv2.cvtColor(np.ascontiguousarray(arr), cv2.COLOR_BGRA2BGR))
-    return np.ascontiguousarray(arr)
+    return to_bgr(arr)
 
 
 def load_image(source: ImageInput | Any) -> BGRImage:
