@@ -10,6 +10,8 @@ the data. Decoded images are BGR ``uint8`` arrays with three channels (greyscale
 portraits are expanded).
 
 Errors are :class:`checkedid.errors.ImageError`; messages never contain image data.
+The in-memory decoding and the channel layouts are the shared ones of
+:mod:`checkedid.imaging`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from checkedid.errors import ImageError
+from checkedid.imaging import decode_in_memory, to_bgr
 
 __all__ = ["MAX_PIXELS", "MAX_SIDE", "ImageInfo", "check_bounds", "decode_image", "image_info"]
 
@@ -164,22 +167,15 @@ def check_bounds(info: ImageInfo, *, max_side: int = MAX_SIDE,
 
 
 def _to_bgr(img: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """16-bit samples scaled to 8 bits, extra channels dropped, then BGR (core layouts)."""
     import cv2
 
     if img.dtype != np.uint8:
         img = cv2.convertScaleAbs(img, alpha=255.0 / 65535.0) if img.dtype == np.uint16 \
             else img.astype(np.uint8)
-    if img.ndim == 3 and img.shape[2] in (1, 2):  # grey (+ alpha)
-        img = np.ascontiguousarray(img[:, :, 0])
-    elif img.ndim == 3 and img.shape[2] > 4:
-        img = np.ascontiguousarray(img[:, :, :3])
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ImageError("decoded image has an unsupported channel layout")
-    return np.ascontiguousarray(img, dtype=np.uint8)
+    if img.ndim == 3 and img.shape[2] > 4:
+        img = img[:, :, :3]
+    return to_bgr(img)
 
 
 @lru_cache(maxsize=1)
@@ -215,12 +211,7 @@ def decode_image(data: bytes, *, max_side: int = MAX_SIDE,
 
     info = image_info(bytes(data))
     check_bounds(info, max_side=max_side, max_pixels=max_pixels)
-    buf = np.frombuffer(data, dtype=np.uint8)
-    img: Any
-    try:
-        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    except cv2.error:
-        img = None
+    img: Any = decode_in_memory(data, cv2.IMREAD_UNCHANGED)
     if img is None and info.format != JPEG and not _cv2_reads_jpeg2000():
         img = _pillow_decode(bytes(data))
     if img is None:
