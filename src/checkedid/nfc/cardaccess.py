@@ -51,6 +51,13 @@ PACE_MAPPINGS = {1: "DH-GM", 2: "ECDH-GM", 3: "DH-IM", 4: "ECDH-IM", 6: "ECDH-CA
 #: Last arc of an id-PACE / id-CA OID -> cipher suite.
 CIPHER_SUITES = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 
+#: ANSI X9.62 / RFC 5758 ECDSA signature OIDs -> hash (ActiveAuthenticationInfo).
+ECDSA_HASHES = {
+    "1.2.840.10045.4.1": "sha1", "1.2.840.10045.4.3.1": "sha224",
+    "1.2.840.10045.4.3.2": "sha256", "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+}
+
 _MAX_INT_BYTES = 8
 
 
@@ -101,11 +108,22 @@ class ChipAuthenticationPublicKeyInfo:
 
 @dataclass(frozen=True)
 class ActiveAuthenticationInfo:
-    """The ECDSA signature algorithm for Active Authentication (Doc 9303-11 §9.2.8)."""
+    """The ECDSA signature algorithm for Active Authentication (Doc 9303-11 §9.2.8).
+
+    Present (in DG14) when DG15 holds an EC key.
+    """
 
     oid: str
     version: int
     signature_algorithm: str
+
+    @property
+    def hash_algorithm(self) -> str | None:
+        """``"sha256"`` for ecdsa-with-SHA256 etc.; ``None`` for an unknown algorithm."""
+        from checkedid.nfc.pubkey import hash_for_oid
+
+        alg = self.signature_algorithm
+        return ECDSA_HASHES.get(alg) or hash_for_oid(alg)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.errors import LDSError, ParseError
 from checkedid.nfc import cardaccess
-from checkedid.nfc.cardaccess import ChipAuthenticationInfo, PACEInfo, SecurityInfos
+from checkedid.nfc.cardaccess import (
+    ActiveAuthenticationInfo,
+    ChipAuthenticationInfo,
+    PACEInfo,
+    SecurityInfos,
+)
 from checkedid.nfc.lds.dg15 import public_key_from_spki
 from checkedid.nfc.lds.template import unwrap
 
@@ -43,12 +48,6 @@ __all__ = [
 
 _FILE = "EF.DG14"
 MAX_DH_BITS = 8192
-#: ANSI X9.62 / RFC 5758 ECDSA signature OIDs -> hash (ActiveAuthenticationInfo).
-ECDSA_HASHES = {
-    "1.2.840.10045.4.1": "sha1", "1.2.840.10045.4.3.1": "sha224",
-    "1.2.840.10045.4.3.2": "sha256", "1.2.840.10045.4.3.3": "sha384",
-    "1.2.840.10045.4.3.4": "sha512",
-}
 
 
 @dataclass(frozen=True)
@@ -86,23 +85,6 @@ class ChipAuthenticationPublicKeyInfo:
     @property
     def key_agreement(self) -> str:
         return self.agreement
-
-
-@dataclass(frozen=True)
-class ActiveAuthenticationInfo:
-    """Doc 9303-11 §9.2.8: present when DG15 holds an EC key; names the ECDSA hash."""
-
-    oid: str
-    version: int
-    signature_algorithm: str
-
-    @property
-    def hash_algorithm(self) -> str | None:
-        """``"sha256"`` for ecdsa-with-SHA256 etc.; ``None`` for an unknown algorithm."""
-        from checkedid.nfc.pubkey import hash_for_oid
-
-        alg = self.signature_algorithm
-        return ECDSA_HASHES.get(alg) or hash_for_oid(alg)
 
 
 @dataclass(frozen=True)
@@ -181,8 +163,7 @@ def parse_dg14(raw: bytes) -> DG14:
         raise
     except ParseError as exc:  # TLVError too: name the file
         raise LDSError(str(exc), file=_FILE) from None
-    aa = [ActiveAuthenticationInfo(i.oid, i.version, i.signature_algorithm)
-          for i in infos.infos if isinstance(i, cardaccess.ActiveAuthenticationInfo)]
+    aa = [i for i in infos.infos if isinstance(i, ActiveAuthenticationInfo)]
     if len(aa) > 1:
         raise LDSError("more than one ActiveAuthenticationInfo", file=_FILE)
     ca = list(infos.chip_authentication)
