@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 
 import cv2
 import numpy as np
@@ -85,10 +84,10 @@ def test_flipped_band_maps_grid_onto_itself() -> None:
     assert isinstance(flipped, Band)
 
 
-def test_no_mrz_photo_is_rejected_fast() -> None:
-    img = gray_of("nomrz.jpg")
-    locate_min = min(_timed(img) for _ in range(3))
-    assert locate_min < 0.25  # tens of ms unloaded; generous for a busy CI runner
+def test_no_mrz_photo_is_rejected() -> None:
+    # the rejection latency is measured in benchmarks/mrz_ocr.py ("no_mrz")
+    with pytest.raises(MRZNotFound):
+        locate(gray_of("nomrz.jpg"))
 
 
 def test_noise_and_blank_frames_are_rejected() -> None:
@@ -98,7 +97,6 @@ def test_noise_and_blank_frames_are_rejected() -> None:
     for img in (noise, blank):
         with pytest.raises(MRZNotFound):
             locate(img)
-        assert _timed(img) < 0.25
 
 
 def test_plain_text_page_has_no_mrz() -> None:
@@ -127,8 +125,3 @@ def test_to_gray_accepts_common_layouts() -> None:
     assert to_gray(np.zeros((8, 8, 1), np.uint8)).shape == (8, 8)
 
 
-def _timed(img: np.ndarray) -> float:
-    t = time.perf_counter()
-    with pytest.raises(MRZNotFound):
-        locate(img)
-    return time.perf_counter() - t

@@ -46,16 +46,11 @@ def test_every_specimen_reads_to_its_ground_truth() -> None:
         assert mrz.valid, name
 
 
-def test_photo_without_mrz_raises_not_found_quickly() -> None:
-    path = specimen("nomrz.jpg")
-    img = cv2.imread(str(path))
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        with pytest.raises(MRZNotFound):
-            read(img)
-        best = min(best, time.perf_counter() - t)
-    assert best < 0.3  # ~15 ms on an idle machine; generous for a loaded CI runner
+def test_photo_without_mrz_raises_not_found() -> None:
+    # how fast is measured in benchmarks/mrz_ocr.py ("no_mrz")
+    img = cv2.imread(str(specimen("nomrz.jpg")))
+    with pytest.raises(MRZNotFound):
+        read(img)
 
 
 def test_random_noise_raises_not_found() -> None:

@@ -4,7 +4,6 @@ and each LDS/PKI fault persona is broken in exactly the intended way."""
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
 import pytest
@@ -109,12 +108,10 @@ def test_private_keys_belong_to_the_chip() -> None:
     assert p.extras["signer"] == "ds-ec" and p.extras["photo_size"] == PHOTO_SIZE
 
 
-def test_build_is_cached_and_fresh_builds_are_fast() -> None:
+def test_build_is_cached() -> None:
     get_pki()
     assert build("utopia-id-pace-im") is build("utopia-id-pace-im")
-    t = time.perf_counter()
     fresh = build("utopia-id-pace-cam", cache=False)
-    assert time.perf_counter() - t < 5.0
     assert fresh is not build("utopia-id-pace-cam")
 
 
