@@ -17,17 +17,9 @@ if [[ $(id -u) -ne 0 ]] && ! pgrep -x pcscd >/dev/null 2>&1; then
     exit 1
 fi
 
-PKGS=(pcscd vsmartcard-vpcd libpcsclite-dev)
-missing=()
-for pkg in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-    echo "==> installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=hw/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+apt_install_missing pcscd vsmartcard-vpcd libpcsclite-dev
 
 pcscd_running() { pgrep -x pcscd >/dev/null 2>&1; }
 

@@ -6,18 +6,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig gcc fonts-ocr-b tesseract-ocr)
-
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-    echo "==> installing system packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=hw/apt.sh
+source hw/apt.sh
+apt_install_missing pcscd vsmartcard-vpcd libpcsclite-dev swig gcc fonts-ocr-b tesseract-ocr
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
@@ -30,7 +21,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # Reinstall only when the dependency declarations or this script change.
-stamp_want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)"
+stamp_want="$(cat pyproject.toml scripts/bootstrap.sh hw/apt.sh | sha256sum | cut -c1-16)"
 stamp_have="$(cat .venv/.checkedid-stamp 2>/dev/null || true)"
 if [ "$stamp_want" != "$stamp_have" ]; then
     echo "==> installing Python packages into .venv (first run builds pyscard; takes a few minutes)"
