@@ -180,15 +180,21 @@ def run_pipeline(
             checks["mrz"] = _mrz_group(photo_mrz)
     else:
         checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
-    if can is None and (photo_mrz is None or not photo_mrz.valid):
+    access: Any
+    if can is not None:
+        access = can
+    elif photo_mrz is None:
+        raise InputError("without a document photo the chip can only be opened with the CAN")
+    elif not photo_mrz.valid:
         raise InputError(
             "the MRZ in the document photo did not pass its check digits, so the chip cannot be "
             "opened: re-take the photo (flat, sharp, no glare on the MRZ) or enter the CAN"
         )
+    else:
+        access = session.track(photo_mrz.access_key())
 
     # 2. Chip access and reading.
     with steps.step("chip"):
-        access = can if can is not None else session.track(photo_mrz.access_key())
         progress = lambda file, done, total: steps.event("chip", "progress", file, done, total)  # noqa: E731
         conn = transport()
         try:

@@ -105,6 +105,18 @@ def test_rsa_trailers(hash_name: str, trailer: bytes) -> None:
     assert (cmd.cla, cmd.ins, cmd.p1, cmd.p2, len(cmd.data)) == (0, 0x88, 0, 0, 8)
 
 
+def test_weak_rsa_key_and_sha1_are_reported() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa as rsa_gen
+
+    key = rsa_gen.generate_private_key(65537, 1024)  # noqa: S505 - the weak key under test
+    conn = ScriptedConn(lambda c: Response(_9796(key, c, "sha1", b"\xbc"), 0x9000))
+    dg15 = type("DG15", (), {"public_key": key.public_key()})()
+    g = aa.active_authenticate(conn, dg15, None)
+    assert g.verdict is Verdict.PASSED, g.reason
+    assert g.details["warnings"] == ["Active Authentication uses SHA-1 (weak)",
+                                     "Active Authentication key is RSA-1024 (< 2048 bits, weak)"]
+
+
 def test_rsa_signature_over_another_challenge_fails() -> None:
     key = rsa_key("aa-trailers", 2048)
     conn = ScriptedConn(lambda c: Response(_9796(key, bytes(8), "sha256", b"\x34\xcc"), 0x9000))

@@ -98,6 +98,8 @@ def test_bac_warns_and_pace_with_mrz(persona: Persona) -> None:
     else:
         data, _, _ = read(persona, mrz_key(persona))
         assert data.access_details["password"] == "MRZ"  # noqa: S105 - the kind, not a secret
+        weak_dh = any("1024-bit MODP" in w for w in data.warnings)
+        assert weak_dh is (persona.pace.parameter_id == 0)
         assert data.access_details["extended_length"] is persona.extended_length
 
 

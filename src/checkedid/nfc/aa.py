@@ -155,8 +155,11 @@ def active_authenticate(conn: Any, dg15: Any, dg14: Any | None) -> CheckGroup:
         details["scheme"] = "ISO/IEC 9796-2 scheme 1"
         if ok:
             details["hash_algorithm"] = info
-            if info == "sha1":
-                details["warnings"] = ["Active Authentication uses SHA-1 (weak)"]
+            weak = ["Active Authentication uses SHA-1 (weak)"] if info == "sha1" else []
+            if key.key_size < 2048:
+                weak.append(f"Active Authentication key is RSA-{key.key_size} (< 2048 bits, weak)")
+            if weak:
+                details["warnings"] = weak
             return _group(Verdict.PASSED, "the chip proved it holds the DG15 key", **details)
         log.info("active authentication failed: %s", info)
         return _group(Verdict.FAILED, CLONE_REASON, **details)

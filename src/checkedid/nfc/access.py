@@ -122,6 +122,8 @@ def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileR
     mapping, cipher = str(result.mapping), str(result.cipher)
     if cipher == "3DES":
         warnings.append("PACE with 3DES secure messaging is a weak cipher suite")
+    if result.parameter_id == 0:  # TR-03110-3 Table 4: 1024-bit MODP group
+        warnings.append("PACE over the 1024-bit MODP group is weak (< 2048-bit DH)")
     protocol = " ".join(p for p in ("PACE", mapping, curve, cipher) if p)
     details = {"protocol": "PACE", "mapping": mapping, "cipher": cipher, "curve": curve,
                "parameter_id": result.parameter_id, "oid": result.oid,
