@@ -5,7 +5,9 @@ threads take as long as one after the other), so threads cannot run the selfie's
 and the chip photo's network passes at the same time. A forked child can: it
 shares the loaded models copy-on-write, embeds one image, sends the result back
 over a pipe and leaves with ``os._exit`` (the kernel reclaims every page it used,
-the same argument as :mod:`checkedid.isolation`). A fork costs about 5-10 ms.
+the same argument as :mod:`checkedid.isolation`). The fork, the child's copy-on-write
+faults and its exit add about 17 ms; a match drops from about 162 ms to 107 ms on an
+idle 2-core machine (docs/biometrics.md).
 
 Only used where it is safe: POSIX ``fork`` and a single-threaded caller (forking a
 process whose other threads hold locks can deadlock the child); otherwise the
