@@ -53,6 +53,9 @@ def vchip(pcscd: None) -> Iterator[VChipFactory]:
     def start(persona: str, fault: str | None = None, port: int = VPCD_PORT) -> VChip:
         for old in started:
             old.stop()
+            # pcscd notices the old chip's removal with a delay: without this wait a new chip
+            # can look present while the reader still holds the stale card state.
+            wait_absent(old.reader)
         chip = VChip(persona, fault, port)
         started.append(chip)
         chip.wait_present()

@@ -21,9 +21,7 @@ from checkedid.nfc.transport import ApduConnection
 from checkedid.nfc.trust import TrustStore
 from checkedid.secret import Secret
 from checkedid.verdict import Verdict
-from tests.chip.conftest import VChipFactory
-
-READER = "Virtual PCD 00 00"
+from tests.chip.conftest import READER, VChipFactory
 
 
 @contextmanager

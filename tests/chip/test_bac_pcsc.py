@@ -13,7 +13,7 @@ from checkedid.nfc.bac import REJECTED, BACError, authenticate
 from checkedid.nfc.pcsc import PcscTransport
 from checkedid.nfc.transport import ApduConnection
 from checkedid.secret import Secret
-from tests.chip.conftest import VChipFactory
+from tests.chip.conftest import READER, VChipFactory
 
 PERSONA = "utopia-passport-bac"
 SELECT_APP = Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))
@@ -33,7 +33,7 @@ def _read_ef_com(conn: ApduConnection) -> bytes:
 
 def test_bac_and_secure_read_over_pcsc(vchip: VChipFactory) -> None:
     vchip(PERSONA)
-    with PcscTransport("Virtual PCD 00 00", timeout=5) as t:
+    with PcscTransport(READER, timeout=5) as t:
         assert t.supports_extended is False
         conn = ApduConnection(t, extended=False)
         conn.call(SELECT_APP, step="SELECT eMRTD")
@@ -52,7 +52,7 @@ def test_bac_and_secure_read_over_pcsc(vchip: VChipFactory) -> None:
 def test_wrong_mrz_is_refused_over_pcsc(vchip: VChipFactory) -> None:
     vchip(PERSONA)
     wrong = spec(PERSONA).mrz_information.replace("L898902C3", "L898902C4")
-    with PcscTransport("Virtual PCD 00 00", timeout=5) as t:
+    with PcscTransport(READER, timeout=5) as t:
         conn = ApduConnection(t, extended=False)
         conn.call(SELECT_APP, step="SELECT eMRTD")
         with pytest.raises(BACError, match="check the MRZ photo") as info:

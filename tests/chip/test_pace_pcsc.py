@@ -12,9 +12,8 @@ from checkedid.nfc.cardaccess import CardAccess, parse_security_infos
 from checkedid.nfc.pace import PacePassword, authenticate
 from checkedid.nfc.pcsc import PcscTransport
 from checkedid.nfc.transport import ApduConnection
-from tests.chip.conftest import VChipFactory
+from tests.chip.conftest import READER, VChipFactory
 
-READER = "Virtual PCD 00 00"
 SELECT_APP = Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))
 
 

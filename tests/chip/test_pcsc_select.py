@@ -9,6 +9,7 @@ import pytest
 from checkedid.cli import main as cli_main
 from checkedid.errors import NoCardError, NoReaderError
 from checkedid.nfc.pcsc import PcscTransport, list_readers
+from tests.chip.conftest import READER
 
 EMRTD_SELECT = bytes.fromhex("00A4040C07A0000002471001")
 
@@ -17,7 +18,7 @@ def test_readers_json_lists_vpcd_with_card(vchip, capsys: pytest.CaptureFixture[
     chip = vchip("utopia-id-pace-gm")
     assert cli_main(["readers", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    slot0 = next(r for r in out["readers"] if r["name"] == "Virtual PCD 00 00")
+    slot0 = next(r for r in out["readers"] if r["name"] == READER)
     assert slot0["card_present"] is True
     assert slot0["atr"].startswith("3B")
     chip.stop()
@@ -25,7 +26,7 @@ def test_readers_json_lists_vpcd_with_card(vchip, capsys: pytest.CaptureFixture[
 
 def test_select_emrtd_aid_over_pcscd(vchip) -> None:
     vchip("utopia-passport-bac")
-    with PcscTransport("Virtual PCD 00 00", timeout=5) as t:
+    with PcscTransport(READER, timeout=5) as t:
         assert t.transmit(EMRTD_SELECT) == b"\x90\x00"
         # unknown AID -> file not found, LDS file before BAC -> security status not satisfied
         assert t.transmit(bytes.fromhex("00A4040C07A0000002471002"))[-2:] == b"\x6a\x82"
@@ -36,7 +37,7 @@ def test_select_emrtd_aid_over_pcscd(vchip) -> None:
 
 def test_extended_length_announced_in_atr(vchip) -> None:
     vchip("utopia-id-pace-gm")
-    with PcscTransport("PCD 00 00") as t:
+    with PcscTransport(READER) as t:
         assert t.supports_extended is True
         assert t.max_response == 65536
 

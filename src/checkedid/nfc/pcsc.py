@@ -148,6 +148,7 @@ class PcscTransport:
         self._card: Any = None
         self._protocol: int = 0
         self._pci: Any = None
+        self._in_transaction = False
         self._atr = b""
         self.apdu_count = 0
         self.supports_extended = False
@@ -174,11 +175,21 @@ class PcscTransport:
         self._atr = bytes(atr)
         self.supports_extended = atr_supports_extended(self._atr)
         self.max_response = EXTENDED_MAX_RESPONSE if self.supports_extended else SHORT_MAX_RESPONSE
+        # Hold a PC/SC transaction while connected: another program on the kiosk (middleware,
+        # a second reader loop) cannot interleave its commands with PACE/BAC and secure
+        # messaging. Readers whose driver refuses transactions still work, unprotected.
+        hr = scard.SCardBeginTransaction(card)
+        self._in_transaction = hr == scard.SCARD_S_SUCCESS
+        if not self._in_transaction:
+            log.info("the reader did not grant a PC/SC transaction (0x%08X)", hr & 0xFFFFFFFF)
         log.info("connected (T=%d, extended length %s)",
                  1 if proto == scard.SCARD_PROTOCOL_T1 else 0, self.supports_extended)
 
     def disconnect(self) -> None:
         if self._card is not None:
+            if self._in_transaction:  # fails harmlessly when the card already left
+                scard.SCardEndTransaction(self._card, scard.SCARD_LEAVE_CARD)
+                self._in_transaction = False
             scard.SCardDisconnect(self._card, scard.SCARD_LEAVE_CARD)
             self._card = None
         if self._ctx is not None:
