@@ -8,7 +8,7 @@ cd "$here"
 
 # shellcheck source=hw/apt.sh
 source hw/apt.sh
-apt_install_missing pcscd vsmartcard-vpcd libpcsclite-dev swig gcc fonts-ocr-b tesseract-ocr
+apt_install_missing pcscd vsmartcard-vpcd libpcsclite-dev swig gcc fonts-ocr-b tesseract-ocr strace
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
