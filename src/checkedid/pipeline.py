@@ -249,8 +249,12 @@ def run_pipeline(
             )
         else:
             matcher = session.face_matcher()
-            chip_embedding = matcher.embed(data.face_image, role="document")
-            live_embedding = matcher.embed(selfie, role="selfie")
+            pair = getattr(matcher, "embed_pair", None)
+            if callable(pair):  # both photos at once, on both cores where that helps
+                live_embedding, chip_embedding = pair(selfie, data.face_image)
+            else:
+                chip_embedding = matcher.embed(data.face_image, role="document")
+                live_embedding = matcher.embed(selfie, role="selfie")
             for emb in (chip_embedding, live_embedding):
                 session.track(emb.vector)
             m = matcher.compare(live_embedding, chip_embedding)
