@@ -38,7 +38,7 @@ Exceptions are for input we cannot process and for transport/protocol breakage.
     │   ├── FaceQualityError
     │   └── BackendUnavailable        the optional face extra is not installed
     ├── SecretWipedError              use of a Secret after wipe()
-    └── InternalError                 a bug: an unexpected exception inside a step (type and step only)
+    └── InternalError                 a bug: an unexpected exception in a step (type, step only)
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ __all__ = [
     "FaceQualityError",
     "FileNotFound",
     "ImageError",
-    "InternalError",
     "InputError",
+    "InternalError",
     "LDSError",
     "MRZError",
     "MRZNotFound",
@@ -96,7 +96,8 @@ class MRZError(CheckedIDError):
     def __init__(self, message: str, *, line: int | None = None, position: int | None = None):
         where = ""
         if line is not None:
-            where = f" (line {line}" + (f", position {position}" if position is not None else "") + ")"
+            at = f", position {position}" if position is not None else ""
+            where = f" (line {line}{at})"
         super().__init__(message + where)
         self.line = line
         self.position = position

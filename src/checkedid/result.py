@@ -77,7 +77,7 @@ CHECK_ORDER: tuple[str, ...] = ("mrz", "access", "passive", "active", "chip", "c
 _MAY_BE_UNSUPPORTED = frozenset({"active", "chip"})
 
 
-class Decision(str, enum.Enum):
+class Decision(enum.StrEnum):
     """Overall outcome of a verification."""
 
     VERIFIED = "VERIFIED"
@@ -95,7 +95,11 @@ class FaceScore:
     is_match: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": round(self.score, 4), "threshold": self.threshold, "is_match": self.is_match}
+        return {
+            "score": round(self.score, 4),
+            "threshold": self.threshold,
+            "is_match": self.is_match,
+        }
 
 
 def validate_fields(fields: Sequence[str] | None) -> tuple[str, ...]:
@@ -107,7 +111,8 @@ def validate_fields(fields: Sequence[str] | None) -> tuple[str, ...]:
     unknown = [f for f in fields if f not in ALL_FIELDS]
     if unknown:
         raise InputError(
-            f"unknown result field(s) {', '.join(sorted(set(unknown)))}; choose from {', '.join(ALL_FIELDS)}"
+            f"unknown result field(s) {', '.join(sorted(set(unknown)))}; "
+            f"choose from {', '.join(ALL_FIELDS)}"
         )
     return tuple(dict.fromkeys(fields))
 

@@ -150,7 +150,9 @@ class SecretRegistry:
             self._items.append(obj)
         return obj
 
-    def new(self, data: bytes | bytearray | memoryview | int = 0, *, label: str = "secret") -> Secret:
+    def new(
+        self, data: bytes | bytearray | memoryview | int = 0, *, label: str = "secret"
+    ) -> Secret:
         """Create and register a Secret."""
         return self.add(Secret(data, label=label))  # type: ignore[no-any-return]
 

@@ -15,7 +15,7 @@ from typing import Any
 __all__ = ["Check", "CheckGroup", "Verdict", "combine"]
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     """Outcome of one check.
 
     ``PASSED`` — the check ran and succeeded. ``FAILED`` — it ran and failed

@@ -60,7 +60,8 @@ def test_result_round_trips_through_json():
     d = json.loads(r.to_json())
     assert d["schema"] == "checkedid.result/1"
     assert d["verified"] is True
-    assert list(d["checks"]) == ["mrz", "access", "passive", "active", "chip", "consistency", "face"]
+    assert list(d["checks"]) == [
+        "mrz", "access", "passive", "active", "chip", "consistency", "face"]
     assert d["checks"]["active"]["verdict"] == "NOT_SUPPORTED"
     assert d["timings"]["mrz"] == 0.0123
     back = Result.from_dict(d)

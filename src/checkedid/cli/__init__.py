@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from checkedid.cli import chip_cmd, face_cmd, mrz_cmd, pa_cmd, verify_cmd
 from checkedid.cli.output import EXIT_CHIP, EXIT_USAGE, fail
-from checkedid.errors import ChipError, CheckedIDError
+from checkedid.errors import CheckedIDError, ChipError
 
 __all__ = ["build_parser", "main"]
 

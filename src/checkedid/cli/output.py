@@ -40,7 +40,9 @@ def emit(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
     sys.stdout.flush()
 
 
-def fail(message: str, code: int, args: argparse.Namespace | None = None, *, kind: str = "error") -> int:
+def fail(
+    message: str, code: int, args: argparse.Namespace | None = None, *, kind: str = "error"
+) -> int:
     """Report an error (JSON on stdout with --json, always a line on stderr) and return ``code``."""
     if args is not None and getattr(args, "json", False):
         json.dump({"error": {"kind": kind, "message": message, "exit_code": code}}, sys.stdout)
