@@ -11,7 +11,29 @@ of the two modes alternates between runs. Reported (medians): total read time, t
 spent reading files, APDUs, per-APDU latency, file bytes per second of file
 reading, and the baseline/adaptive ratios.
 
-Usage: ``python benchmarks/chip_read.py [--runs 5] [--personas a,b] [--in-process]``.
+Against the specification's targets (adaptive mode, per persona):
+
+* ``apdus_minimum``: the access protocol's APDUs (every APDU that is neither a READ
+  BINARY nor a SELECT of an EF by file identifier: SELECT of MF/application, MSE, GENERAL
+  AUTHENTICATE, GET CHALLENGE, EXTERNAL/INTERNAL AUTHENTICATE, CA) plus one READ BINARY
+  per plain master-file read (EF.CardAccess, EF.ATR/INFO, each smaller than any chunk)
+  plus ``ceil(bytes / chunk)`` per LDS file, ``chunk`` being the largest read the card and
+  reader allow under secure messaging. Files are read by SFI, so no SELECT per file is
+  part of the minimum; ``apdu_ratio_to_minimum`` is the measured count divided by it.
+* ``host_cpu_ms``: ``time.process_time()`` of this process around ``ChipReader.read``
+  (the library's crypto and parsing plus the PC/SC client; the chip and pcscd run in
+  other processes, waiting for them costs no CPU here).
+* ``pace_cpu_ms``: CPU time of ``pace.authenticate`` alone (after EF.CardAccess was read),
+  over pcscd and, separately, with terminal and virtual chip in one process
+  (``pace_cpu_ms_in_process``: both sides' crypto, nothing subtracted).
+* ``radio_ms_at_424kbps``: all bytes exchanged (commands and responses) at 424 kbit/s,
+  and ``host_cpu_share_of_radio`` = host CPU / that radio time.
+
+``targets`` lists each target with the worst persona and whether it is met. With
+``--in-process`` the host CPU includes the virtual chip's own work.
+
+Usage: ``python benchmarks/chip_read.py [--runs 5] [--personas a,b] [--in-process]
+[--port 35964]``.
 Needs pcscd with vpcd (``bash hw/setup.sh``) unless ``--in-process`` is given (then
 the chip is called directly, without PC/SC, which measures the library alone).
 """
@@ -20,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import sys
@@ -35,6 +58,11 @@ for _p in (str(ROOT / "src"), str(ROOT)):
 PERSONAS = ("utopia-passport-bac", "utopia-id-pace-gm", "utopia-id-pace-dh",
             "utopia-id-pace-im", "utopia-id-pace-cam")
 PORT = 35964
+RADIO_BPS = 424_000
+TARGET_APDU_RATIO = 1.1
+TARGET_HOST_CPU_MS = 20.0
+TARGET_RADIO_SHARE = 0.05
+TARGET_PACE_GM_CPU_MS = 30.0
 
 
 def _access(name: str) -> Any:
@@ -67,19 +95,54 @@ class _Timed:
             self.count += 1
 
 
+class _Tagged(_Timed):
+    """Also records each APDU's header and the bytes exchanged, to classify them by INS."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.log: list[tuple[int, int, int, int]] = []  # CLA, INS, P1, P2
+        self.bytes = 0
+
+    def transmit(self, apdu: bytes) -> bytes:
+        out = super().transmit(apdu)
+        self.log.append((apdu[0], apdu[1], apdu[2], apdu[3]))
+        self.bytes += len(apdu) + len(out)
+        return out
+
+
+def _minimum(log: list[tuple[int, int, int, int]], sizes: dict[str, int],
+             chunk: int) -> dict[str, int]:
+    """The APDUs a read cannot do without (see the module docstring)."""
+    reads = [a for a in log if a[1] in (0xB0, 0xB1)]
+    ef_selects = sum(1 for a in log if a[1] == 0xA4 and a[2] == 0x02)
+    protocol = len(log) - len(reads) - ef_selects
+    # plain reads (no SM bit in CLA) at offset 0 start a master-file read
+    mf_files = sum(1 for c, i, p1, p2 in reads
+                   if not c & 0x0C and (p1 & 0x80 or (p1, p2) == (0, 0)))
+    file_reads = sum(math.ceil(n / chunk) for n in sizes.values())
+    return {"protocol": protocol, "mf_file_reads": mf_files, "lds_file_reads": file_reads,
+            "minimum": protocol + mf_files + file_reads, "read_binary": len(reads),
+            "ef_selects": ef_selects}
+
+
 def _one(transport: Any, name: str, baseline: bool) -> dict[str, Any]:
     from checkedid.nfc.files import SHORT_SM_CHUNK, ChunkPolicy
     from checkedid.nfc.reader import ChipReader
 
     chunks = ChunkPolicy(extended=False, fixed=SHORT_SM_CHUNK) if baseline else None
-    timed = _Timed(transport)
-    t0 = time.perf_counter()
-    data = ChipReader(timed, chunks=chunks, timeout=60).read(_access(name))
+    timed = _Tagged(transport)
+    access = _access(name)
+    reader = ChipReader(timed, chunks=chunks, timeout=60)
+    c0, t0 = time.process_time(), time.perf_counter()
+    data = reader.read(access)
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     size = sum(data.file_sizes.values())
-    return {"total_s": total, "files_s": data.timings["files"], "apdus": data.apdu_count,
-            "rtt_s": timed.seconds / max(timed.count, 1),
-            "bytes": size, "chunk": data.access_details["chunk_size"],
+    chunk = data.access_details["chunk_size"]
+    return {"total_s": total, "cpu_s": cpu, "files_s": data.timings["files"],
+            "apdus": data.apdu_count, "rtt_s": timed.seconds / max(timed.count, 1),
+            "bytes": size, "chunk": chunk, "wire_bytes": timed.bytes,
+            "minimum": _minimum(timed.log, data.file_sizes, chunk),
             "extended": data.access_details["extended_length"], "protocol": data.protocol}
 
 
@@ -88,11 +151,56 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     files = statistics.median(r["files_s"] for r in rows)
     apdus = int(statistics.median(r["apdus"] for r in rows))
     size = rows[0]["bytes"]
+    cpu_ms = statistics.median(r["cpu_s"] for r in rows) * 1000
+    wire = int(statistics.median(r["wire_bytes"] for r in rows))
+    radio_ms = wire * 8 / RADIO_BPS * 1000
+    minimum = rows[0]["minimum"]
     return {"total_ms": round(total * 1000, 1), "files_ms": round(files * 1000, 1),
             "apdus": apdus, "ms_per_apdu": round(total * 1000 / apdus, 2),
             "apdu_round_trip_ms": round(statistics.median(r["rtt_s"] for r in rows) * 1000, 3),
             "file_bytes": size, "bytes_per_s": round(size / files) if files else None,
-            "chunk_size": rows[0]["chunk"], "extended_length": rows[0]["extended"]}
+            "chunk_size": rows[0]["chunk"], "extended_length": rows[0]["extended"],
+            "apdus_minimum": minimum["minimum"], "apdus_minimum_parts": minimum,
+            "apdu_ratio_to_minimum": round(apdus / minimum["minimum"], 3),
+            "host_cpu_ms": round(cpu_ms, 2),
+            "host_cpu_ms_runs": [round(r["cpu_s"] * 1000, 2) for r in rows],
+            "wire_bytes": wire, "radio_ms_at_424kbps": round(radio_ms, 1),
+            "host_cpu_share_of_radio": round(cpu_ms / radio_ms, 4) if radio_ms else None}
+
+
+def _pace_once(transport: Any, name: str) -> tuple[float, str]:
+    """CPU seconds of ``pace.authenticate`` alone, after EF.CardAccess was read in plain."""
+    from checkedid.errors import SecureMessagingError
+    from checkedid.nfc import pace
+    from checkedid.nfc.cardaccess import parse_security_infos
+    from checkedid.nfc.files import CARD_ACCESS, ChunkPolicy, FileReader
+    from checkedid.nfc.transport import ApduConnection
+
+    conn = ApduConnection(transport)
+    files = FileReader(conn, ChunkPolicy(extended=conn.supports_extended))
+    try:
+        card_access = bytes(files.read(CARD_ACCESS).content())
+    except SecureMessagingError:  # the chip was still in an earlier session
+        files.forget_selection()
+        card_access = bytes(files.read(CARD_ACCESS).content())
+    infos = parse_security_infos(card_access)
+    access = _access(name)
+    pw = pace.PacePassword.can(access) if isinstance(access, str) else \
+        pace.PacePassword.mrz(access)
+    try:
+        c0 = time.process_time()
+        result = pace.authenticate(conn, pw, infos)
+        cpu = time.process_time() - c0
+    finally:
+        pw.wipe()
+    conn.install_sm(result.session)
+    conn.clear_sm()
+    return cpu, str(result.mapping)
+
+
+def _pace_summary(cpus: list[float]) -> dict[str, Any]:
+    return {"median": round(statistics.median(cpus) * 1000, 2),
+            "runs": [round(c * 1000, 2) for c in cpus]}
 
 
 def _order(i: int) -> tuple[str, str]:
@@ -101,9 +209,25 @@ def _order(i: int) -> tuple[str, str]:
 
 
 def bench_persona(name: str, runs: int, in_process: bool, port: int = PORT) -> dict[str, Any]:
+    from hw.vchip.personas import spec
+
     from checkedid.nfc.transport import InProcessTransport
 
     rows: dict[str, list[dict[str, Any]]] = {"adaptive": [], "baseline": []}
+    pace_spec = spec(name).pace is not None
+    pace_pcsc: list[float] = []
+    pace_local: list[float] = []
+    mapping = None
+    if pace_spec:  # terminal and chip in one process: both sides' CPU
+        from hw.vchip.chip import VirtualChip
+        from hw.vchip.personas import build
+
+        local = VirtualChip(build(name))
+        for i in range(runs + 1):
+            with InProcessTransport(local) as t:
+                cpu, mapping = _pace_once(t, name)
+            if i:
+                pace_local.append(cpu)
     if in_process:
         from hw.vchip.chip import VirtualChip
         from hw.vchip.personas import build
@@ -131,6 +255,12 @@ def bench_persona(name: str, runs: int, in_process: bool, port: int = PORT) -> d
                 for mode in _order(i):
                     with PcscTransport(chip.reader, timeout=10) as t:
                         rows[mode].append(_one(t, name, mode == "baseline"))
+            if pace_spec:
+                for i in range(runs + 1):  # the first is a warm-up
+                    with PcscTransport(chip.reader, timeout=10) as t:
+                        cpu, mapping = _pace_once(t, name)
+                    if i:
+                        pace_pcsc.append(cpu)
         wait_absent(chip.reader)
     adaptive, baseline = _summary(rows["adaptive"]), _summary(rows["baseline"])
     return {
@@ -140,7 +270,43 @@ def bench_persona(name: str, runs: int, in_process: bool, port: int = PORT) -> d
         "speedup_file_reading": round(baseline["files_ms"] / adaptive["files_ms"], 2)
         if adaptive["files_ms"] else None,
         "apdu_ratio": round(baseline["apdus"] / adaptive["apdus"], 2),
+        "apdus_minimum": adaptive["apdus_minimum"],
+        "apdu_ratio_to_minimum": adaptive["apdu_ratio_to_minimum"],
+        "host_cpu_ms": adaptive["host_cpu_ms"],
+        "wall_ms": adaptive["total_ms"],
+        "radio_ms_at_424kbps": adaptive["radio_ms_at_424kbps"],
+        "host_cpu_share_of_radio": adaptive["host_cpu_share_of_radio"],
+        "pace_mapping": mapping,
+        "pace_cpu_ms": _pace_summary(pace_pcsc) if pace_pcsc else None,
+        "pace_cpu_ms_in_process": _pace_summary(pace_local) if pace_local else None,
     }
+
+
+def _targets(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each specification target with the measured worst case and whether it is met."""
+    def worst(key: str) -> tuple[float, str]:
+        r = max(results, key=lambda r: r[key])
+        return r[key], r["persona"]
+
+    out: dict[str, Any] = {}
+    for key, limit, label in (
+            ("apdu_ratio_to_minimum", TARGET_APDU_RATIO, "apdus <= 1.1 x minimum"),
+            ("host_cpu_ms", TARGET_HOST_CPU_MS, "host CPU per full read <= 20 ms"),
+            ("host_cpu_share_of_radio", TARGET_RADIO_SHARE,
+             "host CPU < 5% of the radio time at 424 kbit/s")):
+        value, persona = worst(key)
+        out[key] = {"target": label, "limit": limit, "worst": value, "worst_persona": persona,
+                    "met": value <= limit,
+                    "per_persona": {r["persona"]: r[key] <= limit for r in results}}
+    gm = [r for r in results if r["pace_mapping"] == "ECDH-GM" and r["pace_cpu_ms"]
+          and "brainpoolP256r1" in r["protocol"]]
+    if gm:
+        value = gm[0]["pace_cpu_ms"]["median"] if gm[0]["pace_cpu_ms"] else None
+        out["pace_gm_bp256_cpu_ms"] = {
+            "target": "PACE ECDH-GM brainpoolP256r1 host CPU <= 30 ms",
+            "limit": TARGET_PACE_GM_CPU_MS, "value": value, "persona": gm[0]["persona"],
+            "met": value is not None and value <= TARGET_PACE_GM_CPU_MS}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             r["speedup_total"] for r in results), 2),
         "geomean_speedup_file_reading": round(statistics.geometric_mean(
             r["speedup_file_reading"] for r in results if r["speedup_file_reading"]), 2),
+        "targets": _targets(results),
     }
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
