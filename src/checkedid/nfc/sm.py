@@ -27,7 +27,8 @@ import hmac
 from typing import TYPE_CHECKING
 
 from Crypto.Cipher import AES, DES, DES3
-from Crypto.Hash import CMAC
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.cmac import CMAC
 
 from checkedid.errors import InputError, SecureMessagingError, TLVError
 from checkedid.nfc import tlv
@@ -120,9 +121,10 @@ def compute_mac(cipher: str, key: Buffer, data: Buffer) -> bytes:
         h = DES.new(ka, DES.MODE_CBC, iv=bytes(8)).encrypt(msg)[-8:]  # noqa: S304
         h = DES.new(kb, DES.MODE_ECB).decrypt(h)  # noqa: S304
         return DES.new(ka, DES.MODE_ECB).encrypt(h)  # noqa: S304
-    mac = CMAC.new(bytes(key), ciphermod=AES)
+    # OpenSSL's CMAC: an order of magnitude less CPU per APDU than a Python-level CMAC.
+    mac = CMAC(algorithms.AES(bytes(key)))
     mac.update(msg)
-    return mac.digest()[:MAC_LEN]
+    return mac.finalize()[:MAC_LEN]
 
 
 def _le_bytes(le: int) -> bytes:
