@@ -139,13 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     from hw.vchip.personas import spec
     from hw.vchip.process import VChipProcess
 
-    from checkedid.demo import sample_selfie, virtual_trust_store
-    from checkedid.mrz import synth
+    from checkedid.demo import document_photo, sample_selfie, virtual_trust_store
 
     s = spec(args.persona)
-    photo = synth.document_photo(
-        lines=tuple(s.mrz.split("\n")), seed=1, format=s.doc_type, difficulty="easy"
-    ).image
+    photo = document_photo(args.persona)
     selfie = sample_selfie(s.photo).read_bytes()
     trust = virtual_trust_store()
     # The baseline opens the chip with the CAN: tesseract misreads the OCR-B MRZ ('<' as 'K')

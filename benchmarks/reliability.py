@@ -62,18 +62,9 @@ def _trust() -> Any:
 
 
 def _photo_png(persona: str) -> bytes:
-    import cv2
-    from hw.vchip.personas import spec
+    from checkedid.demo import document_photo
 
-    from checkedid.mrz import synth
-
-    s = spec(persona)
-    photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=1, format=s.doc_type,
-                                 difficulty="easy")
-    ok, png = cv2.imencode(".png", photo.image)
-    if not ok:
-        raise RuntimeError("cannot encode the document photo")
-    return bytes(png.tobytes())
+    return bytes(document_photo(persona, png=True))
 
 
 def _selfie(persona: str) -> str:

@@ -27,7 +27,8 @@ from typing import Any
 from checkedid.errors import InputError, NoReaderError
 from checkedid.result import DEFAULT_FIELDS, Result
 
-__all__ = ["DEFAULT_PERSONA", "run_demo", "sample_selfie"]
+__all__ = ["DEFAULT_PERSONA", "document_photo", "run_demo", "sample_selfie",
+           "virtual_trust_store"]
 
 DEFAULT_PERSONA = "utopia-id-pace-gm"
 _ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,29 @@ def sample_selfie(photo: str, *, impostor: bool = False, faces: Path = _FACES) -
     return faces / pick[0]
 
 
+def document_photo(persona: str, *, seed: int = 1, png: bool = False) -> Any:
+    """A generated, easily readable photo of ``persona``'s document (BGR array, or PNG bytes).
+
+    The MRZ printed on it is the persona's, so reading the photo opens that persona's chip.
+    """
+    _import_hw()
+    from hw.vchip.personas import spec
+
+    from checkedid.mrz import synth
+
+    s = spec(persona)
+    photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=seed, format=s.doc_type,
+                                 difficulty="easy")
+    if not png:
+        return photo.image
+    import cv2
+
+    ok, encoded = cv2.imencode(".png", photo.image)
+    if not ok:
+        raise InputError("the generated document photo could not be encoded")
+    return bytes(encoded.tobytes())
+
+
 def virtual_trust_store() -> Any:
     """The trust store for the virtual chips: the test PKI's CSCAs, link certificate and CRLs."""
     from hw.pki import get_pki
@@ -100,7 +124,6 @@ def run_demo(
 ) -> tuple[Result, dict[str, Any]]:
     """Run the full verification against the virtual chip; returns the result and demo facts."""
     import checkedid
-    from checkedid.mrz import synth
 
     _import_hw()
     from hw.vchip.personas import spec as persona_spec
@@ -124,16 +147,15 @@ def run_demo(
     }
     t0 = time.perf_counter()
     tell(f"* persona {name}: {chip_spec.description}")
-    lines = tuple(chip_spec.mrz.split("\n"))
-    photo = synth.document_photo(lines=lines, seed=1, format=chip_spec.doc_type, difficulty="easy")
+    image = document_photo(name)
     info["document_photo"] = {
-        "width": int(photo.image.shape[1]),
-        "height": int(photo.image.shape[0]),
+        "width": int(image.shape[1]),
+        "height": int(image.shape[0]),
         "format": chip_spec.doc_type,
         "generated_ms": _ms(t0),
     }
     tell(
-        f"* generated a {photo.image.shape[1]}x{photo.image.shape[0]} photo of the "
+        f"* generated a {image.shape[1]}x{image.shape[0]} photo of the "
         f"{chip_spec.doc_type} document"
     )
 
@@ -158,7 +180,7 @@ def run_demo(
         info["chip_start_ms"] = _ms(t)
         tell(f"* virtual chip is on reader {chip.reader!r}; verifying ...")
         with checkedid.Session(trust=trust, reader=chip.reader) as session:
-            result = session.verify(photo.image, selfie_bytes, fields=fields, progress=progress)
+            result = session.verify(image, selfie_bytes, fields=fields, progress=progress)
             info["wiped_objects"] = session.wipe()
     info["total_ms"] = _ms(t0)
     return result, info

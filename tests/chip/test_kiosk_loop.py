@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
 
 import checkedid
@@ -40,15 +39,10 @@ GRACE = 5.0
 def _document(persona: str) -> tuple[bytes, bytes]:
     from hw.vchip.personas import spec
 
-    from checkedid.demo import sample_selfie
-    from checkedid.mrz import synth
+    from checkedid.demo import document_photo, sample_selfie
 
-    s = spec(persona)
-    photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=4, format=s.doc_type,
-                                 difficulty="easy")
-    ok, png = cv2.imencode(".png", photo.image)
-    assert ok
-    return bytes(png.tobytes()), Path(sample_selfie(s.photo)).read_bytes()
+    photo = document_photo(persona, seed=4, png=True)
+    return photo, Path(sample_selfie(spec(persona).photo)).read_bytes()
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import cv2
-
 import checkedid
 from checkedid.result import Decision
 from tests.chip.conftest import VChipFactory
@@ -31,15 +29,10 @@ WARM_UP = 2  # first sessions import modules and fill caches
 def _document(persona: str) -> tuple[bytes, bytes]:
     from hw.vchip.personas import spec
 
-    from checkedid.demo import sample_selfie
-    from checkedid.mrz import synth
+    from checkedid.demo import document_photo, sample_selfie
 
-    s = spec(persona)
-    photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=2, format=s.doc_type,
-                                 difficulty="easy")
-    ok, png = cv2.imencode(".png", photo.image)
-    assert ok
-    return bytes(png.tobytes()), Path(sample_selfie(s.photo)).read_bytes()
+    photo = document_photo(persona, seed=2, png=True)
+    return photo, Path(sample_selfie(spec(persona).photo)).read_bytes()
 
 
 def test_consecutive_sessions_leak_no_memory_fds_or_threads(vchip: VChipFactory) -> None:
