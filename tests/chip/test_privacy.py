@@ -28,10 +28,9 @@ PERSONA = "utopia-id-pace-gm"
 
 
 def _persona_material() -> dict[str, Any]:
-    import cv2
     from hw.vchip.personas import build, spec
 
-    from checkedid.mrz import synth
+    from checkedid.demo import document_photo
     from checkedid.nfc.lds.dg2 import DG2
 
     s = spec(PERSONA)
@@ -42,9 +41,6 @@ def _persona_material() -> dict[str, Any]:
     assert decoded is not None
     h, w = decoded.shape[:2]
     pixels = decoded[h // 2, w // 2 - 6: w // 2 + 6].tobytes()[:32]  # centre of the face
-    photo = synth.document_photo(lines=tuple(lines), seed=3, format=s.doc_type, difficulty="easy")
-    ok, png = cv2.imencode(".png", photo.image)
-    assert ok
     return {
         "needles": {
             "document number": s.document_number.encode(),
@@ -53,7 +49,7 @@ def _persona_material() -> dict[str, Any]:
             "DG2 run": dg2[len(dg2) // 2: len(dg2) // 2 + 32],
             "face pixels": pixels,
         },
-        "photo": png.tobytes(),
+        "photo": document_photo(PERSONA, seed=3, png=True),
     }
 
 
