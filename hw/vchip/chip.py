@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.apdu import SW, Command, Response
 from hw.vchip.vpcd import CardRemoved
 
 if TYPE_CHECKING:
@@ -36,14 +36,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[["ChipState", Command], Response]
 
-SW_OK = 0x9000
-SW_WRONG_LENGTH = 0x6700
-SW_SM_MISSING = 0x6987
-SW_SM_WRONG = 0x6988
-SW_SM_NOT_SUPPORTED = 0x6882
-SW_INS_NOT_SUPPORTED = 0x6D00
-SW_CLA_NOT_SUPPORTED = 0x6E00
-SW_UNKNOWN = 0x6F00
 
 # INS that may arrive in plain while secure messaging is active (they restart authentication).
 _PLAIN_RESTART = frozenset({0x84, 0x82, 0x22, 0x86, 0xA4})
@@ -183,36 +175,36 @@ class VirtualChip:
     def _route(self, apdu: bytes) -> bytes:
         st = self.state
         if len(apdu) < 4:
-            return _sw(SW_WRONG_LENGTH)
+            return _sw(SW.WRONG_LENGTH)
         st.last_extended = is_extended(apdu)
         if st.last_extended and not st.persona.extended_length:
-            return _sw(SW_WRONG_LENGTH)
+            return _sw(SW.WRONG_LENGTH)
         try:
             cmd = Command.from_bytes(apdu)
         except Exception:  # malformed outside input: answer like a card would
-            return _sw(SW_WRONG_LENGTH)
+            return _sw(SW.WRONG_LENGTH)
         protected = bool(cmd.cla & 0x0C)
         if protected:
             if st.sm is None:
-                return _sw(SW_SM_NOT_SUPPORTED)
+                return _sw(SW.SM_NOT_SUPPORTED)
             try:
                 cmd = st.sm.unprotect_command(cmd)
             except Exception as exc:
                 log.debug("SM unwrap failed: %s", type(exc).__name__)
                 st.clear_session()
-                return _sw(SW_SM_WRONG)
+                return _sw(SW.SM_DATA_OBJECTS_INCORRECT)
         elif st.sm is not None:
             # A plain command ends the SM session (Doc 9303-11 §9.8.6).
             st.clear_session()
             if cmd.ins not in _PLAIN_RESTART:
-                return _sw(SW_SM_MISSING)
+                return _sw(SW.SM_DATA_OBJECTS_MISSING)
         handler = self.router.get(cmd.ins)
         # A fault may answer the unwrapped command itself (its answer is still wrapped).
         override = st.fault.command(st, cmd) if st.fault is not None else None
         if override is not None:
             resp = override
         elif handler is None:
-            resp = Response(b"", SW_INS_NOT_SUPPORTED)
+            resp = Response(b"", SW.INS_NOT_SUPPORTED)
         else:
             try:
                 resp = handler(st, cmd)
@@ -220,7 +212,7 @@ class VirtualChip:
                 raise
             except Exception:
                 log.exception("handler for INS %02X failed", cmd.ins)
-                resp = Response(b"", SW_UNKNOWN)
+                resp = Response(b"", SW.UNKNOWN)
         if st.fault is not None:
             resp = st.fault.response(st, cmd, resp)
         if protected and st.sm is not None:

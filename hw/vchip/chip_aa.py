@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from checkedid.nfc.apdu import SW
 from hw.vchip.chip import Command, Response
 
 if TYPE_CHECKING:
@@ -32,10 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["aa_key", "internal_authenticate", "register", "sign_9796_2"]
 
 INS_INTERNAL_AUTHENTICATE = 0x88
-SW_OK = 0x9000
-SW_SECURITY = 0x6982
-SW_WRONG_LENGTH = 0x6700
-SW_INS = 0x6D00
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
@@ -88,20 +85,20 @@ def aa_key(chip: ChipState) -> Any:
 def internal_authenticate(chip: ChipState, cmd: Command) -> Response:
     """INTERNAL AUTHENTICATE: sign the challenge with the AA key."""
     if chip.authenticated is None or chip.sm is None:
-        return Response(b"", SW_SECURITY)
+        return Response(b"", SW.SECURITY_STATUS_NOT_SATISFIED)
     key = aa_key(chip)
     if key is None:
-        return Response(b"", SW_INS)
+        return Response(b"", SW.INS_NOT_SUPPORTED)
     challenge = bytes(cmd.data)
     if len(challenge) != 8 or cmd.p1 != 0 or cmd.p2 != 0:
-        return Response(b"", SW_WRONG_LENGTH)
+        return Response(b"", SW.WRONG_LENGTH)
     if isinstance(key, rsa.RSAPrivateKey):
-        return Response(sign_9796_2(key, challenge), SW_OK)
+        return Response(sign_9796_2(key, challenge), SW.OK)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     der = key.sign(challenge, ec.ECDSA(_HASHES[_ecdsa_hash(chip)]()))
     r, s = decode_dss_signature(der)
     size = (key.curve.key_size + 7) // 8
-    return Response(r.to_bytes(size, "big") + s.to_bytes(size, "big"), SW_OK)
+    return Response(r.to_bytes(size, "big") + s.to_bytes(size, "big"), SW.OK)
 
 
 def register(router: Router) -> None:

@@ -15,7 +15,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from checkedid.nfc import kdf
-from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.apdu import SW, Command, Response
 from checkedid.nfc.bac import mutual_auth_keys
 from checkedid.nfc.sm import SMSession, cbc_decrypt, cbc_encrypt, compute_mac
 
@@ -24,31 +24,26 @@ if TYPE_CHECKING:
 
 __all__ = ["external_authenticate", "register"]
 
-SW_OK = 0x9000
-SW_AUTH_FAILED = 0x6300
-SW_WRONG_LENGTH = 0x6700
-SW_CONDITIONS = 0x6985
-SW_INS_NOT_SUPPORTED = 0x6D00
 
 
 def external_authenticate(chip: ChipState, cmd: Command) -> Response:
     """EXTERNAL AUTHENTICATE for BAC (P1 = P2 = 00, 40 data bytes)."""
     if not chip.persona.bac:
-        return Response(b"", SW_INS_NOT_SUPPORTED)
+        return Response(b"", SW.INS_NOT_SUPPORTED)
     rnd_ic, chip.challenge = chip.challenge, None
     if rnd_ic is None:
-        return Response(b"", SW_CONDITIONS)
+        return Response(b"", SW.CONDITIONS_NOT_SATISFIED)
     data = bytes(cmd.data)
     if len(data) != 40:
-        return Response(b"", SW_WRONG_LENGTH)
+        return Response(b"", SW.WRONG_LENGTH)
     k_enc, k_mac = mutual_auth_keys(chip.persona.mrz_information.encode("ascii"))
     e_ifd, m_ifd = data[:32], data[32:]
     if not hmac.compare_digest(compute_mac("3DES", k_mac, e_ifd), m_ifd):
-        return Response(b"", SW_AUTH_FAILED)
+        return Response(b"", SW.VERIFICATION_FAILED)
     s = cbc_decrypt("3DES", k_enc, e_ifd)
     rnd_ifd, k_ifd = s[:8], s[16:32]
     if not hmac.compare_digest(s[8:16], rnd_ic):
-        return Response(b"", SW_AUTH_FAILED)
+        return Response(b"", SW.VERIFICATION_FAILED)
     k_ic = secrets.token_bytes(16)
     e_ic = cbc_encrypt("3DES", k_enc, rnd_ic + rnd_ifd + k_ic)
     m_ic = compute_mac("3DES", k_mac, e_ic)
@@ -57,7 +52,7 @@ def external_authenticate(chip: ChipState, cmd: Command) -> Response:
                                 kdf.derive(ks_seed, kdf.MAC, "3DES"),
                                 int.from_bytes(rnd_ic[4:8] + rnd_ifd[4:8], "big"))
     chip.authenticated = "BAC"
-    return Response(e_ic + m_ic, SW_OK)
+    return Response(e_ic + m_ic, SW.OK)
 
 
 def register(router: Router) -> None:

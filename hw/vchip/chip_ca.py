@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.nfc import kdf, tlv
+from checkedid.nfc.apdu import SW
 from checkedid.nfc.sm import SMSession
 from hw.vchip.chip import Command, Response
 
@@ -39,11 +40,6 @@ __all__ = ["general_authenticate", "is_ca_ga", "is_ca_mse", "mse", "register", "
 log = logging.getLogger(__name__)
 
 CA_OID = bytes.fromhex("04007F0007020203")  # 0.4.0.127.0.7.2.2.3 (id-CA) content octets
-SW_OK = 0x9000
-SW_SECURITY = 0x6982
-SW_WRONG_DATA = 0x6A80
-SW_REF_NOT_FOUND = 0x6A88
-SW_CONDITIONS = 0x6985
 _CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 
 
@@ -118,34 +114,36 @@ def _establish(chip: ChipState, public: bytes, cipher: str) -> bool:
 def mse(chip: ChipState, cmd: Command) -> Response:
     """MSE:Set KAT (3DES CA) or MSE:Set AT for CA (AES)."""
     if chip.authenticated is None or chip.sm is None or chip.persona.ca_key is None:
-        return Response(b"", SW_SECURITY if chip.persona.ca_key is not None else SW_REF_NOT_FOUND)
+        refused = SW.SECURITY_STATUS_NOT_SATISFIED if chip.persona.ca_key is not None \
+            else SW.REFERENCED_DATA_NOT_FOUND
+        return Response(b"", refused)
     objs = _objects(bytes(cmd.data))
     if objs is None:
-        return Response(b"", SW_WRONG_DATA)
+        return Response(b"", SW.WRONG_DATA)
     if cmd.p2 == 0xA6:
         public = objs.get(0x91)
         if not public or not _establish(chip, public, "3DES"):
-            return Response(b"", SW_WRONG_DATA)
-        return Response(b"", SW_OK)
+            return Response(b"", SW.WRONG_DATA)
+        return Response(b"", SW.OK)
     oid = objs[0x80]
     cipher = _CIPHERS.get(oid[-1]) if len(oid) == 10 else None
     if cipher is None:
-        return Response(b"", SW_REF_NOT_FOUND)
+        return Response(b"", SW.REFERENCED_DATA_NOT_FOUND)
     chip.scratch["ca"] = {"cipher": cipher, "key_id": objs.get(0x84)}
-    return Response(b"", SW_OK)
+    return Response(b"", SW.OK)
 
 
 def general_authenticate(chip: ChipState, cmd: Command) -> Response:
     """GENERAL AUTHENTICATE of CA (AES): agree on the keys, answer ``7C 00``."""
     state = chip.scratch.pop("ca", None)
     if state is None or chip.sm is None:
-        return Response(b"", SW_CONDITIONS)
+        return Response(b"", SW.CONDITIONS_NOT_SATISFIED)
     objs = _objects(bytes(cmd.data)) or {}
     inner = _objects(objs.get(0x7C, b"")) or {}
     public = inner.get(0x80)
     if not public or not _establish(chip, public, state["cipher"]):
-        return Response(b"", SW_WRONG_DATA)
-    return Response(b"\x7c\x00", SW_OK)
+        return Response(b"", SW.WRONG_DATA)
+    return Response(b"\x7c\x00", SW.OK)
 
 
 def _chain(router: Router, ins: int, matches: Any, handler: Handler) -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from checkedid.errors import CheckedIDError
 from checkedid.nfc import kdf, tlv
 from checkedid.nfc import pace_crypto as pc
-from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.apdu import SW, Command, Response
 from checkedid.nfc.cardaccess import PACEInfo, encode_oid
 from checkedid.nfc.sm import SMSession
 from checkedid.secret import zero
@@ -39,13 +39,6 @@ __all__ = ["general_authenticate", "mse_set_at", "register"]
 
 log = logging.getLogger(__name__)
 
-SW_OK = 0x9000
-SW_AUTH_FAILED = 0x6300
-SW_CONDITIONS = 0x6985
-SW_WRONG_DATA = 0x6A80
-SW_REF_NOT_FOUND = 0x6A88
-SW_LAST_EXPECTED = 0x6883
-SW_INS_NOT_SUPPORTED = 0x6D00
 
 _previous: dict[int, Handler] = {}
 
@@ -71,25 +64,25 @@ def mse_set_at(chip: ChipState, cmd: Command) -> Response:
     """MSE:Set AT for PACE (P1 C1, P2 A4; TR-03110-3 §B.1.1)."""
     if (cmd.p1, cmd.p2) != (0xC1, 0xA4):
         prev = _previous.get(0x22)
-        return prev(chip, cmd) if prev else Response(b"", SW_WRONG_DATA)
+        return prev(chip, cmd) if prev else Response(b"", SW.WRONG_DATA)
     _forget(chip)
     suite = _suite(chip)
     if suite is None:
-        return Response(b"", SW_WRONG_DATA)
+        return Response(b"", SW.WRONG_DATA)
     try:
         dos = {item.tag: bytes(item.value) for item in tlv.iter_tlv(cmd.data)}
     except CheckedIDError:
-        return Response(b"", SW_WRONG_DATA)
+        return Response(b"", SW.WRONG_DATA)
     if dos.get(0x80) != encode_oid(suite.oid):
-        return Response(b"", SW_WRONG_DATA)
+        return Response(b"", SW.WRONG_DATA)
     if 0x84 in dos and int.from_bytes(dos[0x84], "big") != suite.parameter_id:
-        return Response(b"", SW_REF_NOT_FOUND)
+        return Response(b"", SW.REFERENCED_DATA_NOT_FOUND)
     ref = dos.get(0x83, b"")
     password = _password(chip, ref[0]) if len(ref) == 1 else None
     if password is None:
-        return Response(b"", SW_REF_NOT_FOUND)
+        return Response(b"", SW.REFERENCED_DATA_NOT_FOUND)
     chip.scratch["pace"] = {"step": 1, "suite": suite, "password": bytearray(password)}
-    return Response(b"", SW_OK)
+    return Response(b"", SW.OK)
 
 
 def general_authenticate(chip: ChipState, cmd: Command) -> Response:
@@ -97,12 +90,12 @@ def general_authenticate(chip: ChipState, cmd: Command) -> Response:
     state: dict[str, Any] | None = chip.scratch.get("pace")
     if state is None:
         prev = _previous.get(0x86)
-        return prev(chip, cmd) if prev else Response(b"", SW_CONDITIONS)
+        return prev(chip, cmd) if prev else Response(b"", SW.CONDITIONS_NOT_SATISFIED)
     step: int = state["step"]
     chained = bool(cmd.cla & 0x10)
     if chained != (step < 4):
         _forget(chip)
-        return Response(b"", SW_LAST_EXPECTED if step == 4 else SW_CONDITIONS)
+        return Response(b"", SW.LAST_COMMAND_EXPECTED if step == 4 else SW.CONDITIONS_NOT_SATISFIED)
     try:
         top = tlv.decode_one(cmd.data)
         if top.tag != 0x7C or top.next_offset != len(cmd.data):
@@ -112,13 +105,13 @@ def general_authenticate(chip: ChipState, cmd: Command) -> Response:
     except (CheckedIDError, ValueError, KeyError) as exc:
         log.debug("PACE step %d refused: %s", step, type(exc).__name__)
         _forget(chip)
-        return Response(b"", SW_WRONG_DATA)
-    if sw != SW_OK or step == 4:
+        return Response(b"", SW.WRONG_DATA)
+    if sw != SW.OK or step == 4:
         _forget(chip)
-    if sw != SW_OK:
+    if sw != SW.OK:
         return Response(b"", sw)
     state["step"] = step + 1
-    return Response(tlv.encode(0x7C, body), SW_OK)
+    return Response(tlv.encode(0x7C, body), SW.OK)
 
 
 def _forget(chip: ChipState) -> None:
@@ -138,7 +131,7 @@ def _step_nonce(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -
     nonce = secrets.token_bytes(suite.nonce_length)
     state["nonce"] = nonce
     k_pi = kdf.derive(state["password"], kdf.PACE, suite.cipher)
-    return tlv.encode(0x80, pc.encrypt_nonce(suite.cipher, k_pi, nonce)), SW_OK
+    return tlv.encode(0x80, pc.encrypt_nonce(suite.cipher, k_pi, nonce)), SW.OK
 
 
 def _step_map(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
@@ -146,7 +139,7 @@ def _step_map(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> 
     nonce = state.pop("nonce")
     if suite.mapping.endswith("IM"):
         state["generator"] = suite.map_integrated(nonce, dos[0x81])
-        return b"", SW_OK
+        return b"", SW.OK
     pk_map_ifd = suite.decode(dos[0x81])
     sk_map = suite.random_private()
     pk_map = suite.public(sk_map, suite.generator())
@@ -154,7 +147,7 @@ def _step_map(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> 
         raise ValueError("terminal echoed the mapping key")
     state["generator"] = suite.map_generic(nonce, suite.agree(sk_map, pk_map_ifd))
     state["sk_map"] = sk_map
-    return tlv.encode(0x82, suite.encode(pk_map)), SW_OK
+    return tlv.encode(0x82, suite.encode(pk_map)), SW.OK
 
 
 def _step_agree(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
@@ -166,21 +159,21 @@ def _step_agree(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -
         raise ValueError("terminal echoed the ephemeral key")
     state["ks"] = pc.session_keys(suite, suite.shared_secret(suite.agree(sk, pk_ifd)))
     state["pk_ifd"], state["pk_ic"] = pk_ifd, pk_ic
-    return tlv.encode(0x84, suite.encode(pk_ic)), SW_OK
+    return tlv.encode(0x84, suite.encode(pk_ic)), SW.OK
 
 
 def _step_tokens(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
     suite: pc.Suite = state["suite"]
     ks_enc, ks_mac = state["ks"]
     if not hmac.compare_digest(dos[0x85], pc.auth_token(suite, ks_mac, state["pk_ic"])):
-        return b"", SW_AUTH_FAILED
+        return b"", SW.VERIFICATION_FAILED
     body = tlv.encode(0x86, pc.auth_token(suite, ks_mac, state["pk_ifd"]))
     if suite.mapping == "ECDH-CAM":
         body += tlv.encode(0x8A, pc.cam_encrypt(suite, ks_enc, _ca_ic(chip, suite, state)))
     chip.pending_sm = SMSession(suite.cipher, ks_enc, ks_mac, 0)
     chip.authenticated = "PACE"
     chip.scratch["pace_done"] = {"mapping": suite.mapping, "cipher": suite.cipher}
-    return body, SW_OK
+    return body, SW.OK
 
 
 def _ca_ic(chip: ChipState, suite: pc.Suite, state: dict[str, Any]) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from checkedid.nfc.apdu import SW
 from hw.vchip.chip import Command, Response
 
 if TYPE_CHECKING:
@@ -34,15 +35,6 @@ MF_FILES = (FID_CARD_ACCESS, FID_ATR_INFO)
 MF_SFI = {0x1C: FID_CARD_ACCESS, 0x01: FID_ATR_INFO}
 EAC_PROTECTED = (0x0103, 0x0104)  # DG3 fingerprints, DG4 iris
 
-SW_OK = 0x9000
-SW_EOF = 0x6282
-SW_WRONG_LENGTH = 0x6700
-SW_SECURITY = 0x6982
-SW_NO_EF = 0x6986
-SW_WRONG_DATA = 0x6A80
-SW_NOT_FOUND = 0x6A82
-SW_WRONG_P1P2 = 0x6A86
-SW_WRONG_OFFSET = 0x6B00
 
 
 def sfi_to_fid(sfi: int) -> int:
@@ -81,33 +73,33 @@ def select(chip: ChipState, cmd: Command) -> Response:
     """SELECT (ISO 7816-4 §11.2.2): by DF name (P1=04), MF/EF by FID (P1=00/02), path (08)."""
     p1, p2, data = cmd.p1, cmd.p2, bytes(cmd.data)
     if p2 not in (0x00, 0x04, 0x0C):
-        return Response(b"", SW_WRONG_P1P2)
+        return Response(b"", SW.WRONG_P1P2)
     if p1 == 0x04:
         if data == EMRTD_AID:
             chip.app_selected = True
             chip.selected = None
-            return Response(b"", SW_OK)
-        return Response(b"", SW_NOT_FOUND)
+            return Response(b"", SW.OK)
+        return Response(b"", SW.FILE_NOT_FOUND)
     if p1 in (0x00, 0x02, 0x08, 0x09):
         if p1 == 0x00 and data in (b"", b"\x3f\x00"):
             chip.app_selected = False
             chip.selected = None
-            return Response(b"", SW_OK)
+            return Response(b"", SW.OK)
         if p1 in (0x08, 0x09):
             if len(data) < 2 or len(data) % 2:
-                return Response(b"", SW_WRONG_DATA)
+                return Response(b"", SW.WRONG_DATA)
             data = data[-2:]
         if len(data) != 2:
-            return Response(b"", SW_WRONG_DATA)
+            return Response(b"", SW.WRONG_DATA)
         fid = int.from_bytes(data, "big")
         content = _lookup(chip, fid)
         if content is None:
-            return Response(b"", SW_NOT_FOUND)
+            return Response(b"", SW.FILE_NOT_FOUND)
         chip.selected = fid
         if p2 & 0x0C == 0x0C:
-            return Response(b"", SW_OK)
-        return Response(_fcp(fid, len(content)), SW_OK)
-    return Response(b"", SW_WRONG_P1P2)
+            return Response(b"", SW.OK)
+        return Response(_fcp(fid, len(content)), SW.OK)
+    return Response(b"", SW.WRONG_P1P2)
 
 
 def _readable(chip: ChipState, fid: int) -> bool:
@@ -130,17 +122,17 @@ def _max_le(chip: ChipState, cmd: Command) -> int:
 def _read(chip: ChipState, fid: int, offset: int, want: int) -> tuple[bytes, int]:
     content = _lookup(chip, fid)
     if content is None:
-        return b"", SW_NOT_FOUND
+        return b"", SW.FILE_NOT_FOUND
     if not _readable(chip, fid):
-        return b"", SW_SECURITY
+        return b"", SW.SECURITY_STATUS_NOT_SATISFIED
     if offset >= len(content) and not (offset == 0 and not content):
-        return b"", SW_WRONG_OFFSET
+        return b"", SW.WRONG_OFFSET
     chunk = content[offset:offset + want]
     chip.counters["bytes_read"] += len(chunk)
     fault = chip.fault
     if fault is not None:
         fault.on_read(chip, fid, offset, len(chunk))
-    return chunk, (SW_EOF if len(chunk) < want else SW_OK)
+    return chunk, (SW.END_OF_FILE if len(chunk) < want else SW.OK)
 
 
 def _select_sfi(chip: ChipState, sfi: int) -> int | None:
@@ -160,14 +152,14 @@ def read_binary(chip: ChipState, cmd: Command) -> Response:
     """READ BINARY with INS B0 (ISO 7816-4 §11.3.3)."""
     if cmd.p1 & 0x80:
         if cmd.p1 & 0x60:
-            return Response(b"", SW_WRONG_P1P2)
+            return Response(b"", SW.WRONG_P1P2)
         fid = _select_sfi(chip, cmd.p1 & 0x1F)
         if fid is None:
-            return Response(b"", SW_NOT_FOUND)
+            return Response(b"", SW.FILE_NOT_FOUND)
         offset = cmd.p2
     else:
         if chip.selected is None:
-            return Response(b"", SW_NO_EF)
+            return Response(b"", SW.COMMAND_NOT_ALLOWED_NO_EF)
         fid = chip.selected
         offset = ((cmd.p1 & 0x7F) << 8) | cmd.p2
     data, sw = _read(chip, fid, offset, _max_le(chip, cmd))
@@ -178,28 +170,28 @@ def read_binary_odd(chip: ChipState, cmd: Command) -> Response:
     """READ BINARY with INS B1: offset in DO'54', data returned in DO'53' (ISO 7816-4 §11.3.3)."""
     raw = bytes(cmd.data)
     if len(raw) < 3 or raw[0] != 0x54 or raw[1] != len(raw) - 2 or raw[1] > 4:
-        return Response(b"", SW_WRONG_DATA)
+        return Response(b"", SW.WRONG_DATA)
     offset = int.from_bytes(raw[2:], "big")
     fid_field = (cmd.p1 << 8) | cmd.p2
     if fid_field == 0:
         if chip.selected is None:
-            return Response(b"", SW_NO_EF)
+            return Response(b"", SW.COMMAND_NOT_ALLOWED_NO_EF)
         fid = chip.selected
     elif (fid_field & 0xFFE0) == 0x0000:
         found = _select_sfi(chip, fid_field & 0x1F)
         if found is None:
-            return Response(b"", SW_NOT_FOUND)
+            return Response(b"", SW.FILE_NOT_FOUND)
         fid = found
     else:
         fid = fid_field
         if _lookup(chip, fid) is None:
-            return Response(b"", SW_NOT_FOUND)
+            return Response(b"", SW.FILE_NOT_FOUND)
         chip.selected = fid
     le = _max_le(chip, cmd)
     # DO'53' header costs 2-4 bytes of the answer.
     head = 4 if le > 0xFF + 3 else (3 if le > 0x7F + 2 else 2)
     data, sw = _read(chip, fid, offset, max(le - head, 0))
-    if sw not in (SW_OK, SW_EOF):
+    if sw not in (SW.OK, SW.END_OF_FILE):
         return Response(b"", sw)
     n = len(data)
     if n < 0x80:
@@ -214,9 +206,9 @@ def read_binary_odd(chip: ChipState, cmd: Command) -> Response:
 def get_challenge(chip: ChipState, cmd: Command) -> Response:
     """GET CHALLENGE (ISO 7816-4 §11.5.6): 8 random bytes, kept for BAC's EXTERNAL AUTHENTICATE."""
     if cmd.le != 8:
-        return Response(b"", SW_WRONG_LENGTH)
+        return Response(b"", SW.WRONG_LENGTH)
     chip.challenge = secrets.token_bytes(8)
-    return Response(chip.challenge, SW_OK)
+    return Response(chip.challenge, SW.OK)
 
 
 def register(router: Router) -> None:

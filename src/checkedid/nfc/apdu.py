@@ -48,6 +48,7 @@ class SW(IntEnum):
     WRONG_LENGTH = 0x6700
     LOGICAL_CHANNEL_NOT_SUPPORTED = 0x6881
     SM_NOT_SUPPORTED = 0x6882
+    LAST_COMMAND_EXPECTED = 0x6883
     COMMAND_INCOMPATIBLE = 0x6981
     SECURITY_STATUS_NOT_SATISFIED = 0x6982
     AUTH_METHOD_BLOCKED = 0x6983
@@ -76,6 +77,7 @@ _MEANINGS: dict[int, str] = {
     SW.WRONG_LENGTH: "wrong length",
     SW.LOGICAL_CHANNEL_NOT_SUPPORTED: "logical channel not supported",
     SW.SM_NOT_SUPPORTED: "secure messaging not supported",
+    SW.LAST_COMMAND_EXPECTED: "last command of the chain expected",
     SW.COMMAND_INCOMPATIBLE: "command incompatible with file structure",
     SW.SECURITY_STATUS_NOT_SATISFIED: "security status not satisfied",
     SW.AUTH_METHOD_BLOCKED: "authentication method blocked",

@@ -40,7 +40,7 @@ from checkedid.errors import (
     TLVError,
 )
 from checkedid.nfc import tlv
-from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.apdu import SW, Command, Response
 
 __all__ = [
     "ATR_INFO",
@@ -69,11 +69,6 @@ SM_OVERHEAD = 48  # DO'87' header + padding indicator + padding, DO'99', DO'8E',
 HEADER_PROBE = 6  # 1-2 byte tag + up to 4 length bytes
 MAX_FILE_SIZE = 4 << 20  # no LDS file comes near this; a bigger header is a lie
 
-SW_OK = 0x9000
-SW_END_OF_FILE = 0x6282
-SW_WRONG_LENGTH = 0x6700
-SW_WRONG_OFFSET = 0x6B00
-SW_NOT_FOUND = 0x6A82
 _DENIED = frozenset({0x6982, 0x6983, 0x6985, 0x6986})
 _SM_BROKEN = frozenset({0x6987, 0x6988, 0x6882})
 
@@ -282,7 +277,7 @@ class FileReader:
         try:
             data = self._chunk(ef, 0, first, by_sfi=True)
         except StatusWordError as exc:
-            if exc.sw not in (SW_WRONG_LENGTH, SW_WRONG_OFFSET) and exc.sw >> 8 != 0x6C:
+            if exc.sw not in (SW.WRONG_LENGTH, SW.WRONG_OFFSET) and exc.sw >> 8 != 0x6C:
                 raise
             data = self._chunk(ef, 0, HEADER_PROBE, by_sfi=False)
         try:
@@ -323,11 +318,11 @@ class FileReader:
                 self.select(ef)
                 cmd = Command(0x00, 0xB0, offset >> 8, offset & 0xFF, b"", want)
             resp = self._send(cmd, step)
-            if resp.sw == SW_WRONG_LENGTH and want > MIN_CHUNK and self.policy.shrink(self.secure):
+            if resp.sw == SW.WRONG_LENGTH and want > MIN_CHUNK and self.policy.shrink(self.secure):
                 log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
                 want = min(want, self.policy.size(self.secure))
                 continue
-            if resp.sw == SW_WRONG_OFFSET and offset > 0:
+            if resp.sw == SW.WRONG_OFFSET and offset > 0:
                 raise LDSError(f"the file ends at byte {offset}, before the length its header "
                                "announces", file=ef.name)
             _check(resp, step)
@@ -366,12 +361,12 @@ def _odd_payload(data: bytes, step: str) -> bytes:
 def _check(resp: Response, step: str) -> None:
     """Map a status word to the error hierarchy (ISO/IEC 7816-4 §5.6)."""
     sw = resp.sw
-    if sw in (SW_OK, SW_END_OF_FILE):
+    if sw in (SW.OK, SW.END_OF_FILE):
         return
     if sw in _DENIED:
         raise AccessDenied("the chip refused access (security status not satisfied)",
                            sw=sw, step=step)
-    if sw == SW_NOT_FOUND:
+    if sw == SW.FILE_NOT_FOUND:
         raise FileNotFound("the chip has no such file", sw=sw, step=step)
     if sw in _SM_BROKEN:
         raise SecureMessagingError(f"{step}: the chip rejected the secure-messaging data "
