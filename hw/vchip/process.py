@@ -18,11 +18,29 @@ from types import TracebackType
 __all__ = ["ROOT", "SLOTS", "VChipProcess", "vpcd_listening", "wait_absent"]
 
 ROOT = Path(__file__).resolve().parents[2]
-#: vpcd chip ports and the reader names pcscd gives them.
-SLOTS = {35963: "Virtual PCD 00 00", 35964: "Virtual PCD 00 01"}
 
 
-def vpcd_listening(port: int = 35963) -> bool:
+def _slots() -> dict[int, str]:
+    """vpcd chip ports and the reader names pcscd gives them.
+
+    ``CHECKEDID_VPCD_SLOTS="PORT=NAME,PORT=NAME"`` replaces the two default slots, for a test
+    bed with more vpcd readers in ``/etc/reader.conf.d`` (several suites side by side).
+    """
+    spec = os.environ.get("CHECKEDID_VPCD_SLOTS", "").strip()
+    if not spec:
+        return {35963: "Virtual PCD 00 00", 35964: "Virtual PCD 00 01"}
+    slots: dict[int, str] = {}
+    for item in spec.split(","):
+        port, _, name = item.partition("=")
+        slots[int(port)] = name.strip()
+    return slots
+
+
+#: vpcd chip ports and the reader names pcscd gives them (the first is the default slot).
+SLOTS = _slots()
+
+
+def vpcd_listening(port: int = min(SLOTS)) -> bool:
     """True when pcscd's vpcd driver listens for a chip on ``port`` (reads /proc, not PC/SC)."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -42,7 +60,7 @@ def _card_present(reader: str) -> bool:
     return any(r.name == reader and r.card_present for r in list_readers())
 
 
-def wait_absent(reader: str = SLOTS[35963], timeout: float = 5.0) -> None:
+def wait_absent(reader: str = SLOTS[min(SLOTS)], timeout: float = 5.0) -> None:
     """Wait until no card is present on ``reader`` (after a chip process ended)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _card_present(reader):
@@ -52,7 +70,7 @@ def wait_absent(reader: str = SLOTS[35963], timeout: float = 5.0) -> None:
 class VChipProcess:
     """A running ``python -m hw.vchip --persona NAME [--fault F]`` connected to vpcd."""
 
-    def __init__(self, persona: str, fault: str | None = None, port: int = 35963) -> None:
+    def __init__(self, persona: str, fault: str | None = None, port: int = min(SLOTS)) -> None:
         if port not in SLOTS:
             raise ValueError(f"vpcd has chip ports {sorted(SLOTS)}, not {port}")
         self.persona, self.fault, self.port = persona, fault, port

@@ -15,9 +15,12 @@ import pytest
 from hw.vchip.process import ROOT, SLOTS, VChipProcess, vpcd_listening, wait_absent
 
 #: vpcd slot for the chip tests (35963 = "Virtual PCD 00 00", 35964 = "... 00 01").
-VPCD_PORT = int(os.environ.get("CHECKEDID_VPCD_PORT", "35963"))
+VPCD_PORT = int(os.environ.get("CHECKEDID_VPCD_PORT", str(min(SLOTS))))
+#: the other slot, for tests that run a second chip or keep the first slot free.
+VPCD_PORT2 = min(p for p in SLOTS if p != VPCD_PORT)
 
 READER = SLOTS[VPCD_PORT]
+READER2 = SLOTS[VPCD_PORT2]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

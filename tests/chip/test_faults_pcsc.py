@@ -17,10 +17,10 @@ from hw.vchip.process import wait_absent
 from checkedid.errors import AccessDenied, CheckedIDError, SecureMessagingError
 from checkedid.nfc.pcsc import PcscTransport
 from checkedid.nfc.reader import ChipReader
-from tests.chip.conftest import VChipFactory
+from tests.chip.conftest import READER2, VPCD_PORT2, VChipFactory
 
-PORT = 35964
-READER = "Virtual PCD 00 01"
+PORT = VPCD_PORT2
+READER = READER2
 PERSONA = "utopia-id-pace-gm"
 
 

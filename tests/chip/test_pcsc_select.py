@@ -9,7 +9,7 @@ import pytest
 from checkedid.cli import main as cli_main
 from checkedid.errors import NoCardError, NoReaderError
 from checkedid.nfc.pcsc import PcscTransport, list_readers
-from tests.chip.conftest import READER
+from tests.chip.conftest import READER, READER2
 
 EMRTD_SELECT = bytes.fromhex("00A4040C07A0000002471001")
 
@@ -43,9 +43,9 @@ def test_extended_length_announced_in_atr(vchip) -> None:
 
 
 def test_no_card_and_unknown_reader_are_actionable(pcscd: None) -> None:
-    if any(r.name == "Virtual PCD 00 01" and r.card_present for r in list_readers()):
+    if any(r.name == READER2 and r.card_present for r in list_readers()):
         pytest.skip("slot 1 unexpectedly has a card")
     with pytest.raises(NoCardError, match="place the document"):
-        PcscTransport("Virtual PCD 00 01", timeout=0.2).connect()
+        PcscTransport(READER2, timeout=0.2).connect()
     with pytest.raises(NoReaderError, match="checkedid readers"):
         PcscTransport("no such reader").connect()

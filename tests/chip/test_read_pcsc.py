@@ -1,6 +1,6 @@
 """Full chip reads over pcscd + vpcd: BAC and PACE, progress, tearing, the read command.
 
-The virtual chip runs on vpcd slot 1 (``Virtual PCD 00 01``).
+The virtual chip runs on the second vpcd slot (``Virtual PCD 00 01`` by default).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from checkedid.cli import main as cli_main
 from checkedid.nfc.pcsc import PcscTransport
 from checkedid.nfc.reader import ChipReader
 from checkedid.secret import Secret
-from tests.chip.conftest import VChipFactory
+from tests.chip.conftest import READER2, VPCD_PORT2, VChipFactory
 
-PORT = 35964
-READER = "Virtual PCD 00 01"
+PORT = VPCD_PORT2
+READER = READER2
 
 
 @pytest.fixture(autouse=True)
