@@ -126,8 +126,9 @@ def run_demo(
     import checkedid
 
     _import_hw()
+    from hw.vchip.faults import make_fault
     from hw.vchip.personas import spec as persona_spec
-    from hw.vchip.process import VChipProcess, vpcd_listening
+    from hw.vchip.process import SLOTS, VChipProcess, vpcd_listening
 
     tell: Say = say or (lambda _text: None)
     name = persona or DEFAULT_PERSONA
@@ -135,9 +136,26 @@ def run_demo(
         chip_spec = persona_spec(name)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
+    try:
+        make_fault(fault)
+    except KeyError as exc:
+        raise InputError(f"--fault {fault!r}: {exc.args[0]}") from None
+    except ValueError:
+        raise InputError(f"--fault {fault!r}: the value after ':' is not valid for this fault "
+                         "(e.g. slow-chip:400 for 400 ms per command)") from None
+    if port not in SLOTS:
+        raise InputError(f"vpcd port {port} is not a virtual reader slot "
+                         f"(slots: {', '.join(map(str, sorted(SLOTS)))})")
     if not vpcd_listening(port):
         raise NoReaderError(
             "pcscd with the vpcd virtual reader is not running: run 'bash hw/setup.sh'"
+        )
+    from checkedid.nfc.pcsc import list_readers
+
+    if any(r.name == SLOTS[port] and r.card_present for r in list_readers()):
+        raise NoReaderError(
+            f"the virtual reader {SLOTS[port]!r} already holds a card: another virtual chip "
+            "is running on it (stop it, or use the other slot with --port)"
         )
 
     info: dict[str, Any] = {

@@ -16,7 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from checkedid.cli.output import EXIT_FAILED, EXIT_OK, Progress, add_json_flag, emit
+from checkedid.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Progress,
+    add_json_flag,
+    emit,
+    positive_float,
+    readable_file,
+)
 from checkedid.errors import InputError
 from checkedid.secret import Secret
 
@@ -44,13 +52,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="the MRZ text (lines separated by newlines or spaces), or document "
                      "number + birth date + expiry date with their check digits (24 characters);"
                      " '-' reads it from standard input (keeps it out of the process list)")
-    key.add_argument("--mrz-image", metavar="IMG", help="photo of the document's MRZ")
+    key.add_argument("--mrz-image", metavar="IMG", type=readable_file,
+                     help="photo of the document's MRZ")
     key.add_argument("--can", help="the 6-digit card access number printed on the card")
     p.add_argument("--trust", action="append", default=[], metavar="PATH",
                    help="CSCA certificates dir, master list or CRL (repeatable)")
-    p.add_argument("--timeout", type=float, default=10.0,
+    p.add_argument("--timeout", type=positive_float, default=10.0,
                    help="seconds to wait for a document on the reader (default 10)")
-    p.add_argument("--read-timeout", type=float, default=60.0,
+    p.add_argument("--read-timeout", type=positive_float, default=60.0,
                    help="seconds allowed for the whole read, recoveries included (default 60)")
     p.add_argument("--save", metavar="DIR", type=Path,
                    help="QA only: write EF.SOD and the data groups as read to DIR "

@@ -8,7 +8,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from checkedid.cli.output import EXIT_FAILED, EXIT_OK, add_json_flag, emit, not_available
+from checkedid.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_json_flag,
+    emit,
+    not_available,
+    positive_int,
+    readable_file,
+    score_threshold,
+)
 from checkedid.errors import InputError
 
 __all__ = ["register"]
@@ -27,9 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Compare a live image (IMAGE_A, e.g. a selfie) with a document photo "
                     "(IMAGE_B, e.g. the chip portrait). Exit 0 on a match, 1 on no match, "
                     "2 on bad input (unreadable image, no face, unusable quality).")
-    p.add_argument("image_a", metavar="IMAGE_A", help="live image (selfie)")
-    p.add_argument("image_b", metavar="IMAGE_B", help="document photo (chip portrait)")
-    p.add_argument("--threshold", type=float, default=None,
+    p.add_argument("image_a", metavar="IMAGE_A", type=readable_file, help="live image (selfie)")
+    p.add_argument("image_b", metavar="IMAGE_B", type=readable_file,
+                   help="document photo (chip portrait)")
+    p.add_argument("--threshold", type=score_threshold, default=None,
                    help="decision threshold on the score (score = 1 - descriptor distance)")
     p.add_argument("--no-quality", action="store_true",
                    help="skip the quality checks (compare also dark or blurred faces)")
@@ -49,8 +59,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--pairs", metavar="DIR", default=None,
                    help="directory with labels.csv (file,identity,note) and photos "
                         "(default: $CHECKEDID_FACE_PAIRS or ../shared/data/faces)")
-    p.add_argument("--repeat", type=int, default=20, help="latency repetitions (default 20)")
-    p.add_argument("--threshold", type=float, default=None, help="threshold to evaluate")
+    p.add_argument("--repeat", type=positive_int, default=20,
+                   help="latency repetitions (default 20)")
+    p.add_argument("--threshold", type=score_threshold, default=None,
+                   help="threshold to evaluate")
     add_json_flag(p)
     p.set_defaults(func=cmd_bench)
 

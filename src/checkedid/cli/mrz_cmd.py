@@ -14,7 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from checkedid.cli.output import EXIT_FAILED, EXIT_OK, add_json_flag, emit
+from checkedid.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_json_flag,
+    emit,
+    readable_file,
+)
 from checkedid.errors import InputError
 from checkedid.mrz.model import MRZ
 
@@ -33,7 +39,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      "parse MRZ text with --text) and print its fields and check-digit status. "
                      "Exit 0 when every check digit holds, 1 when one fails, 2 when no MRZ "
                      "can be read."))
-    p.add_argument("image", nargs="?", help="photo of the document (JPEG, PNG, ...)")
+    p.add_argument("image", nargs="?", type=readable_file,
+                   help="photo of the document (JPEG, PNG, ...)")
     p.add_argument("--engine", default="default",
                    help="OCR engine: 'default' (built-in OCR-B recogniser) or 'tesseract'")
     p.add_argument("--text", metavar="MRZ",

@@ -11,19 +11,81 @@ from typing import Any
 __all__ = [
     "EXIT_CHIP",
     "EXIT_FAILED",
+    "EXIT_INTERNAL",
     "EXIT_OK",
     "EXIT_USAGE",
     "Progress",
     "add_json_flag",
     "emit",
     "fail",
+    "non_negative_int",
     "not_available",
+    "positive_float",
+    "positive_int",
+    "readable_file",
+    "score_threshold",
 ]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CHIP = 3
+EXIT_INTERNAL = 4
+
+
+def _number(text: str, kind: type[float] | type[int], what: str) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number of seconds (or other quantity) greater than zero."""
+    value = _number(text, float, "a number")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number greater than 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    value = int(_number(text, int, "a whole number"))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be a whole number of at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number of at least 0."""
+    value = int(_number(text, int, "a whole number"))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a whole number of at least 0")
+    return value
+
+
+def readable_file(text: str) -> str:
+    """argparse type: a path to an existing, readable file ('-' passes for standard input).
+
+    The error names the argument (argparse adds it), so a person knows which input failed.
+    """
+    if text == "-":
+        return text
+    import os
+
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    if not os.access(text, os.R_OK):
+        raise argparse.ArgumentTypeError(f"{text}: not readable (permissions)")
+    return text
+
+
+def score_threshold(text: str) -> float:
+    """argparse type: a face-score threshold between 0 and 1."""
+    value = _number(text, float, "a number")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} must be a score threshold between 0 and 1")
+    return value
 
 
 def add_json_flag(p: argparse.ArgumentParser) -> None:

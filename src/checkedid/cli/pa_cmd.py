@@ -84,6 +84,11 @@ def cmd_pa(args: argparse.Namespace) -> int:
     from checkedid.nfc.trust import TrustStore
 
     sod = _read(args.sod, "EF.SOD")
+    if sod[:1] != b"\x77":
+        # Not even the EF.SOD wrapper (tag 77, Doc 9303-10 4.6.2): a wrong file, not a forgery.
+        # A file that starts like an EF.SOD but does not parse is judged: sod_parse FAILED.
+        raise InputError(f"{args.sod} is not an EF.SOD (it does not start with tag 77): pass "
+                         "the file saved as EF.SOD (checkedid read --save writes it)")
     dgs = _dgs(args.dg)
     at = _when(args.at)
     trust = TrustStore.load(*args.trust) if args.trust else None

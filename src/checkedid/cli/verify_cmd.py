@@ -6,7 +6,15 @@ import argparse
 import sys
 from typing import Any
 
-from checkedid.cli.output import EXIT_FAILED, EXIT_OK, Progress, add_json_flag, emit
+from checkedid.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Progress,
+    add_json_flag,
+    emit,
+    positive_float,
+    readable_file,
+)
 from checkedid.result import ALL_FIELDS, DEFAULT_FIELDS, Result
 
 __all__ = ["format_result", "register"]
@@ -25,9 +33,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     p.add_argument(
-        "--document", required=True, metavar="IMAGE", help="photo of the document's MRZ page"
+        "--document", required=True, metavar="IMAGE", type=readable_file,
+        help="photo of the document's MRZ page"
     )
-    p.add_argument("--selfie", required=True, metavar="IMAGE", help="live photo of the holder")
+    p.add_argument("--selfie", required=True, metavar="IMAGE", type=readable_file,
+                   help="live photo of the holder")
     p.add_argument(
         "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
     )
@@ -36,7 +46,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_trust_option(p)
     add_fields_option(p)
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole verification")
+    p.add_argument("--timeout", type=positive_float, default=60.0,
+                   help="seconds for the whole verification")
     add_sign_options(p)
     add_json_flag(p)
     p.set_defaults(func=_verify)
@@ -60,11 +71,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--selfie",
         default=None,
         metavar="IMAGE",
+        type=readable_file,
         help="selfie to use (default: another photo of the persona's face)",
     )
     d.add_argument(
         "--impostor", action="store_true", help="use a different person's photo as the selfie"
     )
+    d.add_argument("--port", type=int, default=None,
+                   help="vpcd chip port of the virtual reader slot (default: the first slot, "
+                        "35963; 35964 is the second)")
     add_fields_option(d)
     add_sign_options(d)
     add_json_flag(d)
@@ -90,21 +105,52 @@ def add_sign_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key-id", metavar="KID", help="key id to put in the signed result's header")
 
 
-def _signed(args: argparse.Namespace, result: Result, data: dict[str, Any]) -> dict[str, Any]:
-    """Add ``"signed": <JWS>`` when ``--sign-key`` was given."""
-    if not args.sign_key:
-        return data
+def load_sign_key(args: argparse.Namespace) -> Any:
+    """The ``--sign-key`` private key, checked before any chip is read (None without it).
+
+    Problems (no such file, a public key, an encrypted key, an RSA key, a curve other than
+    P-256) are :class:`~checkedid.errors.InputError` naming the file and what to use instead.
+    """
+    if not getattr(args, "sign_key", None):
+        return None
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     from checkedid.errors import InputError
+
+    path = args.sign_key
+    use = "use an ECDSA P-256 or Ed25519 private key in PEM"
+    try:
+        with open(path, "rb") as fh:
+            pem = fh.read(1 << 20)
+    except OSError as exc:
+        raise InputError(f"cannot read the signing key {path}: {exc.strerror}") from None
+    if b"PUBLIC KEY-----" in pem:
+        raise InputError(f"the signing key {path} is a public key: {use}")
+    try:
+        key = load_pem_private_key(pem, password=None)
+    except TypeError:
+        raise InputError(f"the signing key {path} is encrypted: {use} without a password") \
+            from None
+    except ValueError:
+        raise InputError(f"the signing key {path} is not a PEM private key: {use}") from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+        return key
+    kind = type(key).__name__.removeprefix("_").replace("PrivateKey", "")
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        kind = f"ECDSA {key.curve.name}"
+    raise InputError(f"the signing key {path} cannot sign results (a {kind} key): {use}")
+
+
+def _signed(result: Result, data: dict[str, Any], key: Any, kid: str | None) -> dict[str, Any]:
+    """Add ``"signed": <JWS>`` when a signing key was given."""
+    if key is None:
+        return data
     from checkedid.signing import sign_result
 
-    try:
-        with open(args.sign_key, "rb") as fh:
-            key = load_pem_private_key(fh.read(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise InputError(f"cannot load the signing key {args.sign_key}: {exc}") from None
-    data["signed"] = sign_result(result, key, kid=args.key_id)  # type: ignore[arg-type]
+    data["signed"] = sign_result(result, key, kid=kid)
     return data
 
 
@@ -161,6 +207,7 @@ def _verify(args: argparse.Namespace) -> int:
     from checkedid.session import Session
 
     fields = [f for f in args.fields.replace(",", " ").split() if f]
+    key = load_sign_key(args)
     bar, on_event = _progress_printer(args)
     with Session(trust=args.trust or None, reader=args.reader) as session:
         try:
@@ -174,7 +221,7 @@ def _verify(args: argparse.Namespace) -> int:
             )
         finally:
             bar.done()
-    data = _signed(args, result, result.to_dict())
+    data = _signed(result, result.to_dict(), key, args.key_id)
     text = format_result(result) + (
         f"\nSigned result: {data['signed']}" if "signed" in data else ""
     )
@@ -186,6 +233,7 @@ def _demo(args: argparse.Namespace) -> int:
     from checkedid.demo import run_demo
 
     fields = [f for f in args.fields.replace(",", " ").split() if f]
+    key = load_sign_key(args)
     bar, on_event = _progress_printer(args)
     try:
         result, info = run_demo(
@@ -196,10 +244,11 @@ def _demo(args: argparse.Namespace) -> int:
             fields=fields,
             progress=on_event,
             say=None if args.json else _say,
+            **({"port": args.port} if args.port is not None else {}),
         )
     finally:
         bar.done()
-    data = _signed(args, result, result.to_dict())
+    data = _signed(result, result.to_dict(), key, args.key_id)
     data["demo"] = info
     text = format_result(result) + (
         f"\nSigned result: {data['signed']}" if "signed" in data else ""
