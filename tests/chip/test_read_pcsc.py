@@ -127,5 +127,19 @@ def test_pace_with_mrz_and_the_read_command(vchip: VChipFactory, tmp_path: Path,
     for needle in (s.document_number, "ERIKSSON", "740812"):
         assert needle not in out
 
+    # Without --trust nothing is reported as passed: AA and CA are not bound to trusted data.
+    assert cli_main(["read", "--reader", READER, "--can", "123456", "--json", "--no-fields"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["verified"] is None
+    auth = summary["authentication"]
+    assert auth["passive"]["verdict"] == "NOT_CHECKED"
+    assert "Passive Authentication was not run" in auth["passive"]["reason"]
+    for group, dg in (("active", "DG15"), ("chip", "DG14")):
+        assert auth[group]["verdict"] == "NOT_CHECKED"
+        assert f"without --trust that {dg} is not authenticated" in auth[group]["reason"]
+    assert cli_main(["read", "--reader", READER, "--can", "123456", "--no-fields"]) == 0
+    human = capsys.readouterr().out
+    assert "verified: not checked (no --trust)" in human and "PASSED" not in human
+
     assert cli_main(["read", "--reader", READER, "--can", "000000", "--json"]) == 3
     assert "error" in json.loads(capsys.readouterr().out)

@@ -163,6 +163,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         code = EXIT_OK
         if args.trust:
             code = _authenticate(args.trust, data, out)
+        else:
+            _unauthenticated(out)
         if args.save is not None:
             out["saved"] = {"directory": str(args.save), "files": _save(args.save, data)}
         emit(args, out, _human(out))
@@ -202,6 +204,25 @@ def _authenticate(trust_paths: list[str], data: Any, out: dict[str, Any]) -> int
     return EXIT_OK if verified else EXIT_FAILED
 
 
+def _unauthenticated(out: dict[str, Any]) -> None:
+    """Without ``--trust`` nothing proves the files genuine: say so instead of PASSED.
+
+    Active and Chip Authentication only show that the chip holds the private key of the
+    DG15/DG14 it presents; until Passive Authentication binds those files to a trusted
+    CSCA, a cloned or forged chip passes them with keys of its own.
+    """
+    unbound = ("not bound: the chip proved it holds the key in its own {dg}, but without "
+               "--trust that {dg} is not authenticated (Passive Authentication was not run)")
+    auth = out.setdefault("authentication", {})
+    for group, dg in (("active", "DG15"), ("chip", "DG14")):
+        seen = auth.get(group) or {}
+        if seen.get("verdict") == "PASSED":
+            auth[group] = {**seen, "verdict": "NOT_CHECKED", "reason": unbound.format(dg=dg)}
+    auth["passive"] = {"verdict": "NOT_CHECKED", "reason": "Passive Authentication was not run: "
+                       "give --trust with the issuing state's CSCA to authenticate the data"}
+    out["verified"] = None
+
+
 def _human(out: dict[str, Any]) -> str:
     lines = [f"protocol: {out['protocol']}"]
     acc = out["access"]
@@ -217,7 +238,9 @@ def _human(out: dict[str, Any]) -> str:
     for key, group in out["authentication"].items():
         lines.append(f"{key} authentication: {group['verdict']} ({group['reason']})")
     if "verified" in out:
-        lines.append("verified: " + ("yes" if out["verified"] else "NO"))
+        verified = out["verified"]
+        lines.append("verified: " + ("not checked (no --trust)" if verified is None
+                                     else "yes" if verified else "NO"))
     t = out["timings"]
     lines.append(f"time: {t.get('total', 0):.2f} s, {out['apdu_count']} APDUs"
                  + (f", {out['recoveries']} recoveries" if out["recoveries"] else ""))
