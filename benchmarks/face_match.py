@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threshold", type=float, default=None)
     args = p.parse_args(argv)
     result = run_benchmark(args.pairs, repeat=args.repeat, threshold=args.threshold)
+    result["latency"].pop("samples")  # raw samples: checkedid bench face --samples FILE
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

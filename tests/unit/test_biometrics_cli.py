@@ -78,15 +78,23 @@ def test_bench_table_renders_every_number() -> None:
     acc["face_recognition"] = {**acc, "fnmr": 0.0556, "failures_to_embed": 1}
     data = {"default_threshold": 0.4, "score": "1 - distance", "colour": acc,
             "latency": {"repeat": 5, "selfie": [640, 480], "chip": [480, 640],
-                        "checkedid": {"p50_ms": 160.0, "p95_ms": 170.0, "cpu_p50_ms": 161.0},
+                        "checkedid": {"p50_ms": 160.0, "p95_ms": 170.0, "p99_ms": 171.5,
+                                      "min_ms": 150.2, "max_ms": 172.0, "cpu_p50_ms": 161.0},
                         "checkedid_document_reused": {"p50_ms": 81.0, "p95_ms": 90.0,
-                                                      "cpu_p50_ms": 80.5},
+                                                      "p99_ms": 91.0, "min_ms": 79.0,
+                                                      "max_ms": 92.0, "cpu_p50_ms": 80.5},
                         "face_recognition": {"p50_ms": 330.0, "p95_ms": 350.0,
-                                             "cpu_p50_ms": 331.0},
-                        "speedup_p50": 2.06, "speedup_p95": 2.06}}
+                                             "p99_ms": 351.0, "min_ms": 301.0,
+                                             "max_ms": 352.0, "cpu_p50_ms": 331.0},
+                        "speedup_p50": 2.06, "speedup_p95": 2.06},
+            "machine": {"cpu": "Test CPU 3000", "cores": 2, "cores_usable": 2,
+                        "load_average": [0.5, 0.4, 0.3], "python": "3.11.7",
+                        "packages": {"dlib-bin": "20.0"},
+                        "blas": [{"role": "blas", "name": "openblas", "version": "0.3"}]}}
     text = bench_table(data)
     for needle in ("2.2 %", "0.305", "160.0", "330.0", "2.06x", "226", "80.5", "331.0",
-                   "5.6 %", "baseline"):
+                   "5.6 %", "baseline", "171.5", "150.2", "172.0", "Test CPU 3000",
+                   "load 0.5 0.4 0.3", "dlib-bin 20.0", "blas openblas 0.3"):
         assert needle in text
 
 
@@ -103,3 +111,34 @@ def test_bench_other_targets_are_dispatched_or_reported_unavailable(
             continue  # implemented by its module; tested there
         assert main(["bench", target]) == 2
         assert "not available" in capsys.readouterr().err
+
+
+def test_bench_face_reports_progress_and_writes_raw_samples(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from checkedid.biometrics import calibration
+
+    def fake_run(directory: Any, *, repeat: int, threshold: Any, progress: Any) -> dict[str, Any]:
+        for stage in ("accuracy", "latency"):
+            for i in range(repeat):
+                progress(stage, i, repeat)
+        stats = {"p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 2.0, "min_ms": 1.0, "max_ms": 2.0,
+                 "cpu_p50_ms": 1.0}
+        return {"default_threshold": 0.4, "score": "s",
+                "latency": {"repeat": repeat, "selfie": [1, 1], "chip": [1, 1],
+                            "checkedid": stats, "checkedid_document_reused": stats,
+                            "samples": {"checkedid": [(0.5, 0.25), (0.75, 0.5)],
+                                        "face_recognition": [(1.5, 1.25)]}}}
+
+    monkeypatch.setattr(calibration, "run_benchmark", fake_run)
+    samples = tmp_path / "samples.csv"
+    assert main(["bench", "face", "--pairs", str(tmp_path), "--repeat", "3", "--json",
+                 "--samples", str(samples)]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["checkedid bench face: accuracy ...",
+                                "checkedid bench face: latency ..."]
+    data = json.loads(out)
+    assert "samples" not in data["latency"] and data["latency"]["samples_file"] == str(samples)
+    assert samples.read_text().splitlines() == [
+        "engine,run,wall_s,cpu_s", "checkedid,0,0.500000,0.250000",
+        "checkedid,1,0.750000,0.500000", "face_recognition,0,1.500000,1.250000"]

@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from checkedid.benchinfo import machine, timing_stats
 from checkedid.biometrics.backend import Box
 from checkedid.biometrics.image import load_image
 from checkedid.biometrics.match import DEFAULT_THRESHOLD, FaceMatcher
@@ -177,8 +178,17 @@ def _baseline_vector(img: U8Array) -> FloatArray | None:
     return np.asarray(encs[0], dtype=np.float64) if encs else None
 
 
+#: ``progress(stage, done, total)``: called as the benchmark advances (it runs for minutes).
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
 def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = False,
-             threshold: float | None = None, baseline: bool = False) -> dict[str, Any]:
+             threshold: float | None = None, baseline: bool = False,
+             progress: Progress = _no_progress) -> dict[str, Any]:
     """Genuine / impostor scores and error rates for selfie-vs-chip pairs of different photos.
 
     With ``baseline`` (and face_recognition installed) the same pairs are also scored with
@@ -190,7 +200,9 @@ def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = Fal
     selfies: dict[int, FloatArray] = {}
     chips: dict[int, FloatArray] = {}
     failures = 0
+    stage = "accuracy (grayscale chip photos)" if grayscale else "accuracy"
     for i, (selfie, chip) in enumerate(versions):
+        progress(stage, i, len(versions))
         for store, role, img in ((selfies, "selfie", selfie), (chips, "document", chip)):
             try:
                 store[i] = matcher.embed(img, role=role).vector
@@ -203,6 +215,7 @@ def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = Fal
         base_s: dict[int, FloatArray] = {}
         base_c: dict[int, FloatArray] = {}
         for i, (selfie, chip) in enumerate(versions):
+            progress(f"{stage}, baseline", i, len(versions))
             for store, img in ((base_s, selfie), (base_c, chip)):
                 vec = _baseline_vector(img)
                 if vec is not None:
@@ -211,14 +224,6 @@ def accuracy(photos: list[Photo], matcher: FaceMatcher, *, grayscale: bool = Fal
         summary["failures_to_embed"] = 2 * len(photos) - len(base_s) - len(base_c)
         out["face_recognition"] = summary
     return out
-
-
-def _percentiles(samples: list[tuple[float, float]]) -> dict[str, float]:
-    """p50/p95 of wall-clock time and p50 of CPU time (all threads and children), in ms."""
-    wall = sorted(w for w, _ in samples)
-    p95 = wall[min(len(wall) - 1, round(0.95 * (len(wall) - 1)))]
-    return {"p50_ms": round(statistics.median(wall) * 1000, 1), "p95_ms": round(p95 * 1000, 1),
-            "cpu_p50_ms": round(statistics.median(c for _, c in samples) * 1000, 1)}
 
 
 def _cpu() -> float:
@@ -260,7 +265,7 @@ def _baseline() -> Callable[[U8Array, U8Array], float] | None:
 
 
 def latency(selfie: U8Array, chip: U8Array, matcher: FaceMatcher, *,
-            repeat: int = 20) -> dict[str, Any]:
+            repeat: int = 20, progress: Progress = _no_progress) -> dict[str, Any]:
     """p50/p95 of one full match (both images embedded) for checkedid and the baseline,
     and of a selfie against an already embedded chip photo (a retry at a kiosk)."""
     baseline = _baseline()
@@ -277,7 +282,8 @@ def latency(selfie: U8Array, chip: U8Array, matcher: FaceMatcher, *,
     theirs: list[tuple[float, float]] = []
     reuse: list[tuple[float, float]] = []
     document = matcher.embed(chip, role="document")
-    for _ in range(repeat):  # interleaved, so that load from elsewhere hits all alike
+    for i in range(repeat):  # interleaved, so that load from elsewhere hits all alike
+        progress("latency", i, repeat)
         reuse.append(_timed(lambda: matcher.compare(matcher.embed(selfie), document)))
         ours.append(_timed(lambda: matcher.match(selfie, chip)))
         if threads is not None:
@@ -285,13 +291,16 @@ def latency(selfie: U8Array, chip: U8Array, matcher: FaceMatcher, *,
         if baseline is not None:
             theirs.append(_timed(functools.partial(baseline, selfie, chip)))
     out: dict[str, Any] = {"repeat": repeat, "parallel": mode, "selfie": list(selfie.shape[1::-1]),
-                           "chip": list(chip.shape[1::-1]), "checkedid": _percentiles(ours),
-                           "checkedid_document_reused": _percentiles(reuse)}
+                           "chip": list(chip.shape[1::-1]), "checkedid": timing_stats(ours),
+                           "checkedid_document_reused": timing_stats(reuse),
+                           "samples": {"checkedid": ours, "checkedid_document_reused": reuse}}
     if ours_threads:
-        out["checkedid_threads"] = _percentiles(ours_threads)
+        out["checkedid_threads"] = timing_stats(ours_threads)
+        out["samples"]["checkedid_threads"] = ours_threads
     document.wipe()
     if theirs:
-        out["face_recognition"] = _percentiles(theirs)
+        out["face_recognition"] = timing_stats(theirs)
+        out["samples"]["face_recognition"] = theirs
         base, mine = out["face_recognition"], out["checkedid"]
         out["speedup_p50"] = round(base["p50_ms"] / mine["p50_ms"], 2)
         out["speedup_p95"] = round(base["p95_ms"] / mine["p95_ms"], 2)
@@ -301,20 +310,28 @@ def latency(selfie: U8Array, chip: U8Array, matcher: FaceMatcher, *,
 
 
 def run_benchmark(directory: str | Path, *, repeat: int = 20, threshold: float | None = None,
-                  grayscale: bool = True) -> dict[str, Any]:
-    """The whole benchmark as one JSON-friendly dict."""
+                  grayscale: bool = True, progress: Progress = _no_progress) -> dict[str, Any]:
+    """The whole benchmark as one JSON-friendly dict.
+
+    ``result["latency"]["samples"]`` holds every raw ``(wall_s, cpu_s)`` sample per engine
+    (``checkedid bench face --samples FILE`` writes them out); ``result["machine"]`` what it
+    ran on (:func:`checkedid.benchinfo.machine`).
+    """
+    progress("loading photos and the face model", 0, 1)
     photos = load_photos(directory)
     matcher = FaceMatcher(threshold=threshold).load()
-    result: dict[str, Any] = {"default_threshold": DEFAULT_THRESHOLD,
+    result: dict[str, Any] = {"machine": machine(), "default_threshold": DEFAULT_THRESHOLD,
                               "score": "1 - euclidean distance of dlib descriptors",
-                              "colour": accuracy(photos, matcher, baseline=True)}
+                              "colour": accuracy(photos, matcher, baseline=True,
+                                                 progress=progress)}
     if grayscale:
-        result["grayscale_chip"] = accuracy(photos, matcher, grayscale=True, baseline=True)
+        result["grayscale_chip"] = accuracy(photos, matcher, grayscale=True, baseline=True,
+                                            progress=progress)
     by_id: dict[str, list[Photo]] = {}
     for p in photos:
         by_id.setdefault(p.identity, []).append(p)
     pair = next((v for v in by_id.values() if len(v) >= 2), photos[:2])
     selfie = selfie_version(pair[0].image, (640, 480))
     chip = chip_version(pair[1].image)
-    result["latency"] = latency(selfie, chip, matcher, repeat=repeat)
+    result["latency"] = latency(selfie, chip, matcher, repeat=repeat, progress=progress)
     return result

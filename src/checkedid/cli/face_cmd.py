@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from checkedid.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
+    Progress,
     add_json_flag,
     emit,
     not_available,
@@ -63,6 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="latency repetitions (default 20)")
     p.add_argument("--threshold", type=score_threshold, default=None,
                    help="threshold to evaluate")
+    p.add_argument("--samples", metavar="FILE", type=Path, default=None,
+                   help="face: also write every raw latency sample (engine, run, wall and CPU "
+                        "seconds) to FILE as CSV")
     add_json_flag(p)
     p.set_defaults(func=cmd_bench)
 
@@ -119,24 +124,27 @@ def bench_table(data: dict[str, Any]) -> str:
                        f"{_rate(base['fnmr']):>9}{_rate(base['fmr']):>8}"
                        f"{base['threshold_at_fmr_1pct']:>11.3f}{_rate(base['fnmr_at_fmr_1pct']):>12}")
     lat = data["latency"]
+    m = data.get("machine")
+    if m:
+        out += ["", f"machine: {m['cpu']}, {m['cores_usable']}/{m['cores']} cores usable, "
+                    f"load {' '.join(map(str, m['load_average']))}, Python {m['python']}",
+                "versions: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items())]
+        if m.get("blas"):
+            out.append("BLAS: " + ", ".join(f"{b['role']} {b['name']} {b['version']}"
+                                            for b in m["blas"]))
     out += ["", f"latency of one match (selfie {lat['selfie'][0]}x{lat['selfie'][1]} + chip "
                 f"{lat['chip'][0]}x{lat['chip'][1]}, {lat['repeat']} runs, "
                 f"second core: {lat.get('parallel', '?')}):"]
-    out.append(f"  checkedid         p50 {lat['checkedid']['p50_ms']:>7.1f} ms   "
-               f"p95 {lat['checkedid']['p95_ms']:>7.1f} ms   "
-               f"CPU p50 {lat['checkedid']['cpu_p50_ms']:>7.1f} ms")
-    threads = lat.get("checkedid_threads")
-    if threads:
-        out.append(f"  (threads only)    p50 {threads['p50_ms']:>7.1f} ms   "
-                   f"p95 {threads['p95_ms']:>7.1f} ms   CPU p50 {threads['cpu_p50_ms']:>7.1f} ms")
-    reuse = lat.get("checkedid_document_reused")
-    if reuse:
-        out.append(f"  (chip embedded)   p50 {reuse['p50_ms']:>7.1f} ms   "
-                   f"p95 {reuse['p95_ms']:>7.1f} ms   CPU p50 {reuse['cpu_p50_ms']:>7.1f} ms")
-    base = lat.get("face_recognition")
-    if base:
-        out.append(f"  face_recognition  p50 {base['p50_ms']:>7.1f} ms   "
-                   f"p95 {base['p95_ms']:>7.1f} ms   CPU p50 {base['cpu_p50_ms']:>7.1f} ms")
+    out.append(f"  {'':<18}{'p50':>8}{'p95':>8}{'p99':>8}{'min':>8}{'max':>8}{'CPU p50':>9}  (ms)")
+    for key, label in (("checkedid", "checkedid"), ("checkedid_threads", "(threads only)"),
+                       ("checkedid_document_reused", "(chip embedded)"),
+                       ("face_recognition", "face_recognition")):
+        st = lat.get(key)
+        if st:
+            out.append(f"  {label:<18}{st['p50_ms']:>8.1f}{st['p95_ms']:>8.1f}"
+                       f"{st['p99_ms']:>8.1f}{st['min_ms']:>8.1f}{st['max_ms']:>8.1f}"
+                       f"{st['cpu_p50_ms']:>9.1f}")
+    if lat.get("face_recognition"):
         out.append(f"  speed-up          p50 {lat['speedup_p50']:.2f}x   "
                    f"p95 {lat['speedup_p95']:.2f}x")
     else:
@@ -153,8 +161,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return code
     from checkedid.biometrics.calibration import run_benchmark
 
-    if args.repeat < 1:
-        raise InputError("--repeat must be at least 1")
-    data = run_benchmark(_pairs_dir(args.pairs), repeat=args.repeat, threshold=args.threshold)
+    bar = Progress()
+    stages: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if bar.enabled:  # a terminal: one live line
+            bar(f"bench face: {stage} {done}/{total}")
+        elif not stages or stages[-1] != stage:  # a log: one line per stage
+            stages.append(stage)
+            sys.stderr.write(f"checkedid bench face: {stage} ...\n")
+            sys.stderr.flush()
+
+    try:
+        data = run_benchmark(_pairs_dir(args.pairs), repeat=args.repeat,
+                             threshold=args.threshold, progress=progress)
+    finally:
+        bar.done()
+    samples = data["latency"].pop("samples")
+    if args.samples is not None:
+        _write_samples(args.samples, samples)
+        data["latency"]["samples_file"] = str(args.samples)
     emit(args, data, bench_table(data))
     return EXIT_OK
+
+
+def _write_samples(path: Path, samples: dict[str, list[tuple[float, float]]]) -> None:
+    """Raw latency samples as CSV: engine, run, wall_s, cpu_s (no personal data: timings)."""
+    import csv
+
+    try:
+        with path.open("w", newline="", encoding="ascii") as fh:
+            out = csv.writer(fh)
+            out.writerow(["engine", "run", "wall_s", "cpu_s"])
+            for engine, runs in samples.items():
+                for i, (wall, cpu) in enumerate(runs):
+                    out.writerow([engine, i, f"{wall:.6f}", f"{cpu:.6f}"])
+    except OSError as exc:
+        raise InputError(f"cannot write the samples file {path}: {exc.strerror}") from None
