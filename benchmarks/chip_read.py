@@ -57,7 +57,6 @@ for _p in (str(ROOT / "src"), str(ROOT)):
 
 PERSONAS = ("utopia-passport-bac", "utopia-id-pace-gm", "utopia-id-pace-dh",
             "utopia-id-pace-im", "utopia-id-pace-cam")
-PORT = 35964
 RADIO_BPS = 424_000
 TARGET_APDU_RATIO = 1.1
 TARGET_HOST_CPU_MS = 20.0
@@ -208,7 +207,7 @@ def _order(i: int) -> tuple[str, str]:
     return ("adaptive", "baseline") if i % 2 == 0 else ("baseline", "adaptive")
 
 
-def bench_persona(name: str, runs: int, in_process: bool, port: int = PORT) -> dict[str, Any]:
+def bench_persona(name: str, runs: int, in_process: bool, port: int) -> dict[str, Any]:
     from hw.vchip.personas import spec
 
     from checkedid.nfc.transport import InProcessTransport
@@ -393,11 +392,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--personas", default=",".join(PERSONAS))
     p.add_argument("--in-process", action="store_true",
                    help="call the virtual chip directly instead of going through pcscd")
-    p.add_argument("--port", type=int, default=PORT, help=f"vpcd chip port (default {PORT})")
+    p.add_argument("--port", type=int, default=None,
+                   help="vpcd chip port (default: the test bed's second slot, 35964)")
     args = p.parse_args(argv)
+    if args.port is not None:
+        port = args.port
+    else:
+        from hw.vchip.process import SLOTS
+
+        port = sorted(SLOTS)[-1]
     results = []
     for name in args.personas.split(","):
-        row = bench_persona(name, args.runs, args.in_process, args.port)
+        row = bench_persona(name, args.runs, args.in_process, port)
         print(f"{name}: adaptive {row['adaptive']['total_ms']} ms, baseline "
               f"{row['baseline_fixed_0xDF']['total_ms']} ms", file=sys.stderr)
         results.append(row)
@@ -414,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": _targets(results),
     }
     if not args.in_process:
-        out["authenticity"] = bench_authenticity(args.port)
+        out["authenticity"] = bench_authenticity(port)
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -133,11 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--persona", default="utopia-id-pace-gm")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--port", type=int, default=35963, help="vpcd chip port (35963 or 35964)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="vpcd chip port (default: the test bed's first slot, 35963)")
     args = parser.parse_args(argv)
 
     from hw.vchip.personas import spec
-    from hw.vchip.process import VChipProcess
+    from hw.vchip.process import SLOTS, VChipProcess
 
     from checkedid.demo import document_photo, sample_selfie, virtual_trust_store
 
@@ -152,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         baseline = {"mrz_engine": "tesseract", "face_matcher": FaceRecognitionMatcher()}
         configs.append(("baseline", baseline, s.can or None))
     out: dict[str, Any] = {"benchmark": "pipeline", "persona": args.persona, "results": []}
-    with VChipProcess(args.persona, port=args.port) as chip:
+    port = args.port if args.port is not None else min(SLOTS)
+    with VChipProcess(args.persona, port=port) as chip:
         for name, kwargs, can in configs:
             out["results"].append(
                 measure(name, kwargs, chip.reader, photo, selfie, trust, args.runs, can)

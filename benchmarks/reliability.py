@@ -47,6 +47,8 @@ for _p in (str(ROOT / "src"), str(ROOT)):
 
 BASE_PERSONA = "utopia-id-pace-gm"
 OUTCOME_TIMEOUT = 90.0
+#: vpcd chip port given with --port (None: a free slot of the test bed for each chip)
+PORT: int | None = None
 
 
 def _err(exc: BaseException) -> str:
@@ -158,7 +160,7 @@ def run_faults(quick: bool, isolation: str = "process", only: str | None = None)
             row: dict[str, Any] = {"case": case, "kind": kind}
             for attempt in (1, 2):
                 others: set[int] = set()
-                slot = free_vpcd_port()
+                slot = PORT or free_vpcd_port()
                 try:
                     with VChipProcess(persona, profile, slot) as chip:
                         others = set(other_chips(slot, chip.proc.pid))
@@ -407,7 +409,7 @@ def run_soak(sessions: int, isolation: str, persona: str = BASE_PERSONA) -> dict
     photo = base64.b64encode(_photo_png(persona)).decode()
     request = {"sessions": sessions, "isolation": isolation, "photo": photo,
                "selfie": _selfie(persona), **shifted}
-    with VChipProcess(persona, None, free_vpcd_port()) as chip:
+    with VChipProcess(persona, None, PORT or free_vpcd_port()) as chip:
         request.update(reader=chip.reader, port=chip.port, chip_pid=chip.proc.pid)
         return {"persona": persona, **_subprocess(["--soak-worker"], json.dumps(request))}
 
@@ -422,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--isolation", default="process", choices=("process", "none"),
                    help="isolation of the verifications (default process, as in production)")
     p.add_argument("--case", help="run only the fault cases whose name contains this")
+    p.add_argument("--port", type=int, default=None,
+                   help="vpcd chip port to use (default: a free slot of the test bed)")
     p.add_argument("--fuzz-examples", type=int, default=None)
     p.add_argument("--needles", help=argparse.SUPPRESS)
     p.add_argument("--soak-worker", action="store_true", help=argparse.SUPPRESS)
@@ -434,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(soak_worker(json.loads(sys.stdin.read())), sys.stdout)
         return 0
 
+    if args.port is not None:
+        global PORT
+        PORT = args.port
     examples = args.fuzz_examples
     if examples is None and args.quick and "CHECKEDID_FUZZ_EXAMPLES" not in os.environ:
         examples = 200

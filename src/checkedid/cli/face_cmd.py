@@ -65,6 +65,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="latency repetitions (default 20)")
     p.add_argument("--threshold", type=score_threshold, default=None,
                    help="threshold to evaluate")
+    p.add_argument("--port", type=int, default=None,
+                   help="chip, pipeline: vpcd chip port of the virtual reader slot to use")
     p.add_argument("--samples", metavar="FILE", type=Path, default=None,
                    help="face: also write every raw latency sample (engine, run, wall and CPU "
                         "seconds) to FILE as CSV")
