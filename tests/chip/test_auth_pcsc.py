@@ -103,7 +103,7 @@ def test_bac_passport_aa_and_cloned_chip(vchip: VChipFactory) -> None:
 
 
 @pytest.mark.parametrize(("persona", "failed"), [
-    ("fault-expired-ds", "validity"), ("fault-unknown-csca", "csca_chain"),
+    ("fault-expired-ds", "validity"),
     ("fault-revoked-ds", "revocation"), ("fault-bad-sod-signature", "ds_signature"),
     ("fault-tampered-dg1", "dg_hashes")])
 def test_pki_faults_read_from_the_chip(vchip: VChipFactory, trust: TrustStore, persona: str,

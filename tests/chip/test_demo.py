@@ -47,3 +47,12 @@ def test_demo_with_a_tampered_chip_is_rejected_naming_pa(persona: str) -> None:
     assert result.decision is Decision.REJECTED
     assert result.checks["passive"].verdict.value == "FAILED"
     assert any(r.startswith("passive") for r in result.reasons)
+
+
+def test_demo_with_a_csca_missing_from_the_trust_store_is_incomplete() -> None:
+    """An unknown CSCA cannot be told from a genuine one: INCOMPLETE naming the country."""
+    result, _, _ = _run(persona="fault-unknown-csca")
+    assert result.decision is Decision.INCOMPLETE, result.reasons
+    passive = result.checks["passive"]
+    assert passive.verdict.value == "NOT_CHECKED"
+    assert any("no CSCA of UT in the trust store" in r for r in result.reasons), result.reasons

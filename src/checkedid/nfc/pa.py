@@ -163,8 +163,12 @@ def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: d
         return Check("csca_chain", Verdict.NOT_CHECKED, "no document signer certificate"), []
     candidates = trust.find_issuers(ds)
     if not candidates:
-        return Check("csca_chain", Verdict.FAILED,
-                     "the DS certificate's issuer is not in the trust store (unknown CSCA)"), []
+        # Not a forgery by itself: the operator has no CSCA of this state, so nothing can be
+        # told either way (INCOMPLETE). A CSCA that is present but does not verify is FAILED.
+        country = ds.issuer.native.get("country_name") or "the issuing state"
+        return Check("csca_chain", Verdict.NOT_CHECKED,
+                     f"no CSCA of {country} in the trust store: add {country}'s CSCA "
+                     "certificate or a master list that carries it"), []
     anchor = next((c for c in candidates if trust.verifies(c, ds)), None)
     if anchor is None:
         return Check("csca_chain", Verdict.FAILED,
