@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from checkedid import errors
 from checkedid.cli import build_parser, version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     pem = serialization.Encoding.PEM
     pkcs8 = serialization.PrivateFormat.PKCS8
     none = serialization.NoEncryption()
-    out = {"text": text}
+    out = {"text": text, "dir": d / "trust"}
     for name, data in {
         "rsa": rsa_key.private_bytes(pem, pkcs8, none),
         "p384": p384.private_bytes(pem, pkcs8, none),
@@ -111,6 +112,11 @@ BAD = {
                             "/nonexistent/key.pem"], "cannot read the signing key"),
     "verify-missing-selfie": (["verify", "--document", "{text}", "--selfie", "/nonexistent/s.jpg"],
                               "argument --selfie: /nonexistent/s.jpg: no such file"),
+    "trust-no-dir": (["trust", "show"], "give the trust directory with --dir DIR"),
+    "trust-add-not-trust": (["trust", "add", "--dir", "{dir}", "{text}"],
+                            "not a certificate, a CRL or a CSCA master list"),
+    "trust-show-not-a-trust-dir": (["trust", "show", "--dir", "{text}"],
+                                   "is not a trust directory"),
     "demo-unknown-fault": (["demo", "--fault", "nosuch"], "unknown fault 'nosuch'"),
     "demo-bad-fault-value": (["demo", "--fault", "slow-chip:abc"],
                              "the value after ':' is not valid"),
@@ -132,6 +138,7 @@ def test_bad_input_is_a_usage_error_without_traceback(case: str, as_json: bool,
     if as_json:
         error = json.loads(proc.stdout)["error"]
         assert error["exit_code"] == 2 and words in error["message"]
-        assert error["kind"] in {"UsageError", "InputError"}
+        assert error["kind"] == "UsageError" or issubclass(
+            getattr(errors, error["kind"]), errors.CheckedIDError)
     else:
         assert proc.stdout == ""
