@@ -1,14 +1,17 @@
-"""Shared pytest configuration: markers, paths to ../shared data, the --reader option."""
+"""Shared pytest configuration: markers, the test data in tests/data, the --reader option.
+
+Every file a test needs lives in ``tests/data`` (sources and licences in the README beside
+each file); ``../shared`` is never needed for a test to run.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,16 +28,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def shared_path(*parts: str) -> Path:
-    """Path into ../shared; skips the test where it is absent, fails on CI where it must exist."""
-    p = SHARED.joinpath(*parts)
+def data_path(*parts: str) -> Path:
+    """Path into tests/data; a missing file is an error of the checkout, never a skip."""
+    p = DATA.joinpath(*parts)
     if not p.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared test data missing on CI: {p}")
-        pytest.skip(f"shared test data not available: {p}")
+        raise FileNotFoundError(f"test data missing from the repository: {p}")
     return p
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    return shared_path()

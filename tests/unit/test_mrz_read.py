@@ -16,11 +16,11 @@ import pytest
 from checkedid.errors import CheckedIDError, ImageError, InputError, MRZNotFound
 from checkedid.mrz.reader import MAX_PIXELS, load_image, read
 from checkedid.mrz.tesseract import available
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 def ground_truth() -> list[tuple[str, list[str]]]:
-    path = shared_path("data", "mrz", "ground_truth.csv")
+    path = data_path("mrz", "ground_truth.csv")
     with path.open(newline="") as fh:
         rows = [(r["file"], [r[k] for k in ("line1", "line2", "line3") if r[k]])
                 for r in csv.DictReader(fh)]
@@ -28,7 +28,7 @@ def ground_truth() -> list[tuple[str, list[str]]]:
 
 
 def specimen(name: str) -> Path:
-    return shared_path("data", "mrz", name)
+    return data_path("mrz", name)
 
 
 def png(img: np.ndarray) -> bytes:
