@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from checkedid.api import FieldName
 from checkedid.errors import InputError, NoReaderError
 from checkedid.nfc.trust import TrustStore
-from checkedid.result import DEFAULT_FIELDS, Result
+from checkedid.result import Result
 from hw.vchip.personas import FACES, spec
 
 __all__ = ["DEFAULT_PERSONA", "FACES", "document_photo", "document_photo_png", "run_demo",
@@ -111,7 +112,7 @@ def run_demo(
     fault: str | None = None,
     selfie: str | Path | None = None,
     impostor: bool = False,
-    fields: Sequence[str] = DEFAULT_FIELDS,
+    fields: Sequence[FieldName] | None = None,
     progress: Callable[[Any], None] | None = None,
     say: Say | None = None,
     port: int = 35963,

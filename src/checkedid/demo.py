@@ -19,8 +19,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from checkedid.api import FieldName
 from checkedid.errors import InputError
-from checkedid.result import DEFAULT_FIELDS, Result
+from checkedid.result import Result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,7 +88,7 @@ def run_demo(
     fault: str | None = None,
     selfie: str | Path | None = None,
     impostor: bool = False,
-    fields: Sequence[str] = DEFAULT_FIELDS,
+    fields: Sequence[FieldName] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
     say: Callable[[str], None] | None = None,
     port: int = 35963,
