@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import struct
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -92,10 +91,12 @@ def test_garbage_and_empty_inputs_raise_image_error() -> None:
                 png(np.zeros((20, 20), np.uint8))[:40]):
         with pytest.raises(ImageError):
             read(bad)
-    for arr in (np.zeros((0, 10), np.uint8), np.zeros((10, 10, 2), np.uint8),
+    for arr in (np.zeros((0, 10), np.uint8), np.zeros((10, 10, 5), np.uint8),
                 np.zeros((4, 4, 4, 4), np.uint8), np.array(["a"]), np.zeros((5, 5), complex)):
         with pytest.raises(ImageError):
             read(arr)
+    with pytest.raises(MRZNotFound):  # grey + alpha is a valid layout, just far too small
+        read(np.zeros((10, 10, 2), np.uint8))
     with pytest.raises(ImageError):
         read(object())  # type: ignore[arg-type]
     with pytest.raises(ImageError, match="cannot read"):
@@ -112,16 +113,20 @@ def huge_png(width: int, height: int) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def test_decompression_bombs_are_refused_before_decoding() -> None:
-    t = time.perf_counter()
-    with pytest.raises(ImageError, match="megapixels"):
+def test_decompression_bombs_are_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checkedid import imaging
+
+    def no_decoder(*_args: object) -> None:
+        raise AssertionError("the decoder must not see a bomb")
+
+    monkeypatch.setattr(imaging, "decode_in_memory", no_decoder)
+    with pytest.raises(ImageError, match="megapixel limit"):
         read(huge_png(100_000, 100_000))
-    with pytest.raises(ImageError, match="megapixels"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         read(huge_png(8000, 7000))
-    assert time.perf_counter() - t < 1.0
     side = int(MAX_PIXELS**0.5) + 2
     virtual = np.broadcast_to(np.zeros(1, np.uint8), (side, side))  # no memory behind it
-    with pytest.raises(ImageError, match="megapixels"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         read(virtual)
 
 
