@@ -173,3 +173,10 @@ def test_session_contract_embeddings_are_wiped_with_the_session(faces: Path) -> 
             s.track(e.vector)
         assert m.compare(live, doc).is_match
     assert doc.wiped and live.wiped
+
+
+def test_composite_photo_of_two_people_picks_the_larger_face(matcher: FaceMatcher, faces: Path,
+                                                             obama_doc: Embedding) -> None:
+    emb = matcher.embed(photo(faces, "two_people_composite.jpg"))
+    assert emb.faces == 2 and any("several faces" in w for w in emb.warnings)
+    assert matcher.compare(emb, obama_doc).is_match  # the larger face is the left one
