@@ -348,7 +348,7 @@ def bench_authenticity(port: int, runs: int = 20) -> dict[str, Any]:
         "pa_data_groups": len(dgs),
         "pa_ms": _cpu_ms(lambda: pa.passive_authenticate(sod, dgs, trust), runs),
     }
-    ml = ROOT.parent / "shared" / "data" / "pki" / "DE_masterlist_2026-05-28.ml"
+    ml = ROOT / "tests" / "data" / "pki" / "DE_masterlist_2026-05-28.ml"
     if ml.is_file():
         def load() -> None:
             store = TrustStore()

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--pairs", type=Path, default=ROOT.parent / "shared" / "data" / "faces")
+    shared = ROOT.parent / "shared" / "data" / "faces"  # a larger optional set, when present
+    p.add_argument("--pairs", type=Path,
+                   default=shared if shared.is_dir() else ROOT / "tests" / "data" / "faces")
     p.add_argument("--repeat", type=int, default=30)
     p.add_argument("--threshold", type=float, default=None)
     args = p.parse_args(argv)

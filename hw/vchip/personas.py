@@ -193,15 +193,15 @@ _BASE: tuple[PersonaSpec, ...] = (
                 signer="ds-rsa", hash_alg="sha256"),
     PersonaSpec("utopia-id-pace-gm", "TD1 ID card, PACE ECDH-GM brainpoolP256r1 AES-128, CAN",
                 "TD1", "D23145890", "123456", PaceConfig("ECDH-GM", "AES-128", 13),
-                photo="biden_1.jpg", photo_format="jp2", aa="ec", ca="ec",
+                photo="obama_3.jpg", photo_format="jp2", aa="ec", ca="ec",
                 signer="ds-ec", hash_alg="sha256", explicit_ec=True),
     PersonaSpec("utopia-id-pace-dh", "TD1 ID card, PACE DH-GM 1024-bit MODP AES-128, short APDUs",
                 "TD1", "D23145891", "234567", PaceConfig("DH-GM", "AES-128", 0),
-                extended_length=False, max_read=0xFF, photo="kit_harington_1.jpg",
+                extended_length=False, max_read=0xFF, photo="biden_1.jpg",
                 photo_format="jpeg", aa="rsa", ca="ec", signer="ds-rsa-pss", hash_alg="sha256"),
     PersonaSpec("utopia-id-pace-im", "TD1 ID card, PACE ECDH-IM brainpoolP256r1 AES-128",
                 "TD1", "D23145892", "345678", PaceConfig("ECDH-IM", "AES-128", 13),
-                photo="alex_lacamoire_2.jpg", photo_format="jp2", aa=None, ca="ec",
+                photo="astronaut_1.jpg", photo_format="jp2", aa=None, ca="ec",
                 signer="ds-p256", hash_alg="sha384"),
     PersonaSpec("utopia-id-pace-cam", "TD1 ID card, PACE-CAM NIST P-256 AES-256",
                 "TD1", "D23145893", "456789", PaceConfig("ECDH-CAM", "AES-256", 12),
@@ -255,13 +255,13 @@ def build(name: str, *, cache: bool = True) -> Persona:
 
 
 # --------------------------------------------------------------------------- content
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+FACES = Path(__file__).resolve().parents[2] / "tests" / "data" / "faces"
 PHOTO_SIZE = (360, 480)  # ICAO portrait proportions (3:4)
 PHOTO_TARGET = (15_000, 30_000)
 
 
 def _synthetic_face() -> Image.Image:
-    """A drawn face-like portrait, used only when ../shared/data/faces is absent."""
+    """A drawn face-like portrait, used only when tests/data/faces is absent (an installed copy)."""
     img = Image.new("RGB", PHOTO_SIZE, (200, 205, 210))
     d = ImageDraw.Draw(img)
     w, h = PHOTO_SIZE

@@ -28,29 +28,46 @@ from checkedid.verdict import Check, CheckGroup, Verdict
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_FIELDS",
     "Check",
     "CheckGroup",
     "CheckedIDError",
     "Decision",
+    "FieldName",
+    "ImageInput",
+    "Isolation",
+    "ProgressEvent",
     "Result",
     "Secret",
     "Session",
+    "TrustStore",
     "Verdict",
     "__version__",
     "errors",
+    "list_readers",
     "verify",
 ]
 
 if TYPE_CHECKING:
-    from checkedid.pipeline import verify
-    from checkedid.result import Decision, Result
+    from checkedid.api import FieldName, ImageInput, Isolation
+    from checkedid.nfc.pcsc import list_readers
+    from checkedid.nfc.trust import TrustStore
+    from checkedid.pipeline import ProgressEvent, verify
+    from checkedid.result import DEFAULT_FIELDS, Decision, Result
     from checkedid.session import Session
 
 _LAZY = {
     "Session": "checkedid.session",
     "Result": "checkedid.result",
     "Decision": "checkedid.result",
+    "DEFAULT_FIELDS": "checkedid.result",
     "verify": "checkedid.pipeline",
+    "ProgressEvent": "checkedid.pipeline",
+    "TrustStore": "checkedid.nfc.trust",
+    "list_readers": "checkedid.nfc.pcsc",
+    "FieldName": "checkedid.api",
+    "ImageInput": "checkedid.api",
+    "Isolation": "checkedid.api",
 }
 
 

@@ -1,113 +1,84 @@
-"""``checkedid demo``: the whole verification against the virtual chip.
+"""``checkedid demo``: the whole verification against the virtual chip of the test bed.
 
-What happens, step by step:
+The test bed (virtual chip, test PKI, generated document photos, sample selfies) lives in the
+source checkout's ``hw/testbed.py``, not in the library: :func:`load_testbed` is the one entry
+point that reaches it, and it works only when checkedid runs from a clone of the repository
+(``bash scripts/demo.sh``). The library never imports ``hw`` otherwise; an installed wheel
+gets a clear :class:`~checkedid.errors.InputError` from the ``demo`` command instead.
 
-1. the virtual eMRTD chip (``hw/vchip``, a source-checkout part) starts as a subprocess and
-   connects to pcscd's vpcd driver, so the library sees it on reader ``Virtual PCD 00 00``
-   exactly as it would see a passport on a USB reader;
-2. a photo of the persona's document is generated (:mod:`checkedid.mrz.synth`: OCR-B MRZ,
-   background, perspective) — the MRZ is read from that photo, not taken from the persona;
-3. the trust store is the test PKI's CSCAs, link certificate and CRLs, built in memory;
-4. the selfie is another photo of the persona's face from the shared sample faces (or of
-   somebody else with ``impostor=True``);
-5. :meth:`checkedid.Session.verify` runs in its isolated worker and the session is wiped.
-
-Nothing is written to disk.
+The functions below are thin, typed doors to the test bed, for the CLI, the chip tests and
+the benchmarks. What the demo does step by step is described in ``hw/testbed.py``.
 """
 
 from __future__ import annotations
 
-import csv
+import importlib
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from checkedid.errors import InputError, NoReaderError
-from checkedid.result import DEFAULT_FIELDS, Result
+from checkedid.api import FieldName
+from checkedid.errors import InputError
+from checkedid.result import Result
 
-__all__ = ["DEFAULT_PERSONA", "document_photo", "run_demo", "sample_selfie",
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from checkedid.nfc.trust import TrustStore
+    from checkedid.pipeline import ProgressEvent
+
+__all__ = ["DEFAULT_PERSONA", "document_photo", "load_testbed", "run_demo", "sample_selfie",
            "virtual_trust_store"]
 
 DEFAULT_PERSONA = "utopia-id-pace-gm"
-_ROOT = Path(__file__).resolve().parents[2]
-_FACES = _ROOT.parent / "shared" / "data" / "faces"
-
-Say = Callable[[str], None]
-
-
-def _import_hw() -> None:
-    """Make the source checkout's ``hw`` package importable (it is not part of the wheel)."""
-    try:
-        import hw.vchip  # noqa: F401
-    except ImportError:
-        if not (_ROOT / "hw" / "vchip").is_dir():
-            raise InputError(
-                "the demo needs a source checkout of checkedid (its hw/ directory holds the "
-                "virtual chip); clone the repository and run 'bash scripts/demo.sh'"
-            ) from None
-        sys.path.insert(0, str(_ROOT))
+#: The checkout root when checkedid runs from ``src/`` of a clone (``hw/`` beside ``src/``).
+CHECKOUT = Path(__file__).resolve().parents[2]
+TESTBED_MODULE = "hw.testbed"
 
 
-def sample_selfie(photo: str, *, impostor: bool = False, faces: Path = _FACES) -> Path:
-    """Another photo of the person in ``photo`` (or of a different person when ``impostor``)."""
-    labels = faces / "labels.csv"
-    try:
-        with labels.open(newline="") as fh:
-            rows = [r for r in csv.DictReader(fh) if r.get("identity") and not r.get("note")]
-    except OSError:
-        raise InputError(
-            f"sample faces not found at {faces}: pass a selfie with --selfie IMAGE"
-        ) from None
-    who = {r["file"]: r["identity"] for r in rows}.get(photo)
-    if who is None:
-        raise InputError(f"the persona's photo {photo!r} is not among the sample faces")
-    pick = [
-        r["file"]
-        for r in rows
-        if (r["identity"] != who if impostor else r["identity"] == who and r["file"] != photo)
-    ]
-    if not pick:
-        raise InputError("no suitable sample selfie: pass one with --selfie IMAGE")
-    return faces / pick[0]
+def load_testbed() -> ModuleType:
+    """The source checkout's ``hw.testbed`` module: the one way the library reaches ``hw``.
 
-
-def document_photo(persona: str, *, seed: int = 1, png: bool = False) -> Any:
-    """A generated, easily readable photo of ``persona``'s document (BGR array, or PNG bytes).
-
-    The MRZ printed on it is the persona's, so reading the photo opens that persona's chip.
+    Raises :class:`InputError` with what to do when checkedid is not run from a checkout.
     """
-    _import_hw()
-    from hw.vchip.personas import spec
-
-    from checkedid.mrz import synth
-
-    s = spec(persona)
-    photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=seed, format=s.doc_type,
-                                 difficulty="easy")
-    if not png:
-        return photo.image
-    import cv2
-
-    ok, encoded = cv2.imencode(".png", photo.image)
-    if not ok:
-        raise InputError("the generated document photo could not be encoded")
-    return bytes(encoded.tobytes())
+    if not (CHECKOUT / "hw" / "testbed.py").is_file():
+        raise InputError(
+            "the demo needs a source checkout of checkedid (its hw/ directory holds the "
+            "virtual chip); clone the repository and run 'bash scripts/demo.sh'"
+        )
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    return importlib.import_module(TESTBED_MODULE)
 
 
-def virtual_trust_store() -> Any:
-    """The trust store for the virtual chips: the test PKI's CSCAs, link certificate and CRLs."""
-    from hw.pki import get_pki
+def sample_selfie(photo: str, *, impostor: bool = False) -> Path:
+    """Another sample photo of the person in ``photo`` (or of somebody else if ``impostor``)."""
+    path: Path = load_testbed().sample_selfie(photo, impostor=impostor)
+    return path
 
-    from checkedid.nfc.trust import TrustStore
 
-    pki = get_pki()
-    store = TrustStore()
-    for der in pki.trusted_certificates.values():
-        store.add_certificate(der)
-    for der in pki.crls.values():
-        store.add_crl(der)
+@overload
+def document_photo(persona: str, *, seed: int = ...,
+                   png: Literal[False] = ...) -> npt.NDArray[np.uint8]: ...
+@overload
+def document_photo(persona: str, *, seed: int = ..., png: Literal[True]) -> bytes: ...
+def document_photo(persona: str, *, seed: int = 1,
+                   png: bool = False) -> npt.NDArray[np.uint8] | bytes:
+    """A generated, easily readable photo of ``persona``'s document (BGR array, or PNG bytes)."""
+    tb = load_testbed()
+    if png:
+        encoded: bytes = tb.document_photo_png(persona, seed=seed)
+        return encoded
+    image: npt.NDArray[np.uint8] = tb.document_photo(persona, seed=seed)
+    return image
+
+
+def virtual_trust_store() -> TrustStore:
+    """The trust store of the virtual chips: the test PKI's CSCAs, link certificate and CRLs."""
+    store: TrustStore = load_testbed().virtual_trust_store()
     return store
 
 
@@ -117,92 +88,13 @@ def run_demo(
     fault: str | None = None,
     selfie: str | Path | None = None,
     impostor: bool = False,
-    fields: Sequence[str] = DEFAULT_FIELDS,
-    progress: Callable[[Any], None] | None = None,
-    say: Say | None = None,
-    port: int = 35963,
+    fields: Sequence[FieldName] | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    say: Callable[[str], None] | None = None,
+    port: int | None = None,
 ) -> tuple[Result, dict[str, Any]]:
     """Run the full verification against the virtual chip; returns the result and demo facts."""
-    import checkedid
-
-    _import_hw()
-    from hw.vchip.faults import make_fault
-    from hw.vchip.personas import spec as persona_spec
-    from hw.vchip.process import SLOTS, VChipProcess, vpcd_listening
-
-    tell: Say = say or (lambda _text: None)
-    name = persona or DEFAULT_PERSONA
-    try:
-        chip_spec = persona_spec(name)
-    except KeyError as exc:
-        raise InputError(str(exc.args[0])) from None
-    try:
-        make_fault(fault)
-    except KeyError as exc:
-        raise InputError(f"--fault {fault!r}: {exc.args[0]}") from None
-    except ValueError:
-        raise InputError(f"--fault {fault!r}: the value after ':' is not valid for this fault "
-                         "(e.g. slow-chip:400 for 400 ms per command)") from None
-    if port not in SLOTS:
-        raise InputError(f"vpcd port {port} is not a virtual reader slot "
-                         f"(slots: {', '.join(map(str, sorted(SLOTS)))})")
-    if not vpcd_listening(port):
-        raise NoReaderError(
-            "pcscd with the vpcd virtual reader is not running: run 'bash hw/setup.sh'"
-        )
-    from checkedid.nfc.pcsc import list_readers
-
-    if any(r.name == SLOTS[port] and r.card_present for r in list_readers()):
-        raise NoReaderError(
-            f"the virtual reader {SLOTS[port]!r} already holds a card: another virtual chip "
-            "is running on it (stop it, or use the other slot with --port)"
-        )
-
-    info: dict[str, Any] = {
-        "persona": name,
-        "fault": fault or chip_spec.fault,
-        "description": chip_spec.description,
-    }
-    t0 = time.perf_counter()
-    tell(f"* persona {name}: {chip_spec.description}")
-    image = document_photo(name)
-    info["document_photo"] = {
-        "width": int(image.shape[1]),
-        "height": int(image.shape[0]),
-        "format": chip_spec.doc_type,
-        "generated_ms": _ms(t0),
-    }
-    tell(
-        f"* generated a {image.shape[1]}x{image.shape[0]} photo of the "
-        f"{chip_spec.doc_type} document"
-    )
-
-    selfie_path = (
-        Path(selfie) if selfie is not None else sample_selfie(chip_spec.photo, impostor=impostor)
-    )
-    try:
-        selfie_bytes = selfie_path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the selfie {selfie_path}: {exc.strerror}") from None
-    info["selfie"] = selfie_path.name
-    tell(f"* selfie: {selfie_path.name}" + (" (a different person)" if impostor else ""))
-
-    t = time.perf_counter()
-    trust = virtual_trust_store()
-    info["trust_store_ms"] = _ms(t)
-    tell("* trust store: the test PKI's CSCAs, link certificate and CRLs (in memory)")
-
-    t = time.perf_counter()
-    with VChipProcess(name, fault, port) as chip:
-        info["reader"] = chip.reader
-        info["chip_start_ms"] = _ms(t)
-        tell(f"* virtual chip is on reader {chip.reader!r}; verifying ...")
-        with checkedid.Session(trust=trust, reader=chip.reader) as session:
-            result = session.verify(image, selfie_bytes, fields=fields, progress=progress)
-            info["wiped_objects"] = session.wipe()
-    info["total_ms"] = _ms(t0)
-    return result, info
-
-
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 1)
+    out: tuple[Result, dict[str, Any]] = load_testbed().run_demo(
+        persona=persona, fault=fault, selfie=selfie, impostor=impostor, fields=fields,
+        progress=progress, say=say, port=port)
+    return out

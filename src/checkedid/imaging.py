@@ -1,9 +1,16 @@
-"""Decoding images in memory and bringing them to one layout: BGR ``uint8``, three channels.
+"""The one image loader: paths, encoded bytes and arrays to ``uint8`` BGR or grey, in memory.
 
-A core module (like :mod:`checkedid.errors`): :mod:`checkedid.biometrics` and
-:mod:`checkedid.nfc` use it, and it imports neither. Each caller keeps its own
-policy — which formats it accepts, its size limits, how it maps other sample
-types to ``uint8`` — and shares the mechanics:
+A core module (like :mod:`checkedid.errors`): :mod:`checkedid.mrz`, :mod:`checkedid.biometrics`
+and :mod:`checkedid.nfc` use it, and it imports none of them.
+
+:func:`load_image` is what every caller-supplied image goes through — the document photo
+(:func:`checkedid.mrz.read`, grey) and the selfie (:mod:`checkedid.biometrics`, BGR) — with one
+set of limits: :data:`MAX_FILE_BYTES` encoded, :data:`MAX_PIXELS` decoded, checked from the
+file header *before* a decoder allocates anything. Arrays: ``uint8`` as they are, ``uint16``
+scaled down, ``bool`` as 0/255, floats (0..1 or 0..255) and other integers clipped to 0..255;
+layouts HxW, HxWx1, HxWx2 (grey and alpha), HxWx3 (BGR), HxWx4 (BGRA). Chip portraits (DG2)
+have their own, stricter header checks in :mod:`checkedid.nfc.lds.image` and share the
+mechanics below:
 
 * :func:`declared_size` reads the width and height a file header declares
   without decoding any pixel (Pillow opens lazily), so that a caller can refuse a
@@ -23,17 +30,31 @@ OpenCV and Pillow are imported on first use, so importing this module (as
 from __future__ import annotations
 
 import io
+import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import ImageError
+from checkedid.secret import zero
 
-__all__ = ["BGRImage", "declared_size", "decode_in_memory", "to_bgr"]
+__all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "BGRImage", "GrayImage", "LoadableImage",
+           "declared_size", "decode_in_memory", "load_image", "to_bgr", "to_gray"]
 
 BGRImage = npt.NDArray[np.uint8]
+GrayImage = npt.NDArray[np.uint8]
+#: Everything :func:`load_image` reads (the public :data:`checkedid.api.ImageInput` and the
+#: other buffer types a caller may hold).
+LoadableImage = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
+
+#: Largest decoded image (width x height): about a 50-megapixel camera.
+MAX_PIXELS = 50_000_000
+#: Largest encoded image file.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_MP = MAX_PIXELS // 1_000_000
 
 
 def declared_size(data: bytes | bytearray | memoryview, *,
@@ -53,7 +74,8 @@ def declared_size(data: bytes | bytearray | memoryview, *,
             with Image.open(io.BytesIO(data)) as im:
                 w, h = im.size
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"the image is above the {max_pixels // 1_000_000} MP limit") from exc
+        raise ImageError(f"the image header claims more than the {max_pixels // 1_000_000}-"
+                         "megapixel limit: resize it") from exc
     except Exception:  # Pillow does not know the format (or the header is broken)
         return None
     return int(w), int(h)
@@ -94,3 +116,103 @@ def to_bgr(arr: npt.NDArray[np.uint8]) -> BGRImage:
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise ImageError("decoded image has an unsupported channel layout")
     return np.ascontiguousarray(arr)
+
+
+def to_gray(arr: npt.NDArray[np.uint8]) -> GrayImage:
+    """A contiguous single-channel copy of a ``uint8`` grey, grey+alpha, BGR or BGRA image."""
+    import cv2
+
+    if arr.ndim == 3 and arr.shape[2] in (1, 2):
+        arr = arr[:, :, 0]
+    elif arr.ndim == 3 and arr.shape[2] == 3:
+        arr = np.asarray(cv2.cvtColor(np.ascontiguousarray(arr), cv2.COLOR_BGR2GRAY))
+    elif arr.ndim == 3 and arr.shape[2] == 4:
+        arr = np.asarray(cv2.cvtColor(np.ascontiguousarray(arr), cv2.COLOR_BGRA2GRAY))
+    if arr.ndim != 2:
+        raise ImageError("decoded image has an unsupported channel layout")
+    return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageError("the image has no pixels")
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"the image is {width}x{height} pixels, above the {_MP}-megapixel "
+                         "limit: resize it")
+
+
+def _as_uint8(arr: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype == np.uint16:
+        return (arr >> 8).astype(np.uint8)
+    if arr.dtype == np.bool_:
+        return arr.astype(np.uint8) * np.uint8(255)
+    if arr.dtype.kind == "f":
+        f = np.nan_to_num(arr.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        top = float(f.max()) if f.size else 0.0
+        scaled = np.clip(f * (255.0 if top <= 1.0 else 1.0), 0, 255)
+        return np.asarray(scaled, dtype=np.uint8)
+    if arr.dtype.kind in "iu":
+        return np.asarray(np.clip(arr, 0, 255), dtype=np.uint8)
+    raise ImageError(f"image arrays must be uint8 (or uint16, bool, float, int), not {arr.dtype}")
+
+
+def _from_array(arr: npt.NDArray[Any], gray: bool) -> npt.NDArray[np.uint8]:
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4)):
+        raise ImageError(f"unsupported image shape {arr.shape}: expected HxW, HxWx3 or HxWx4")
+    _check_pixels(arr.shape[1], arr.shape[0])
+    img = _as_uint8(arr)
+    return to_gray(img) if gray else to_bgr(img)
+
+
+def _decode(data: bytes | bytearray | memoryview, gray: bool) -> npt.NDArray[np.uint8]:
+    import cv2
+
+    if len(data) == 0:
+        raise ImageError("the image is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"the image file is larger than {MAX_FILE_BYTES >> 20} MiB")
+    dims = declared_size(data, max_pixels=MAX_PIXELS)
+    if dims is not None:
+        _check_pixels(*dims)
+    img = decode_in_memory(data, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
+    if img is None or img.size == 0:
+        raise ImageError("the image cannot be decoded (a corrupt or unsupported file: "
+                         "use JPEG, PNG, JPEG 2000, BMP, TIFF or WebP)")
+    _check_pixels(img.shape[1], img.shape[0])  # formats whose header Pillow cannot read
+    return to_gray(img) if gray else to_bgr(img)
+
+
+def load_image(source: LoadableImage | object, *, gray: bool = False) -> npt.NDArray[np.uint8]:
+    """``source`` as a contiguous ``uint8`` image: BGR (HxWx3), or grey (HxW) with ``gray``.
+
+    ``source``: a path (``str`` / ``PathLike``), encoded bytes (``bytes``, ``bytearray``,
+    ``memoryview``) or a numpy array. A BGR ``uint8`` array is returned as it is (no copy).
+    A file is read into a buffer that is zeroed after decoding (the photo is personal data);
+    nothing is written anywhere. Every failure is an :class:`ImageError`.
+    """
+    if isinstance(source, np.ndarray):
+        return _from_array(source, gray)
+    if isinstance(source, bytes | bytearray | memoryview):
+        return _decode(source, gray)
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageError(f"the image file is larger than {MAX_FILE_BYTES >> 20} MiB")
+            data = bytearray(size)
+            with path.open("rb") as fh:
+                got = fh.readinto(data)
+        except ImageError:
+            raise
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ImageError(f"cannot read the image file ({reason})") from None
+        try:
+            return _decode(memoryview(data)[:got], gray)
+        finally:
+            zero(data)
+    raise ImageError(f"unsupported image input of type {type(source).__name__}: pass a path, "
+                     "encoded bytes or a numpy array")

@@ -13,8 +13,19 @@ minimised result dict, or an error re-raised as the same
 parent before the fork and shared copy-on-write, so a worker starts in
 milliseconds.
 
-The wire format is a 4-byte big-endian length followed by a UTF-8 JSON object:
-``{"type": "event", ...}``, ``{"type": "result", "data": {...}}`` or
+This is the one fork-worker protocol of the library: :func:`start` forks a worker and
+returns a :class:`Worker` whose :meth:`Worker.wait` gives its :class:`Reply`;
+:func:`run_isolated` (the verification) and
+:func:`checkedid.biometrics.worker.embed_in_child` (one face embedding on a second core) are
+both built on it, with the same error crossing and the same fork-safety check,
+:func:`fork_is_safe`. The verification worker forks whatever :func:`fork_is_safe` says (it
+is the privacy boundary and has no in-process fallback); the face worker forks only when it
+is safe and falls back to a thread otherwise.
+
+Wire format: a 4-byte big-endian JSON length, a 4-byte big-endian attachment length, the
+UTF-8 JSON object and the attachment (raw bytes, e.g. a face descriptor, which the parent
+reads into a buffer the caller zeroes). The objects: ``{"type": "event", ...}``,
+``{"type": "result", "data": {...}}`` or
 ``{"type": "error", "kind": "<class name>", "message": "...", "attrs": {...}}``.
 """
 
@@ -26,19 +37,22 @@ import os
 import select
 import signal
 import struct
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from checkedid import errors
 from checkedid.errors import CheckedIDError, ChipTimeout, InternalError
+from checkedid.secret import zero
 
-__all__ = ["Emit", "available", "run_isolated"]
+__all__ = ["Emit", "Reply", "Worker", "available", "fork_is_safe", "run_isolated", "start"]
 
 log = logging.getLogger(__name__)
 
 Emit = Callable[[dict[str, Any]], None]
-_HEADER = struct.Struct(">I")
+_HEADER = struct.Struct(">II")
 _MAX_MESSAGE = 64 * 1024 * 1024
 _ERROR_ATTRS = ("sw", "step", "file", "line", "position", "offset")
 
@@ -48,13 +62,28 @@ def available() -> bool:
     return hasattr(os, "fork")
 
 
-def _send(fd: int, msg: dict[str, Any]) -> None:
+def fork_is_safe() -> bool:
+    """True where forking cannot deadlock the child: ``os.fork`` exists and no other thread
+    runs (a thread holding a lock at the fork leaves that lock held forever in the child)."""
+    return available() and threading.active_count() == 1
+
+
+@dataclass
+class Reply:
+    """A worker's answer: the JSON ``data`` and the raw ``attachment`` (zero it after use)."""
+
+    data: dict[str, Any]
+    attachment: bytearray = field(default_factory=bytearray, repr=False)
+
+
+def _send(fd: int, msg: dict[str, Any], attachment: bytes = b"") -> None:
     payload = json.dumps(msg, default=str).encode("utf-8")
-    data = _HEADER.pack(len(payload)) + payload
-    view = memoryview(data)
+    view = memoryview(_HEADER.pack(len(payload), len(attachment)) + payload)
     while view:
-        n = os.write(fd, view)
-        view = view[n:]
+        view = view[os.write(fd, view):]
+    view = memoryview(attachment)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _error_kind(exc: CheckedIDError) -> str:
@@ -93,12 +122,18 @@ def _rebuild_error(msg: dict[str, Any]) -> CheckedIDError:
     return exc
 
 
-def _child(work: Callable[[Emit], dict[str, Any]], wfd: int) -> None:
+Work = Callable[[Emit], "dict[str, Any] | Reply"]
+
+
+def _child(work: Work, wfd: int) -> None:
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         result = work(lambda event: _send(wfd, {"type": "event", **event}))
-        _send(wfd, {"type": "result", "data": result})
+        if isinstance(result, Reply):
+            _send(wfd, {"type": "result", "data": result.data}, bytes(result.attachment))
+        else:
+            _send(wfd, {"type": "result", "data": result})
     except BaseException as exc:  # the worker must always answer, whatever happened
         code = 1
         try:
@@ -125,17 +160,90 @@ class _Reader:
         else:
             self.eof = True
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self) -> list[tuple[dict[str, Any], bytearray]]:
         out = []
         while len(self.buf) >= _HEADER.size:
-            (n,) = _HEADER.unpack_from(self.buf)
-            if n > _MAX_MESSAGE:
-                raise InternalError("verification worker sent an oversized message")
-            if len(self.buf) < _HEADER.size + n:
+            n, extra = _HEADER.unpack_from(self.buf)
+            if n + extra > _MAX_MESSAGE:
+                raise InternalError("the worker sent an oversized message")
+            end = _HEADER.size + n + extra
+            if len(self.buf) < end:
                 break
-            out.append(json.loads(bytes(self.buf[_HEADER.size : _HEADER.size + n])))
-            del self.buf[: _HEADER.size + n]
+            msg = json.loads(bytes(self.buf[_HEADER.size : _HEADER.size + n]))
+            attachment = bytearray(self.buf[_HEADER.size + n : end])
+            self.buf[:end] = bytes(end)  # in place: the attachment may be personal data
+            del self.buf[:end]
+            out.append((msg, attachment))
         return out
+
+    def close(self) -> None:
+        zero(self.buf)
+        self.buf.clear()
+        os.close(self.fd)
+
+
+class Worker:
+    """A forked worker started by :func:`start`; :meth:`wait` once for its :class:`Reply`."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self._reader = _Reader(fd)
+        self._done = False
+
+    def wait(self, *, on_event: Callable[[dict[str, Any]], None] | None = None,
+             timeout: float | None = None) -> Reply:
+        """Events go to ``on_event`` as they come; the result is returned, an error re-raised
+        as its :mod:`checkedid.errors` class. After ``timeout`` seconds the worker is killed
+        and :class:`ChipTimeout` raised. The worker is always reaped."""
+        if self._done:
+            raise InternalError("a worker's answer can be awaited only once")
+        self._done = True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        reader = self._reader
+        outcome: tuple[dict[str, Any], bytearray] | None = None
+        try:
+            while outcome is None and not reader.eof:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    os.kill(self.pid, signal.SIGKILL)
+                    raise ChipTimeout(
+                        f"verification did not finish within {timeout:.0f} s; try again")
+                reader.fill(remaining)
+                for msg, attachment in reader.messages():
+                    if outcome is not None:
+                        zero(attachment)
+                    elif msg.get("type") == "event":
+                        if on_event is not None:
+                            on_event({k: v for k, v in msg.items() if k != "type"})
+                    else:
+                        outcome = (msg, attachment)
+        finally:
+            reader.close()
+            _reap(self.pid)
+        if outcome is None:
+            raise InternalError("the worker ended without an answer")
+        msg, attachment = outcome
+        if msg["type"] == "error":
+            zero(attachment)
+            raise _rebuild_error(msg)
+        return Reply(dict(msg["data"]), attachment)
+
+
+def start(work: Work) -> Worker:
+    """Fork a worker that runs ``work(emit)`` now; :meth:`Worker.wait` collects its answer.
+
+    ``work`` returns a JSON-able dict, or a :class:`Reply` to send raw bytes along.
+    A :class:`CheckedIDError` raised in the worker comes back as the same class with its
+    attributes; any other exception becomes :class:`InternalError` without its message
+    (it may quote personal data).
+    """
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(rfd)
+        _child(work, wfd)
+    os.close(wfd)
+    return Worker(pid, rfd)
 
 
 def run_isolated(
@@ -151,38 +259,9 @@ def run_isolated(
     class; any other exception becomes :class:`InternalError`. ``timeout`` (seconds)
     bounds the whole run; the worker is killed and :class:`ChipTimeout` raised.
     """
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        os.close(rfd)
-        _child(work, wfd)
-    os.close(wfd)
-    deadline = None if timeout is None else time.monotonic() + timeout
-    reader = _Reader(rfd)
-    outcome: dict[str, Any] | None = None
-    try:
-        while outcome is None and not reader.eof:
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                os.kill(pid, signal.SIGKILL)
-                raise ChipTimeout(f"verification did not finish within {timeout:.0f} s; try again")
-            reader.fill(remaining)
-            for msg in reader.messages():
-                if msg.get("type") == "event":
-                    if on_event is not None:
-                        on_event({k: v for k, v in msg.items() if k != "type"})
-                else:
-                    outcome = msg
-                    break
-    finally:
-        os.close(rfd)
-        _reap(pid)
-    if outcome is None:
-        raise InternalError("the verification worker ended without an answer")
-    if outcome["type"] == "error":
-        raise _rebuild_error(outcome)
-    data: dict[str, Any] = outcome["data"]
-    return data
+    reply = start(work).wait(on_event=on_event, timeout=timeout)
+    zero(reply.attachment)
+    return reply.data
 
 
 def _reap(pid: int) -> None:

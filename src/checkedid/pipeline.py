@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
-from checkedid.errors import InputError
+from checkedid.api import FieldName, ImageInput, TrustInput
+from checkedid.errors import InputError, InternalError
 from checkedid.result import FaceScore, Result, decide
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -29,9 +30,10 @@ __all__ = ["ImageInput", "ProgressEvent", "TransportFactory", "check_warnings", 
 
 log = logging.getLogger(__name__)
 
-ImageInput = Any  # path (str/Path), encoded bytes, or a numpy BGR array
 TransportFactory = Callable[[], Any]
-STEPS = ("mrz", "chip", "authentication", "consistency", "face")
+Step = Literal["mrz", "chip", "authentication", "consistency", "face"]
+State = Literal["start", "progress", "end"]
+STEPS: tuple[Step, ...] = get_args(Step)
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ class ProgressEvent:
     Events never carry personal data.
     """
 
-    step: str
-    state: str
+    step: Step
+    state: State
     file: str | None = None
     done: int = 0
     total: int = 0
@@ -51,9 +53,12 @@ class ProgressEvent:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ProgressEvent:
+        step, state = str(d["step"]), str(d["state"])
+        if step not in STEPS or state not in get_args(State):
+            raise InternalError(f"unknown progress event {step}/{state}")
         return cls(
-            str(d["step"]),
-            str(d["state"]),
+            step,
+            cast(State, state),
             d.get("file"),
             int(d.get("done", 0)),
             int(d.get("total", 0)),
@@ -293,10 +298,10 @@ def verify(
     document_image: ImageInput | None,
     selfie: ImageInput | None,
     *,
-    trust: Any = None,
+    trust: TrustInput = None,
     reader: str | None = None,
     can: str | None = None,
-    fields: Sequence[str] | None = None,
+    fields: Sequence[FieldName] | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
     timeout: float | None = 60.0,
 ) -> Result:

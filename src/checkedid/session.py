@@ -21,19 +21,35 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from checkedid import isolation
+from checkedid.api import (
+    FaceMatcherLike,
+    FieldName,
+    ImageInput,
+    Isolation,
+    TransportFactory,
+    TrustInput,
+)
 from checkedid.errors import InputError
 from checkedid.result import Result, validate_fields
-from checkedid.secret import Secret, SecretRegistry
+from checkedid.secret import Secret, SecretRegistry, Wipeable
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from checkedid.nfc.transport import Transport
+    from checkedid.nfc.trust import TrustStore
+    from checkedid.pipeline import ProgressEvent
 
 __all__ = ["Session"]
 
-TrustInput = Any  # None, a TrustStore, or a path / list of paths (dirs, master lists, CRLs, certs)
+#: What :meth:`Session.track` accepts: Secrets, mutable buffers and objects with ``wipe()``.
+W = TypeVar("W", bound="Secret | bytearray | npt.NDArray[Any] | Wipeable")
 
 
-def _load_trust(trust: TrustInput) -> Any:
+def _load_trust(trust: TrustInput) -> TrustStore | None:
     if trust is None:
         return None
     from checkedid.nfc.trust import TrustStore
@@ -64,27 +80,28 @@ class Session:
         trust: TrustInput = None,
         *,
         reader: str | None = None,
-        transport: Callable[[], Any] | None = None,
-        isolation: str | None = None,
+        transport: TransportFactory | None = None,
+        isolation: Isolation | None = None,
         face_threshold: float | None = None,
         preload: bool = False,
         mrz_engine: str = "default",
-        face_matcher: Any = None,
+        face_matcher: FaceMatcherLike | None = None,
     ) -> None:
         mode = isolation or ("process" if _fork_ok() else "none")
         if mode not in ("process", "none"):
             raise InputError("isolation must be 'process' or 'none'")
         if mode == "process" and not _fork_ok():
             raise InputError("process isolation needs os.fork (POSIX); use isolation='none'")
-        self.isolation = mode
+        self.isolation: Isolation = "process" if mode == "process" else "none"
         self.secrets = SecretRegistry()
         self.trust = _load_trust(trust)
         self.reader = reader
         self.face_threshold = face_threshold
         self._transport = transport
         self.mrz_engine = mrz_engine
-        self._matcher: Any = face_matcher
+        self._matcher: FaceMatcherLike | None = face_matcher
         self._lock = threading.Lock()
+        self._verify_lock = threading.Lock()
         if preload:
             self.face_matcher()
 
@@ -95,9 +112,10 @@ class Session:
         """Create a Secret owned by this session."""
         return self.secrets.new(data, label=label)
 
-    def track(self, obj: Any) -> Any:
+    def track(self, obj: W) -> W:
         """Register a wipeable object (Secret, bytearray, numpy array, object with ``wipe()``)."""
-        return self.secrets.add(obj)
+        self.secrets.add(obj)
+        return obj
 
     def wipe(self) -> int:
         """Zero every buffer this session owns; returns how many objects were wiped."""
@@ -115,22 +133,23 @@ class Session:
         self.wipe()
 
     # -- shared resources (loaded once, inherited by workers) -----------------------
-    def face_matcher(self) -> Any:
+    def face_matcher(self) -> FaceMatcherLike:
         """The face matcher (model loaded once per session, shared with workers)."""
         with self._lock:
             if self._matcher is None:
                 from checkedid.biometrics import FaceMatcher
 
-                self._matcher = FaceMatcher(threshold=self.face_threshold)
-                self._matcher.load()
+                matcher = FaceMatcher(threshold=self.face_threshold)
+                matcher.load()
+                self._matcher = matcher
             return self._matcher
 
-    def _transport_factory(self, reader: str | None) -> Callable[[], Any]:
+    def _transport_factory(self, reader: str | None) -> TransportFactory:
         if self._transport is not None:
             return self._transport
         name = reader if reader is not None else self.reader
 
-        def open_reader() -> Any:
+        def open_reader() -> Transport:
             from checkedid.nfc.pcsc import PcscTransport
 
             t = PcscTransport(name)
@@ -142,13 +161,13 @@ class Session:
     # -- the verification ----------------------------------------------------------
     def verify(
         self,
-        document_image: Any,
-        selfie: Any,
+        document_image: ImageInput | None,
+        selfie: ImageInput | None,
         *,
         reader: str | None = None,
         can: str | None = None,
-        fields: Sequence[str] | None = None,
-        progress: Callable[[Any], None] | None = None,
+        fields: Sequence[FieldName] | None = None,
+        progress: Callable[[ProgressEvent], None] | None = None,
         timeout: float | None = 60.0,
     ) -> Result:
         """Verify one document: MRZ from ``document_image``, chip, PA/AA/CA, face match
@@ -159,6 +178,12 @@ class Session:
         :class:`checkedid.pipeline.ProgressEvent` objects. Raises a
         :class:`checkedid.errors.CheckedIDError` when no decision can be made (no MRZ
         in the photo, no card, card removed, no face in the selfie, timeout).
+
+        Secrets: everything the verification itself creates (the MRZ access key, session
+        keys, chip files, embeddings) is zeroed before ``verify`` returns or raises, in
+        both isolation modes. Secrets *you* registered on this session
+        (:meth:`secret`, :meth:`track`) are never touched by ``verify``: they stay yours
+        until :meth:`wipe` or the end of the ``with`` block.
         """
         from checkedid.pipeline import ProgressEvent, run_pipeline
 
@@ -174,6 +199,9 @@ class Session:
             on_event = lambda d: cb(ProgressEvent.from_dict(d))  # noqa: E731
 
         def work(emit: isolation.Emit) -> dict[str, Any]:
+            # The verification's own Secrets go into a registry of their own, wiped when it
+            # ends; the caller's (session.secret(), session.track()) are left alone.
+            callers, self.secrets = self.secrets, SecretRegistry()
             try:
                 return run_pipeline(
                     self,
@@ -186,12 +214,14 @@ class Session:
                     timeout=timeout,
                 )
             finally:
-                self.wipe()
+                self.secrets.wipe_all()
+                self.secrets = callers
 
         if self.isolation == "process":
             data = isolation.run_isolated(work, on_event=on_event, timeout=timeout)
         else:
-            data = work(on_event if on_event is not None else (lambda _d: None))
+            with self._verify_lock:  # one verification at a time owns the registry swap
+                data = work(on_event if on_event is not None else (lambda _d: None))
         return Result.from_dict(data)
 
 

@@ -63,18 +63,23 @@ def chip(vchip: VChipFactory) -> Iterator[Any]:
     yield vchip(PERSONA)
 
 
-def _selfie(shared: Any) -> str:
-    return str(shared / "data" / "faces" / "biden_2.jpg")
+def _selfie() -> str:
+    """Another photo of the persona's holder (a different sitting from the chip photo)."""
+    from hw.vchip.personas import spec
+
+    from checkedid.demo import sample_selfie
+
+    return str(sample_selfie(spec(PERSONA).photo))
 
 
-def _probe(chip: Any, material: dict[str, Any], shared: Any, isolation: str,
+def _probe(chip: Any, material: dict[str, Any], isolation: str,
            strace_log: Path | None = None) -> dict[str, Any]:
     """Run ``tests.chip.privacy_probe`` (verification, wipe, memory scan) in a fresh process."""
     labels = list(material["needles"])
     request = {
         "reader": chip.reader,
         "photo": base64.b64encode(material["photo"]).decode(),
-        "selfie": _selfie(shared),
+        "selfie": _selfie(),
         "needles": [shift(material["needles"][k]).hex() for k in labels],
         "labels": labels,
         "isolation": isolation,
@@ -92,17 +97,16 @@ def _probe(chip: Any, material: dict[str, Any], shared: Any, isolation: str,
     return report
 
 
-def test_memory_holds_no_personal_data_after_wipe(chip: Any, material: dict[str, Any],
-                                                  shared: Any) -> None:
-    report = _probe(chip, material, shared, "process")
+def test_memory_holds_no_personal_data_after_wipe(chip: Any, material: dict[str, Any]) -> None:
+    report = _probe(chip, material, "process")
     assert report["decision"] == "VERIFIED", report
     assert report["hits"] == [], report["hits"]
 
 
-def test_the_memory_scan_finds_what_isolation_keeps_away(chip: Any, material: dict[str, Any],
-                                                         shared: Any) -> None:
+def test_the_memory_scan_finds_what_isolation_keeps_away(chip: Any,
+                                                         material: dict[str, Any]) -> None:
     """Positive control: without the worker process, CPython's copies stay and are found."""
-    report = _probe(chip, material, shared, "none")
+    report = _probe(chip, material, "none")
     assert report["decision"] == "VERIFIED", report
     assert report["hits"], "the scanner found nothing even where copies are known to remain"
 
@@ -125,14 +129,14 @@ def _writes(strace_text: str) -> list[str]:
 
 
 def test_no_file_is_written_at_the_syscall_level(chip: Any, material: dict[str, Any],
-                                                 shared: Any, tmp_path: Path) -> None:
+                                                 tmp_path: Path) -> None:
     """C libraries bypass audit hooks: watch the system calls of parent and worker instead."""
     if shutil.which("strace") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("strace is missing (scripts/bootstrap.sh installs it)")
         pytest.skip("strace is not installed")
     log = tmp_path / "strace.log"
-    report = _probe(chip, material, shared, "process", strace_log=log)
+    report = _probe(chip, material, "process", strace_log=log)
     assert report["decision"] == "VERIFIED", report
     text = log.read_text()
     assert "openat(" in text  # the trace did record file activity
@@ -145,7 +149,7 @@ def _needle_texts(material: dict[str, Any]) -> list[str]:
 
 
 def test_no_file_written_and_no_personal_data_in_debug_logs(
-        chip: Any, material: dict[str, Any], shared: Any, caplog: pytest.LogCaptureFixture) -> None:
+        chip: Any, material: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
     import checkedid
     from checkedid.demo import virtual_trust_store
 
@@ -168,7 +172,7 @@ def test_no_file_written_and_no_personal_data_in_debug_logs(
     active = False
     sys.addaudithook(hook)
     caplog.set_level(1)  # everything, below DEBUG too
-    selfie = Path(_selfie(shared)).read_bytes()
+    selfie = Path(_selfie()).read_bytes()
     with checkedid.Session(trust=trust, reader=chip.reader, isolation="none") as session:
         active = True
         try:

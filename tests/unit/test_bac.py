@@ -17,7 +17,7 @@ from checkedid.nfc.bac import REJECTED, BACError, authenticate
 from checkedid.nfc.sm import SecureTransport
 from checkedid.nfc.transport import ApduConnection, InProcessTransport
 from checkedid.secret import Secret
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 PERSONA = "utopia-passport-bac"
 SELECT_APP = Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))
@@ -25,7 +25,7 @@ SELECT_APP = Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))
 
 @pytest.fixture(scope="module")
 def vec() -> dict[str, Any]:
-    return json.loads(shared_path("vectors", "icao9303.json").read_text())["bac_appendix_D"]  # type: ignore[no-any-return]
+    return json.loads(data_path("vectors", "icao9303.json").read_text())["bac_appendix_D"]  # type: ignore[no-any-return]
 
 
 class ScriptedCard:

@@ -12,18 +12,18 @@ import pytest
 
 from checkedid.cli import main
 from checkedid.cli.face_cmd import bench_table
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 pytest.importorskip("dlib")
 
 
 @pytest.fixture(scope="module")
 def faces() -> Path:
-    return shared_path("data", "faces")
+    return data_path("faces")
 
 
 def test_match_genuine_exits_0_with_json(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["match", str(faces / "kit_harington_1.jpg"), str(faces / "kit_harington_3.jpg"),
+    code = main(["match", str(faces / "obama_1.jpg"), str(faces / "obama_2.jpg"),
                  "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -34,14 +34,14 @@ def test_match_genuine_exits_0_with_json(faces: Path, capsys: pytest.CaptureFixt
 
 
 def test_match_impostor_exits_1(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["match", str(faces / "kit_harington_1.jpg"), str(faces / "rose_leslie_1.jpg")])
+    code = main(["match", str(faces / "obama_1.jpg"), str(faces / "biden_1.jpg")])
     out = capsys.readouterr().out
     assert code == 1
     assert "match      no" in out and "threshold 0.400" in out
 
 
 def test_match_threshold_option(faces: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["match", str(faces / "kit_harington_1.jpg"), str(faces / "kit_harington_3.jpg"),
+    code = main(["match", str(faces / "obama_1.jpg"), str(faces / "obama_2.jpg"),
                  "--threshold", "0.99", "--json"])
     assert code == 1
     assert json.loads(capsys.readouterr().out)["threshold"] == 0.99

@@ -56,20 +56,20 @@ def test_grayscale_and_alpha_become_three_channels() -> None:
 
 
 def test_absurd_dimensions_are_refused_before_decoding() -> None:
-    with pytest.raises(ImageError, match="MP limit"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         load_image(_png_header_only(20_000, 20_000))
     assert 20_000 * 20_000 > MAX_PIXELS
     huge = np.broadcast_to(np.uint8(0), (10_000, 6_000))  # 60 MP without the memory
-    with pytest.raises(ImageError, match="MP limit"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         load_image(huge)
-    with pytest.raises(ImageError, match="MP limit"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         load_image(np.broadcast_to(np.uint8(0), (10_000, 6_000, 3)))
 
 
 @pytest.mark.parametrize(
     "bad",
     [b"", b"\x00" * 100, b"GIF89a" + b"\xff" * 50, b"\xff\xd8\xff\xe0" + b"\x00" * 64,
-     np.zeros((4, 4, 3), np.uint8), np.zeros((40, 40), np.float32),
+     np.zeros((4, 4, 3), np.uint8), np.zeros((40, 40), np.complex64),
      np.zeros((40, 40, 5), np.uint8), 12345],
 )
 def test_garbage_raises_image_error(bad: object) -> None:

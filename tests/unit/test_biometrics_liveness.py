@@ -18,7 +18,7 @@ from checkedid.biometrics.liveness import (
     yaw_degrees,
 )
 from checkedid.errors import InputError
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 pytest.importorskip("dlib")
 
@@ -29,7 +29,7 @@ def backend() -> DlibBackend:
 
 
 def photo(name: str) -> np.ndarray:
-    img = cv2.imread(str(shared_path("data", "faces") / name))
+    img = cv2.imread(str(data_path("faces") / name))
     assert img is not None
     return img
 
@@ -42,7 +42,7 @@ def landmarks_of(img: np.ndarray, backend: DlibBackend) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def open_face(backend: DlibBackend) -> np.ndarray:
-    return landmarks_of(photo("alex_lacamoire_3.jpg"), backend)
+    return landmarks_of(photo("obama_1.jpg"), backend)
 
 
 def closed(lm: np.ndarray, amount: float = 0.85) -> np.ndarray:
@@ -169,9 +169,9 @@ def test_reference_match_is_checked_on_the_best_frame(backend: DlibBackend) -> N
     from checkedid.biometrics.calibration import chip_version
 
     m = FaceMatcher(backend=backend)
-    same = m.embed(chip_version(photo("kit_harington_3.jpg")), role="document")
-    other = m.embed(chip_version(photo("rose_leslie_1.jpg")), role="document")
-    img = photo("kit_harington_2.jpg")
+    same = m.embed(chip_version(photo("obama_2.jpg")), role="document")
+    other = m.embed(chip_version(photo("biden_1.jpg")), role="document")
+    img = photo("obama_3.jpg")
     frames = [np.ascontiguousarray(img[:, dx:img.shape[1] - 8 + dx]) for dx in range(0, 8, 2)]
     frames = frames + frames[::-1]
     r = check_liveness(frames, "blink", backend=backend, reference=same)

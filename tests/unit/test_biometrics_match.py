@@ -12,14 +12,14 @@ from checkedid.biometrics import DEFAULT_THRESHOLD, Embedding, FaceMatcher, Matc
 from checkedid.biometrics.calibration import chip_version, selfie_version
 from checkedid.errors import InputError, NoFaceError, SecretWipedError
 from checkedid.secret import SecretRegistry
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 pytest.importorskip("dlib")
 
 
 @pytest.fixture(scope="module")
 def faces() -> Path:
-    return shared_path("data", "faces")
+    return data_path("faces")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_genuine_pair_matches(matcher: FaceMatcher, faces: Path, obama_doc: Embe
 
 def test_impostor_pair_does_not_match(matcher: FaceMatcher, faces: Path,
                                       obama_doc: Embedding) -> None:
-    for name in ("biden_1.jpg", "kit_harington_1.jpg", "rose_leslie_2.jpg"):
+    for name in ("biden_1.jpg", "astronaut_1.jpg"):
         r = matcher.compare(matcher.embed(selfie_version(photo(faces, name))), obama_doc)
         assert not r.is_match, name
         assert r.score < DEFAULT_THRESHOLD - 0.05
@@ -68,23 +68,23 @@ def test_match_one_call_wipes_its_embeddings(matcher: FaceMatcher, faces: Path,
 
 
 def test_small_grayscale_chip_photo_matches(matcher: FaceMatcher, faces: Path) -> None:
-    chip = chip_version(photo(faces, "alex_lacamoire_2.jpg"), grayscale=True)
+    chip = chip_version(photo(faces, "obama_3.jpg"), grayscale=True)
     small = cv2.resize(cv2.cvtColor(chip, cv2.COLOR_BGR2GRAY), (240, 320),
                        interpolation=cv2.INTER_AREA)
     assert small.ndim == 2
     doc = matcher.embed(small, role="document")
     assert doc.grayscale
-    live = matcher.embed(photo(faces, "alex_lacamoire_3.jpg"))
+    live = matcher.embed(photo(faces, "obama_1.jpg"))
     assert matcher.compare(live, doc).is_match
-    other = matcher.embed(photo(faces, "kit_harington_2.jpg"))
+    other = matcher.embed(photo(faces, "biden_1.jpg"))
     assert not matcher.compare(other, doc).is_match
 
 
 def test_tiny_chip_photo_is_upsampled_for_detection(matcher: FaceMatcher, faces: Path) -> None:
-    chip = chip_version(photo(faces, "rose_leslie_1.jpg"))
+    chip = chip_version(photo(faces, "obama_1.jpg"))
     tiny = cv2.resize(chip, (120, 160), interpolation=cv2.INTER_AREA)  # face ~60 px: below HOG size
     doc = matcher.embed(tiny, role="document")
-    live = matcher.embed(photo(faces, "rose_leslie_2.jpg"))
+    live = matcher.embed(photo(faces, "obama_2.jpg"))
     assert matcher.compare(live, doc).is_match
 
 
@@ -93,7 +93,7 @@ def test_no_face_raises_with_hint(matcher: FaceMatcher, faces: Path) -> None:
     noise = rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
     with pytest.raises(NoFaceError, match="ask the person to face the camera"):
         matcher.embed(noise)
-    background = photo(faces, "obama_1.jpg")[:250, :250]  # curtain and flag, no face
+    background = photo(faces, "obama_1.jpg")[:200, :150]  # curtain and flag, no face
     with pytest.raises(NoFaceError, match="document photo"):
         matcher.embed(background, role="document")
 
@@ -101,8 +101,8 @@ def test_no_face_raises_with_hint(matcher: FaceMatcher, faces: Path) -> None:
 def test_two_faces_uses_the_largest_with_warning(matcher: FaceMatcher, faces: Path,
                                                  obama_doc: Embedding) -> None:
     big = selfie_version(photo(faces, "obama_1.jpg"))
-    small = selfie_version(photo(faces, "biden_2.jpg"))
-    small = np.asarray(cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    small = selfie_version(photo(faces, "biden_1.jpg"))
+    small = np.asarray(cv2.resize(small, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA))
     canvas = np.zeros((big.shape[0], big.shape[1] + small.shape[1], 3), np.uint8)
     canvas[:, : big.shape[1]] = big
     canvas[: small.shape[0], big.shape[1]:] = small
@@ -138,7 +138,7 @@ def test_threshold_is_validated_and_applied(matcher: FaceMatcher, faces: Path,
     with pytest.raises(InputError):
         FaceMatcher(threshold=3.0)
     strict = FaceMatcher(threshold=0.99, backend=matcher.backend)
-    live = matcher.embed(photo(faces, "obama_4.jpg"))
+    live = matcher.embed(photo(faces, "obama_3.jpg"))
     r = strict.compare(live, obama_doc)
     assert not r.is_match and r.threshold == 0.99
 
@@ -167,9 +167,16 @@ def test_session_contract_embeddings_are_wiped_with_the_session(faces: Path) -> 
     with Session(isolation="none", face_threshold=0.5) as s:
         m = s.face_matcher()
         assert isinstance(m, FaceMatcher) and m.threshold == 0.5
-        doc = m.embed(chip_version(photo(faces, "biden_2.jpg")), role="document")
-        live = m.embed(photo(faces, "biden_1.jpg"), role="selfie")
+        doc = m.embed(chip_version(photo(faces, "obama_2.jpg")), role="document")
+        live = m.embed(photo(faces, "obama_1.jpg"), role="selfie")
         for e in (doc, live):
             s.track(e.vector)
         assert m.compare(live, doc).is_match
     assert doc.wiped and live.wiped
+
+
+def test_composite_photo_of_two_people_picks_the_larger_face(matcher: FaceMatcher, faces: Path,
+                                                             obama_doc: Embedding) -> None:
+    emb = matcher.embed(photo(faces, "two_people_composite.jpg"))
+    assert emb.faces == 2 and any("several faces" in w for w in emb.warnings)
+    assert matcher.compare(emb, obama_doc).is_match  # the larger face is the left one

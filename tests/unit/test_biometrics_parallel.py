@@ -13,7 +13,7 @@ from checkedid.biometrics import FaceMatcher
 from checkedid.biometrics.calibration import chip_version, selfie_version
 from checkedid.biometrics.worker import embed_in_child
 from checkedid.errors import ImageError, InputError, InternalError, NoFaceError
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 pytest.importorskip("dlib")
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -21,9 +21,9 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 @pytest.fixture(scope="module")
 def pair() -> tuple[np.ndarray, np.ndarray]:
-    faces: Path = shared_path("data", "faces")
-    a = cv2.imread(str(faces / "rose_leslie_1.jpg"))
-    b = cv2.imread(str(faces / "rose_leslie_2.jpg"))
+    faces: Path = data_path("faces")
+    a = cv2.imread(str(faces / "obama_1.jpg"))
+    b = cv2.imread(str(faces / "obama_2.jpg"))
     assert a is not None and b is not None
     selfie = selfie_version(np.asarray(a, np.uint8), (640, 480))
     return selfie, chip_version(np.asarray(b, np.uint8))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from hw.vchip.personas import PaceConfig, card_access
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +22,7 @@ from checkedid.nfc.cardaccess import (
     encode_oid,
     parse_security_infos,
 )
+from tests import keys
 from tests.fuzz import FUZZ
 
 G1_CARD_ACCESS = bytes.fromhex("31143012060A04007F0007020204020202010202010D")
@@ -45,7 +45,7 @@ def _set(*infos: bytes) -> bytes:
 
 
 def _spki() -> bytes:
-    key = ec.generate_private_key(ec.BrainpoolP256R1()).public_key()
+    key = keys.ec_key("cardaccess/ca").public_key()
     return key.public_bytes(serialization.Encoding.DER,
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from checkedid.cli import main
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
        "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
@@ -70,13 +70,13 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_photo(capsys: pytest.CaptureFixture[str]) -> None:
-    path = shared_path("data", "mrz", "td3.jpg")
+    path = data_path("mrz", "td3.jpg")
     assert main(["mrz", "--json", str(path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["lines"] == list(TD3) and data["valid"]
 
 
 def test_photo_without_mrz(capsys: pytest.CaptureFixture[str]) -> None:
-    path = shared_path("data", "mrz", "nomrz.jpg")
+    path = data_path("mrz", "nomrz.jpg")
     assert main(["mrz", str(path)]) == 2
     assert "no machine-readable zone" in capsys.readouterr().err

@@ -65,4 +65,4 @@ def test_timeout_kills_the_worker():
     t0 = time.monotonic()
     with pytest.raises(ChipTimeout):
         isolation.run_isolated(work, timeout=0.5)
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 20  # the worker would sleep 30 s: a margin, not a benchmark

@@ -10,12 +10,12 @@ import pytest
 from checkedid.errors import InputError
 from checkedid.nfc import kdf
 from checkedid.secret import Secret
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 @pytest.fixture(scope="module")
 def vec() -> dict[str, str]:
-    data = json.loads(shared_path("vectors", "icao9303.json").read_text())
+    data = json.loads(data_path("vectors", "icao9303.json").read_text())
     return data["bac_appendix_D"]  # type: ignore[no-any-return]
 
 

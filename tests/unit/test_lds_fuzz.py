@@ -7,7 +7,6 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hw.vchip import lds_build
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,6 +24,7 @@ from checkedid.nfc.lds import (
     parse_dg15,
 )
 from checkedid.nfc.lds.image import decode_image
+from tests import keys
 from tests.fuzz import FUZZ
 
 Parser = Callable[[bytes], Any]
@@ -40,9 +40,10 @@ def _tiny(fmt: str) -> bytes:
     return buf.getvalue()
 
 
-_EC = ec.generate_private_key(ec.BrainpoolP256R1())
-_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-_DH = lds_build.DHPrivateKey.generate(0)
+# Fixed keys: the seeds (and so every mutated input) are the same in every run.
+_EC = keys.ec_key("lds-fuzz/ec")
+_RSA = keys.rsa_key("lds-fuzz/rsa")
+_DH = keys.dh_key("lds-fuzz/dh")
 _TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
 _TD1 = ["I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",

@@ -11,11 +11,11 @@ import pytest
 from checkedid.errors import MRZNotFound
 from checkedid.mrz.locate import candidates, locate, to_gray
 from checkedid.mrz.segment import PITCH, Band
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 def specimens() -> list[tuple[str, int, int]]:
-    path = shared_path("data", "mrz", "ground_truth.csv")
+    path = data_path("mrz", "ground_truth.csv")
     out = []
     with path.open(newline="") as fh:
         for row in csv.DictReader(fh):
@@ -26,7 +26,7 @@ def specimens() -> list[tuple[str, int, int]]:
 
 
 def gray_of(name: str) -> np.ndarray:
-    img = cv2.imread(str(shared_path("data", "mrz", name)), cv2.IMREAD_GRAYSCALE)
+    img = cv2.imread(str(data_path("mrz", name)), cv2.IMREAD_GRAYSCALE)
     assert img is not None
     return img
 

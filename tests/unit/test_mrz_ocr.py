@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from checkedid.errors import BackendUnavailable
+from checkedid.errors import BackendUnavailable, InternalError
 from checkedid.mrz import ocr, train
 from checkedid.mrz.ocr import CHARSET, FLIPPED, Model, OcrbEngine, cell_features, flip_features
 from checkedid.mrz.segment import Band, rectify
@@ -103,9 +103,9 @@ def test_decode_never_emits_the_upside_down_class_and_respects_fields() -> None:
 def test_model_file_errors_are_reported(tmp_path) -> None:
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a model")
-    with pytest.raises(Exception) as info:
+    with pytest.raises(InternalError, match="model file unusable") as info:
         ocr.load_model(bad)
-    assert "train" in str(info.value)
+    assert "python -m checkedid.mrz.train" in str(info.value)
 
 
 def test_engine_protocol() -> None:

@@ -11,7 +11,7 @@ import pytest
 from checkedid.errors import MRZError
 from checkedid.mrz import MRZ, check_digit, parse
 from checkedid.mrz.checkdigit import STATE_CODES, is_known_state
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 TODAY = date(2026, 1, 1)
 
@@ -100,7 +100,7 @@ def test_td1_long_document_number() -> None:
 
 def test_access_key_is_mrz_information() -> None:
     # Doc 9303-11 Appendix D.2 worked example (document L898902C<, born 690806, expiry 940623)
-    vec = json.loads(shared_path("vectors", "icao9303.json").read_text())["bac_appendix_D"]
+    vec = json.loads(data_path("vectors", "icao9303.json").read_text())["bac_appendix_D"]
     number, dob, exp = vec["mrz_document_number"], vec["mrz_dob"], vec["mrz_expiry"]
     body = (number + check_digit(number) + "UTO" + dob + check_digit(dob) + "F" + exp
             + check_digit(exp) + "ZE184226B<<<<<")
@@ -214,8 +214,8 @@ def test_model_is_frozen_and_not_hash_crashing() -> None:
     assert m == MRZ.from_lines(list(TD3))
 
 
-def test_shared_ground_truth_parses_valid() -> None:
-    path = shared_path("data", "mrz", "ground_truth.csv")
+def test_specimen_ground_truth_parses_valid() -> None:
+    path = data_path("mrz", "ground_truth.csv")
     rows = [r for r in csv.DictReader(path.open()) if r["line1"]]
     assert len(rows) >= 5
     for row in rows:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import struct
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -13,14 +12,14 @@ import cv2
 import numpy as np
 import pytest
 
-from checkedid.errors import CheckedIDError, ImageError, InputError, MRZNotFound
+from checkedid.errors import ImageError, InputError, MRZNotFound
 from checkedid.mrz.reader import MAX_PIXELS, load_image, read
 from checkedid.mrz.tesseract import available
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 def ground_truth() -> list[tuple[str, list[str]]]:
-    path = shared_path("data", "mrz", "ground_truth.csv")
+    path = data_path("mrz", "ground_truth.csv")
     with path.open(newline="") as fh:
         rows = [(r["file"], [r[k] for k in ("line1", "line2", "line3") if r[k]])
                 for r in csv.DictReader(fh)]
@@ -28,7 +27,7 @@ def ground_truth() -> list[tuple[str, list[str]]]:
 
 
 def specimen(name: str) -> Path:
-    return shared_path("data", "mrz", name)
+    return data_path("mrz", name)
 
 
 def png(img: np.ndarray) -> bytes:
@@ -92,10 +91,12 @@ def test_garbage_and_empty_inputs_raise_image_error() -> None:
                 png(np.zeros((20, 20), np.uint8))[:40]):
         with pytest.raises(ImageError):
             read(bad)
-    for arr in (np.zeros((0, 10), np.uint8), np.zeros((10, 10, 2), np.uint8),
+    for arr in (np.zeros((0, 10), np.uint8), np.zeros((10, 10, 5), np.uint8),
                 np.zeros((4, 4, 4, 4), np.uint8), np.array(["a"]), np.zeros((5, 5), complex)):
         with pytest.raises(ImageError):
             read(arr)
+    with pytest.raises(MRZNotFound):  # grey + alpha is a valid layout, just far too small
+        read(np.zeros((10, 10, 2), np.uint8))
     with pytest.raises(ImageError):
         read(object())  # type: ignore[arg-type]
     with pytest.raises(ImageError, match="cannot read"):
@@ -112,16 +113,20 @@ def huge_png(width: int, height: int) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def test_decompression_bombs_are_refused_before_decoding() -> None:
-    t = time.perf_counter()
-    with pytest.raises(ImageError, match="megapixels"):
+def test_decompression_bombs_are_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checkedid import imaging
+
+    def no_decoder(*_args: object) -> None:
+        raise AssertionError("the decoder must not see a bomb")
+
+    monkeypatch.setattr(imaging, "decode_in_memory", no_decoder)
+    with pytest.raises(ImageError, match="megapixel limit"):
         read(huge_png(100_000, 100_000))
-    with pytest.raises(ImageError, match="megapixels"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         read(huge_png(8000, 7000))
-    assert time.perf_counter() - t < 1.0
     side = int(MAX_PIXELS**0.5) + 2
     virtual = np.broadcast_to(np.zeros(1, np.uint8), (side, side))  # no memory behind it
-    with pytest.raises(ImageError, match="megapixels"):
+    with pytest.raises(ImageError, match="megapixel limit"):
         read(virtual)
 
 
@@ -186,13 +191,11 @@ def test_synthetic_photos_read_exactly(fmt: str, rotation: float, perspective: f
     assert mrz.valid
 
 
-def test_only_library_errors_escape_for_odd_arrays() -> None:
+def test_odd_arrays_have_no_mrz() -> None:
     rng = np.random.default_rng(3)
     for shape in ((40, 40), (64, 17, 3), (17, 64, 4), (200, 300)):
-        try:
+        with pytest.raises(MRZNotFound):
             read(rng.integers(0, 256, shape, dtype=np.uint8))
-        except CheckedIDError:
-            pass
 
 
 def test_small_document_in_a_large_photo_reads() -> None:

@@ -31,7 +31,7 @@ from checkedid.nfc.cardaccess import (
 from checkedid.nfc.pace import PacePassword, PACEResult, authenticate, choose, verify_cam
 from checkedid.nfc.transport import ApduConnection, InProcessTransport
 from checkedid.verdict import Verdict
-from tests.conftest import shared_path
+from tests.conftest import data_path
 from tests.fuzz import EXAMPLES, FUZZ
 
 PERSONAS = ["utopia-id-pace-gm", "utopia-id-pace-dh", "utopia-id-pace-im", "utopia-id-pace-cam"]
@@ -189,7 +189,7 @@ class ScriptedTransport:
 
 
 def test_appendix_g1_apdus_replayed_exactly() -> None:
-    vectors: dict[str, Any] = json.loads(shared_path("vectors", "icao9303.json").read_text())
+    vectors: dict[str, Any] = json.loads(data_path("vectors", "icao9303.json").read_text())
     v = vectors["pace_ecdh_gm_appendix_G1"]
     mse = bytes.fromhex(v["mse_set_at_apdu_note"].rsplit(": ", 1)[1])
     script = [(mse, b"\x90\x00")]
@@ -205,7 +205,7 @@ def test_appendix_g1_apdus_replayed_exactly() -> None:
 
 
 def test_malformed_chip_answer_is_protocol_error() -> None:
-    vectors: dict[str, Any] = json.loads(shared_path("vectors", "icao9303.json").read_text())
+    vectors: dict[str, Any] = json.loads(data_path("vectors", "icao9303.json").read_text())
     v = vectors["pace_ecdh_gm_appendix_G1"]
     mse = bytes.fromhex(v["mse_set_at_apdu_note"].rsplit(": ", 1)[1])
     mse = mse[:-1] + b"\x02"  # CAN

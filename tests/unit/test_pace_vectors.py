@@ -17,12 +17,12 @@ from checkedid.nfc import tlv
 from checkedid.nfc.cardaccess import encode_oid, parse_security_infos
 from checkedid.nfc.ecmath import Curve, DHGroup
 from checkedid.nfc.pace import PacePassword
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 @pytest.fixture(scope="module")
 def vectors() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(shared_path("vectors", "icao9303.json").read_text())
+    data: dict[str, Any] = json.loads(data_path("vectors", "icao9303.json").read_text())
     return data
 
 

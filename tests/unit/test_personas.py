@@ -115,7 +115,7 @@ def test_build_is_cached() -> None:
     assert fresh is not build("utopia-id-pace-cam")
 
 
-def test_synthetic_portrait_when_shared_faces_are_absent(tmp_path: Path,
+def test_synthetic_portrait_when_sample_faces_are_absent(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(personas, "FACES", tmp_path / "no-faces")
     for fmt in ("jpeg", "jp2"):

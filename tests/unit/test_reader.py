@@ -14,7 +14,16 @@ from hw.vchip.faults import FAULTS, make_fault
 from hw.vchip.personas import Persona, build
 from hw.vchip.vpcd import CardRemoved
 
-from checkedid.errors import CardRemovedError, CheckedIDError, ChipTimeout, InputError, LDSError
+from checkedid.errors import (
+    AccessDenied,
+    CardRemovedError,
+    CheckedIDError,
+    ChipTimeout,
+    InputError,
+    LDSError,
+    SecureMessagingError,
+    StatusWordError,
+)
 from checkedid.nfc.chipdata import ChipData
 from checkedid.nfc.reader import ChipReader
 from checkedid.nfc.transport import InProcessTransport
@@ -104,7 +113,7 @@ def test_bac_warns_and_pace_with_mrz(persona: Persona) -> None:
 
 
 def test_wrong_can_is_a_clean_error() -> None:
-    with pytest.raises(CheckedIDError):
+    with pytest.raises(AccessDenied, match="rejected the PACE password: check the CAN"):
         read(build("utopia-id-pace-gm"), "000000")
     with pytest.raises(InputError):
         read(build("utopia-id-pace-gm"), "12345")
@@ -161,7 +170,7 @@ def test_tearing_with_short_apdus_and_bac() -> None:
 
 
 def test_retries_are_bounded() -> None:
-    with pytest.raises(CheckedIDError):
+    with pytest.raises(SecureMessagingError, match="no DO'8E' checksum"):
         read(build("utopia-id-pace-gm"), fault="truncated-response:0", retries=2)
 
 
@@ -169,7 +178,7 @@ def test_deadline_ends_a_slow_read() -> None:
     t = time.monotonic()
     with pytest.raises(ChipTimeout):
         read(build("utopia-passport-bac"), fault="slow-chip:20", timeout=0.5)
-    assert time.monotonic() - t < 5
+    assert time.monotonic() - t < 15  # one stalled answer takes 20 s: a margin
 
 
 def test_lying_length_long_is_an_lds_error_and_short_fails_hashes() -> None:
@@ -184,19 +193,42 @@ def test_lying_length_long_is_an_lds_error_and_short_fails_hashes() -> None:
     assert passive.verdict is Verdict.FAILED
 
 
+#: What each fault of the virtual chip ends in, per persona: ``None`` = the read recovers and
+#: returns the chip's files unchanged; else the exact error. ``random-sw`` is seeded (9303), so
+#: its status words land on the same commands in every run.
+FAULT_OUTCOMES: dict[str, dict[str, type[CheckedIDError] | None]] = {
+    "utopia-id-pace-gm": {
+        "bad-pace-token": AccessDenied, "bad-sw": None, "card-removed-mid-read": None,
+        "lying-length": LDSError, "over-long-response": None, "random-sw": None,
+        "ssc-desync": None, "truncated-response": None, "wrong-length": None, "wrong-mac": None,
+    },
+    "utopia-passport-bac": {
+        "bad-pace-token": None,  # no PACE on this chip: the fault never fires
+        "bad-sw": None, "card-removed-mid-read": None, "lying-length": LDSError,
+        "over-long-response": None, "random-sw": StatusWordError, "ssc-desync": None,
+        "truncated-response": None, "wrong-length": None, "wrong-mac": None,
+    },
+}
+
+
+def test_the_outcome_table_covers_every_fault() -> None:
+    for outcomes in FAULT_OUTCOMES.values():
+        assert set(outcomes) == set(FAULTS) - {"slow-chip"}
+
+
 @pytest.mark.parametrize("fault", sorted(set(FAULTS) - {"slow-chip"}))
-@pytest.mark.parametrize("name", ["utopia-id-pace-gm", "utopia-passport-bac"])
-def test_every_fault_ends_cleanly(name: str, fault: str) -> None:
+@pytest.mark.parametrize("name", sorted(FAULT_OUTCOMES))
+def test_every_fault_ends_in_its_outcome(name: str, fault: str) -> None:
     persona = build(name)
     spec = {"card-removed-mid-read": f"{fault}:2000", "random-sw": f"{fault}:0.3"}.get(fault, fault)
-    t = time.monotonic()
-    try:
+    expected = FAULT_OUTCOMES[name][fault]
+    if expected is None:
         data, _, _ = read(persona, fault=spec, timeout=20)
-    except CheckedIDError:
-        pass
+        assert data.dg_bytes[1] == persona.files[0x0101]
+        assert data.dg_bytes[2] == persona.files[0x0102]
     else:
-        assert data.dg_bytes[1] == persona.files[0x0101] or fault == "lying-length"
-    assert time.monotonic() - t < 20
+        with pytest.raises(expected):
+            read(persona, fault=spec, timeout=20)
 
 
 class NoExtendedReader(TearableTransport):
@@ -274,7 +306,7 @@ def test_card_that_never_returns_ends_at_card_wait() -> None:
     t = time.monotonic()
     with pytest.raises(ChipTimeout, match="did not come back"):
         ChipReader(transport, card_wait=0.5).read(persona.can)
-    assert time.monotonic() - t < 3
+    assert time.monotonic() - t < 15  # the card never returns: a margin above card_wait
 
 
 def test_unsupported_pace_variant_falls_back_to_bac_with_the_mrz() -> None:

@@ -11,12 +11,12 @@ import pytest
 from checkedid.errors import InputError, SecureMessagingError
 from checkedid.nfc.apdu import Command, Response
 from checkedid.nfc.sm import SecureTransport, SMSession, compute_mac, pad, unpad
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 @pytest.fixture(scope="module")
 def d4() -> dict[str, Any]:
-    return json.loads(shared_path("vectors", "icao9303.json").read_text())["bac_sm_appendix_D4"]  # type: ignore[no-any-return]
+    return json.loads(data_path("vectors", "icao9303.json").read_text())["bac_sm_appendix_D4"]  # type: ignore[no-any-return]
 
 
 def _session(v: dict[str, Any]) -> SMSession:

@@ -12,7 +12,7 @@ from hw.pki import TestPKI, get_pki
 from checkedid.errors import CertificateError, TrustStoreError
 from checkedid.nfc.masterlist import parse_master_list
 from checkedid.nfc.trust import TrustStore
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +102,8 @@ def test_not_a_master_list(pki: TestPKI) -> None:
 
 
 def test_real_german_master_list() -> None:
-    ml_path = shared_path("data", "pki", "DE_masterlist_2026-05-28.ml")
-    csca_path = shared_path("data", "pki", "DE_CSCA07.cer")
+    ml_path = data_path("pki", "DE_masterlist_2026-05-28.ml")
+    csca_path = data_path("pki", "DE_CSCA07.cer")
     store = TrustStore()
     store.add_file(csca_path)
     source = store.add_file(ml_path)
@@ -123,7 +123,7 @@ def test_real_german_master_list() -> None:
 
 def test_real_master_list_keys_with_explicit_parameters() -> None:
     """Most EC CSCAs in the German list use explicit domain parameters (RFC 3279)."""
-    ml_path = shared_path("data", "pki", "DE_masterlist_2026-05-28.ml")
+    ml_path = data_path("pki", "DE_masterlist_2026-05-28.ml")
     store = TrustStore.load(ml_path)
     explicit = [c for c in store.certificates if c.public_key.algorithm == "ec"
                 and c.public_key["algorithm"]["parameters"].name == "specified"]

@@ -24,7 +24,9 @@ from checkedid.errors import InputError
 
 __all__ = ["register"]
 
-DEFAULT_PAIRS = Path("..") / "shared" / "data" / "faces"
+#: The larger optional calibration set beside a checkout, then the checkout's own photos.
+DEFAULT_PAIRS = (Path("..") / "shared" / "data" / "faces",
+                 Path(__file__).resolve().parents[3] / "tests" / "data" / "faces")
 
 #: ``checkedid bench TARGET``: targets other than ``face`` are run by ``run_bench(args)`` of
 #: the named CLI module, when that module provides it.
@@ -60,7 +62,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("target", choices=sorted(BENCH_TARGETS), help="what to benchmark")
     p.add_argument("--pairs", metavar="DIR", default=None,
                    help="directory with labels.csv (file,identity,note) and photos "
-                        "(default: $CHECKEDID_FACE_PAIRS or ../shared/data/faces)")
+                        "(default: $CHECKEDID_FACE_PAIRS, ../shared/data/faces if present, "
+                        "else the checkout's tests/data/faces)")
     p.add_argument("--repeat", type=positive_int, default=20,
                    help="latency repetitions (default 20)")
     p.add_argument("--threshold", type=score_threshold, default=None,
@@ -94,7 +97,9 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def _pairs_dir(arg: str | None) -> Path:
-    path = Path(arg or os.environ.get("CHECKEDID_FACE_PAIRS") or DEFAULT_PAIRS)
+    given = arg or os.environ.get("CHECKEDID_FACE_PAIRS")
+    candidates = (Path(given),) if given else DEFAULT_PAIRS
+    path = next((p for p in candidates if p.is_dir()), candidates[-1])
     if not path.is_dir():
         raise InputError("no face pairs directory: pass --pairs DIR (labels.csv and photos)")
     return path

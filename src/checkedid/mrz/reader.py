@@ -20,26 +20,22 @@ memory; nothing is written to disk and messages never carry MRZ text.
 
 from __future__ import annotations
 
-import io
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-import cv2
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
+from checkedid import imaging
 from checkedid.errors import (
     CheckedIDError,
-    ImageError,
     InputError,
     InternalError,
     MRZError,
     MRZNotFound,
 )
-from checkedid.mrz.locate import bands, to_gray
+from checkedid.mrz.locate import bands
 from checkedid.mrz.model import MRZ
 from checkedid.mrz.ocr import Engine, OcrbEngine, upside_down
 from checkedid.mrz.parse import parse
@@ -48,9 +44,9 @@ from checkedid.mrz.segment import Band
 __all__ = ["ENGINES", "MAX_BYTES", "MAX_PIXELS", "get_engine", "load_image", "read"]
 
 #: Refuse images above this many pixels (decompression bombs).
-MAX_PIXELS: Final = 50_000_000
+MAX_PIXELS: Final = imaging.MAX_PIXELS
 #: Refuse encoded files above this many bytes.
-MAX_BYTES: Final = 100_000_000
+MAX_BYTES: Final = imaging.MAX_FILE_BYTES
 #: Engine names accepted by :func:`read`.
 ENGINES: Final = ("default", "tesseract")
 
@@ -69,68 +65,10 @@ def get_engine(name: str) -> Engine:
     raise InputError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
-def _decode(data: bytes) -> Gray:
-    if not data:
-        raise ImageError("image data is empty")
-    if len(data) > MAX_BYTES:
-        raise ImageError(f"image file is larger than {MAX_BYTES // 1_000_000} MB")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as probe:
-                width, height = probe.size
-    except Image.DecompressionBombError:
-        raise ImageError(f"image header claims more than {MAX_PIXELS // 1_000_000} "
-                         "megapixels; refused") from None
-    except Exception:
-        raise ImageError("image data is not a readable PNG, JPEG, BMP, TIFF or WebP file") from None
-    if width * height > MAX_PIXELS:
-        raise ImageError(f"image is {width}x{height}; more than {MAX_PIXELS // 1_000_000} "
-                         "megapixels is refused")
-    img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
-    if img is None or img.size == 0:
-        raise ImageError("image data could not be decoded (corrupt or unsupported file)")
-    return np.asarray(img, dtype=np.uint8)
-
-
-def _from_array(arr: npt.NDArray[np.generic]) -> Gray:
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
-        raise ImageError(f"image array has shape {arr.shape}; expected HxW, HxWx3 or HxWx4")
-    if arr.size == 0 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ImageError("image array is empty")
-    if arr.shape[0] * arr.shape[1] > MAX_PIXELS:
-        raise ImageError(f"image is {arr.shape[1]}x{arr.shape[0]}; more than "
-                         f"{MAX_PIXELS // 1_000_000} megapixels is refused")
-    if arr.dtype == np.uint8:
-        a = arr
-    elif arr.dtype == np.uint16:
-        a = (arr.astype(np.uint16) >> 8).astype(np.uint8)
-    elif arr.dtype.kind == "f":
-        f = np.nan_to_num(arr.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
-        top = float(f.max()) if f.size else 0.0
-        a = np.clip(f * (255.0 if top <= 1.0 else 1.0), 0, 255).astype(np.uint8)
-    elif arr.dtype.kind in "iub":
-        a = np.clip(arr, 0, 255).astype(np.uint8)
-    else:
-        raise ImageError(f"image array has unsupported dtype {arr.dtype}")
-    return to_gray(a)
-
-
 def load_image(image: ImageInput) -> Gray:
-    """A grayscale uint8 image from a path, encoded bytes or an array."""
-    if isinstance(image, np.ndarray):
-        return _from_array(image)
-    if isinstance(image, bytes | bytearray | memoryview):
-        return _decode(bytes(image))
-    if isinstance(image, str | Path):
-        try:
-            with Path(image).open("rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise ImageError(f"cannot read image file ({type(exc).__name__})") from None
-        return _decode(data)
-    raise ImageError(f"unsupported image input of type {type(image).__name__}; "
-                     "pass a path, encoded bytes or a numpy array")
+    """A grayscale uint8 image from a path, encoded bytes or an array (the one loader,
+    :func:`checkedid.imaging.load_image`, with its limits)."""
+    return imaging.load_image(image, gray=True)
 
 
 def _score(m: MRZ) -> int:

@@ -141,7 +141,8 @@ def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
             return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     except CertificateError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, UnsupportedAlgorithm) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError,
+            UnsupportedAlgorithm) as exc:  # IndexError: asn1crypto on an empty BIT STRING
         raise CertificateError(f"public key cannot be loaded ({type(exc).__name__})") from None
     raise UnsupportedKeyError(f"public key algorithm {algorithm} is not supported (RSA or EC only)")
 

@@ -129,7 +129,8 @@ def _dh_key(spki: bytes, file: str) -> DHPublicKey:
         y = int(info["public_key"].parsed.native)
     except LDSError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError) as exc:
+        # IndexError: asn1crypto on a BIT STRING without its unused-bits octet (03 00)
         raise LDSError(f"DH public key unusable ({type(exc).__name__})", file=file) from None
     if not 256 <= p.bit_length() <= MAX_DH_BITS or p % 2 == 0:
         raise LDSError("DH modulus has an unusable size", file=file)
