@@ -179,16 +179,14 @@ def _dg1_fields(mrz: Any) -> dict[str, Any]:
 
 def _authenticate(trust_paths: list[str], data: Any, out: dict[str, Any]) -> int:
     """Passive Authentication with ``--trust``; AA/CA bound to it; ``verified`` and exit code."""
-    from checkedid.nfc import ca, pa
+    from checkedid.nfc import genuine
     from checkedid.nfc.trust import TrustStore
+    from checkedid.verdict import Verdict
 
-    trust = TrustStore.load(trust_paths)
-    passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
-    active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes))
-    out["authentication"] = {"passive": passive.to_dict(), "active": active.to_dict(),
-                             "chip": chip.to_dict()}
-    verified = passive.verdict.value == "PASSED" and all(
-        g.verdict.value in ("PASSED", "NOT_SUPPORTED") for g in (active, chip))
+    groups = genuine.authenticate(data, TrustStore.load(trust_paths))
+    out["authentication"] = {n: g.to_dict() for n, g in groups.items()}
+    verified = all(g.passed or (n in ("active", "chip") and g.verdict is Verdict.NOT_SUPPORTED)
+                   for n, g in groups.items())
     out["verified"] = verified
     return EXIT_OK if verified else EXIT_FAILED
 

@@ -138,6 +138,7 @@ class ChipReader:
         self.deadline = 0.0
         self.recoveries = 0
         self.warnings: list[str] = []
+        self.unread: dict[int, str] = {}  # DG number -> why the chip did not serve it
         self.conn: ApduConnection | None = None
         self.files: FileReader | None = None
         self.access: AccessResult | None = None
@@ -190,7 +191,7 @@ class ChipReader:
             dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
             active=active, chip=chip, timings=self.timings, apdu_count=self.transport.count,
             file_sizes={name: len(buf) for name, buf in raw.items()},
-            recoveries=self.recoveries)
+            recoveries=self.recoveries, unread=dict(self.unread))
 
     # -- session ---------------------------------------------------------------------
     def _reset(self) -> None:
@@ -202,6 +203,7 @@ class ChipReader:
         self.access = None
         self._card_access = None
         self._chip_check = None
+        self.unread = {}
         self._after_open = []
         self._stale = self._reconnect = False
         self.transport.count = 0
@@ -347,6 +349,7 @@ class ChipReader:
                 what = "is not on the chip" if isinstance(exc, FileNotFound) else \
                     "was refused by the chip"
                 self.warnings.append(f"DG{n} {what}: not read")
+                self.unread[n] = f"answered {exc.sw:04X} for it"
                 self._stale = True  # some chips end secure messaging after a refusal
                 continue
             read.append(n)
