@@ -4,20 +4,23 @@ and a session bound to its reader and its chip across a card removal."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hw.pki import get_pki
 from hw.vchip.personas import spec
-from hw.vchip.process import wait_absent
+from hw.vchip.process import VChipProcess, wait_absent
 
 from checkedid.cli import main as cli_main
+from checkedid.errors import ChipTimeout, DocumentChangedError
 from checkedid.nfc import genuine
-from tests.chip.conftest import READER2, VPCD_PORT2, VChipFactory
+from tests.chip.conftest import VPCD_PORT, VPCD_PORT2, VChipFactory
+from tests.chip.conftest import READER2 as READER
 
 PORT = VPCD_PORT2
-READER = READER2
+OTHER_PORT = VPCD_PORT  # chip B of the two-reader tests
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +88,77 @@ def test_read_trust_rejects_a_pace_downgrade(vchip: VChipFactory, trust_dir: Pat
     assert out["protocol"] == "BAC" and out["verified"] is False
     assert out["authentication"]["access"]["verdict"] == "FAILED"
     assert genuine.DOWNGRADE in out["authentication"]["access"]["reason"]
+
+
+# -- one reader, one chip per session -------------------------------------------------------
+TWIN = "utopia-id-pace-gm"  # every chip process makes fresh keys: same CAN, another EF.SOD
+
+
+def _read_from_first_card(other: list[VChipProcess], on_dg2: Callable[[], None] | None = None,
+                          ) -> tuple[Any, str | None]:
+    """Connect with no reader name (the first reader with a card, as a kiosk would), then put
+    chip B (``other``) on the other slot, then read."""
+    from checkedid.nfc.pcsc import PcscTransport
+    from checkedid.nfc.reader import ChipReader
+
+    fired = []
+
+    def progress(file: str, done: int, total: int) -> None:
+        if on_dg2 is not None and file == "DG2" and done and not fired:
+            fired.append(True)
+            on_dg2()
+
+    with PcscTransport(None, timeout=5) as transport:
+        name = transport.reader_name
+        other.append(VChipProcess(TWIN, port=OTHER_PORT))
+        other[-1].wait_present()
+        reader = ChipReader(transport, progress=progress, timeout=40, card_wait=4)
+        return reader.read(spec(TWIN).can), name
+
+
+def _stop(chips: list[VChipProcess]) -> None:
+    for chip in chips:
+        chip.stop()
+        wait_absent(chip.reader)
+
+
+def test_removal_continues_on_the_sessions_reader_only(vchip: VChipFactory) -> None:
+    """Chip A leaves the field for 2 s mid-read while chip B sits on the other reader."""
+    from checkedid.demo import virtual_trust_store
+    from checkedid.nfc import pa
+
+    first = vchip(TWIN, fault="card-removed-mid-read:9000", port=PORT)
+    other: list[VChipProcess] = []
+    try:
+        data, name = _read_from_first_card(other)
+    finally:
+        _stop(other)
+    assert name == first.reader and data.recoveries >= 1
+    # every data group matches the EF.SOD read before the removal: nothing came from chip B
+    assert pa.passive_authenticate(data.sod_bytes, data.dg_bytes,
+                                   virtual_trust_store()).passed
+
+
+def test_a_chip_gone_for_good_is_not_replaced_by_another_reader(vchip: VChipFactory) -> None:
+    first = vchip(TWIN, port=PORT)
+    other: list[VChipProcess] = []
+    try:
+        with pytest.raises(ChipTimeout, match="did not come back"):
+            _read_from_first_card(other, on_dg2=first.stop)
+    finally:
+        _stop(other)
+
+
+def test_another_chip_placed_on_the_reader_ends_the_session(vchip: VChipFactory) -> None:
+    first = vchip(TWIN, port=PORT)
+    started: list[VChipProcess] = []
+
+    def swap() -> None:
+        first.stop()
+        started.append(VChipProcess(TWIN, port=PORT))
+
+    try:
+        with pytest.raises(DocumentChangedError, match="another EF.SOD"):
+            _read_from_first_card(started, on_dg2=swap)
+    finally:
+        _stop(started)
