@@ -57,6 +57,14 @@ class ChipData:
     recoveries: int = 0
     unread: dict[int, str] = field(default_factory=dict)  # DG -> why it was not served
 
+    def __repr__(self) -> str:
+        """Protocol, file sizes and AA/CA verdicts only: the DGs hold personal data."""
+        files = ",".join(f"{n}:{size}" for n, size in self.file_sizes.items())
+        return (f"<ChipData {self.protocol} files={files} active={self.active.verdict.value} "
+                f"chip={self.chip.verdict.value} (personal data redacted)>")
+
+    __str__ = __repr__
+
     def summary(self) -> dict[str, Any]:
         """A JSON-able summary without personal data: protocol, files, checks, timings."""
         return {
