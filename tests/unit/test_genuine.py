@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from hw.vchip.chip import VirtualChip
+from hw.vchip.faults import Fault
 from hw.vchip.personas import build
 
 from checkedid.demo import virtual_trust_store
+from checkedid.errors import StatusWordError
 from checkedid.nfc import genuine
 from checkedid.nfc.reader import ChipReader
 from checkedid.nfc.transport import InProcessTransport
@@ -107,3 +109,21 @@ def test_rule_refused_dg15_fails_active() -> None:
                                            _g("chip", Verdict.NOT_SUPPORTED), {1, 15},
                                            {15: "answered 6982 for it"}, None)
     assert active.verdict is Verdict.FAILED and "6982" in active.reason
+
+
+class _SelectAnswers6282(Fault):
+    """Every SELECT answers 6282 (protected like any answer under secure messaging)."""
+
+    name = "select-6282"
+
+    def response(self, chip: Any, cmd: Any, resp: Any) -> Any:
+        return type(resp)(b"", 0x6282) if cmd.ins == 0xA4 else resp
+
+
+def test_6282_is_never_a_successful_select() -> None:
+    persona = build("utopia-id-pace-gm")
+    transport = InProcessTransport(VirtualChip(persona, fault=_SelectAnswers6282()))
+    transport.connect()
+    with pytest.raises(StatusWordError) as info:
+        ChipReader(transport, timeout=10, retries=1).read(persona.can)
+    assert info.value.sw == 0x6282 and "SELECT" in str(info.value)
