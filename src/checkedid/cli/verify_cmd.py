@@ -88,6 +88,11 @@ def add_sign_options(p: argparse.ArgumentParser) -> None:
         help="kiosk private key (PEM, ECDSA P-256 or Ed25519): add the result as a signed JWS",
     )
     p.add_argument("--key-id", metavar="KID", help="key id to put in the signed result's header")
+    p.add_argument("--audience", metavar="RP",
+                   help="with --sign-key: the relying party the signed result is for (aud)")
+    p.add_argument("--nonce", metavar="NONCE",
+                   help="with --sign-key: the relying party's request nonce (binds the result "
+                   "to that request)")
 
 
 def _signed(args: argparse.Namespace, result: Result, data: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +109,11 @@ def _signed(args: argparse.Namespace, result: Result, data: dict[str, Any]) -> d
             key = load_pem_private_key(fh.read(), password=None)
     except (OSError, ValueError, TypeError) as exc:
         raise InputError(f"cannot load the signing key {args.sign_key}: {exc}") from None
-    data["signed"] = sign_result(result, key, kid=args.key_id)  # type: ignore[arg-type]
+    if not args.audience or not args.nonce:
+        raise InputError("--sign-key needs --audience (the relying party) and --nonce (its "
+                         "request's nonce): a signed result without them can be replayed")
+    data["signed"] = sign_result(result, key, kid=args.key_id,  # type: ignore[arg-type]
+                                 audience=args.audience, nonce=args.nonce)
     return data
 
 
