@@ -121,3 +121,17 @@ def test_document_type_list_is_honoured() -> None:
     card = {1: lds_build.dg1(mrz_td1("D23145890"))}
     assert _passive(only_ids, _root("new"), dgs=card)[0] is Verdict.PASSED
     assert _passive(_ds(extra=_type_list("P")), _root("new"))[0] is Verdict.PASSED
+
+
+def test_sha1_as_cms_digest_algorithm_is_warned() -> None:
+    from hw.pki import get_pki
+
+    pki = get_pki()
+    dgs = {1: PASSPORT[1]}
+    # DG hashes SHA-256, CMS digest (messageDigest) SHA-1
+    weak = sign_sod_with(pki.signer("ds-rsa"), dgs, hash_alg="sha256",
+                         sig_hash="sha256", cms_hash="sha1")
+    warnings = pa.passive_authenticate(weak, dgs, None).details.get("warnings", [])
+    assert "EF.SOD's CMS digest algorithm is SHA-1 (weak)" in warnings
+    strong = pa.passive_authenticate(sign_sod_with(pki.signer("ds-rsa"), dgs), dgs, None)
+    assert not any("SHA-1" in w for w in strong.details.get("warnings", []))

@@ -111,6 +111,8 @@ def _dg_hashes(sod: SOD, dgs: Mapping[int, bytes], details: dict[str, Any]) -> C
 
 
 def _message_digest(sod: SOD, warnings: list[str]) -> Check:
+    if sod.digest_algorithm == "sha1":  # the CMS digestAlgorithm (RFC 5652 §5.3)
+        warnings.append("EF.SOD's CMS digest algorithm is SHA-1 (weak)")
     if sod.signed_attrs is None:
         warnings.append("EF.SOD has no signed attributes (Doc 9303-10 requires them)")
         return Check("signed_attributes", Verdict.PASSED,
