@@ -13,6 +13,11 @@ minimised result dict, or an error re-raised as the same
 parent before the fork and shared copy-on-write, so a worker starts in
 milliseconds.
 
+Before any personal data exists, the worker makes itself undumpable
+(:func:`harden_worker`): no core file (``RLIMIT_CORE`` 0) and ``PR_SET_DUMPABLE`` 0
+(Linux ``prctl(2)``), so a crash or another process of the same user (ptrace,
+``/proc/PID/mem``) cannot copy MRZ, keys or the face out of it.
+
 The wire format is a 4-byte big-endian length followed by a UTF-8 JSON object:
 ``{"type": "event", ...}``, ``{"type": "result", "data": {...}}`` or
 ``{"type": "error", "kind": "<class name>", "message": "...", "attrs": {...}}``.
@@ -33,7 +38,7 @@ from typing import Any
 from checkedid import errors
 from checkedid.errors import CheckedIDError, ChipTimeout, InternalError
 
-__all__ = ["Emit", "available", "run_isolated"]
+__all__ = ["Emit", "available", "harden_worker", "run_isolated"]
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +98,31 @@ def _rebuild_error(msg: dict[str, Any]) -> CheckedIDError:
     return exc
 
 
+_PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def harden_worker() -> None:
+    """No core dumps and not dumpable (no ptrace attach, no /proc/PID/mem by the same user).
+
+    Both survive ``fork`` (the face-embedding children inherit them). Where ``prctl`` is
+    not available (not Linux) only the core limit is set.
+    """
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not os.uname().sysname == "Linux":
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
 def _child(work: Callable[[Emit], dict[str, Any]], wfd: int) -> None:
     code = 0
     try:
+        harden_worker()  # before the work creates any personal data
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         result = work(lambda event: _send(wfd, {"type": "event", **event}))
         _send(wfd, {"type": "result", "data": result})
