@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from checkedid.cli.chip_cmd import can_from_args
 from checkedid.cli.output import EXIT_FAILED, EXIT_OK, Progress, add_json_flag, emit
 from checkedid.result import ALL_FIELDS, DEFAULT_FIELDS, Result
 
@@ -32,7 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
     )
     p.add_argument(
-        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ)"
+        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ); "
+        "'-' reads it from standard input"
     )
     add_trust_option(p)
     add_fields_option(p)
@@ -176,7 +178,7 @@ def _verify(args: argparse.Namespace) -> int:
             result = session.verify(
                 args.document,
                 args.selfie,
-                can=args.can,
+                can=can_from_args(args, env=False),
                 fields=fields,
                 progress=on_event,
                 timeout=args.timeout,
