@@ -16,8 +16,8 @@ from hw.vchip.process import VChipProcess, wait_absent
 from checkedid.cli import main as cli_main
 from checkedid.errors import ChipTimeout, DocumentChangedError
 from checkedid.nfc import genuine
-from tests.chip.conftest import VPCD_PORT, VPCD_PORT2, VChipFactory
 from tests.chip.conftest import READER2 as READER
+from tests.chip.conftest import VPCD_PORT, VPCD_PORT2, VChipFactory
 
 PORT = VPCD_PORT2
 OTHER_PORT = VPCD_PORT  # chip B of the two-reader tests
@@ -158,7 +158,7 @@ def test_another_chip_placed_on_the_reader_ends_the_session(vchip: VChipFactory)
         started.append(VChipProcess(TWIN, port=PORT))
 
     try:
-        with pytest.raises(DocumentChangedError, match="another EF.SOD"):
+        with pytest.raises(DocumentChangedError, match=r"another EF\.SOD"):
             _read_from_first_card(started, on_dg2=swap)
     finally:
         _stop(started)

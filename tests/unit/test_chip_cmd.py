@@ -98,7 +98,7 @@ def test_save_follows_no_symlink(tmp_path: Path) -> None:
     qa = tmp_path / "qa"
     qa.mkdir()
     (qa / "EF.SOD").symlink_to(victim)
-    with pytest.raises(InputError, match="EF.SOD exists already"):
+    with pytest.raises(InputError, match=r"EF\.SOD exists already"):
         _save(qa, _qa_data())
     assert victim.read_bytes() == b"keep"
     link = tmp_path / "link"

@@ -49,7 +49,7 @@ def test_another_copy_with_the_same_access_key_is_refused() -> None:
     assert twin.files[0x011D] != build("utopia-id-pace-gm").files[0x011D]
     transport = SwapOnRemoval(_first("utopia-id-pace-gm"), VirtualChip(twin))
     transport.connect()
-    with pytest.raises(DocumentChangedError, match="another EF.SOD"):
+    with pytest.raises(DocumentChangedError, match=r"another EF\.SOD"):
         ChipReader(transport, card_wait=2).read(twin.can)
 
 

@@ -16,9 +16,9 @@ from checkedid.signing import (
     sign_result,
     verify_signed_result,
 )
+from checkedid.verdict import Check, CheckGroup, Verdict
 
 RP = {"audience": "bank-42", "nonce": "n-8f3a1c"}
-from checkedid.verdict import Check, CheckGroup, Verdict
 
 
 def _result() -> Result:

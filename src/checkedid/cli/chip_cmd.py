@@ -153,7 +153,7 @@ def _save(directory: Path, data: Any) -> list[str]:
     if directory.is_symlink():
         raise InputError(f"--save {directory}: is a symbolic link; give a real directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)  # noqa: PTH101 - tighten an existing directory too
+    os.chmod(directory, 0o700)
     written = [("EF.SOD", data.sod_bytes)] + [(f"DG{n}.bin", raw)
                                                for n, raw in sorted(data.dg_bytes.items())]
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
