@@ -13,7 +13,7 @@ See :mod:`hw.pki.ca` for the named CSCAs and document signers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -74,10 +74,18 @@ class TestPKI:
     @cached_property
     def master_list(self) -> bytes:
         """CscaMasterList (CMS SignedData) of the trusted certificates, signed by ``ml-signer``."""
-        certs = [asn1x509.Certificate.load(d) for d in self.trusted_certificates.values()]
-        content = CscaMasterList({"version": 0, "cert_list": certs}).dump()
-        return sign_cms(MASTER_LIST_OID, content, self.signer("ml-signer"),
-                        extra_certs=[self.csca("csca-rsa").der])
+        return self.master_list_by("ml-signer", extra_certs=[self.csca("csca-rsa").der])
+
+    def master_list_by(self, signer: str, certs: Sequence[bytes] | None = None, *,
+                       extra_certs: Sequence[bytes] = ()) -> bytes:
+        """A CscaMasterList of ``certs`` (DER; default: the trusted certificates) signed by
+        the signer ``signer`` (e.g. ``ml-signer-rogue`` with ``csca-unknown`` in ``certs``:
+        a list that vouches for itself)."""
+        ders = list(self.trusted_certificates.values()) if certs is None else list(certs)
+        content = CscaMasterList({"version": 0, "cert_list": [
+            asn1x509.Certificate.load(d) for d in ders]}).dump()
+        return sign_cms(MASTER_LIST_OID, content, self.signer(signer),
+                        extra_certs=list(extra_certs))
 
     def sign_sod(self, dgs: Mapping[int, bytes], *, signer: str = "ds-rsa",
                  hash_alg: str = "sha256", signed_attrs: bool = True, wrap_77: bool = True,

@@ -22,6 +22,9 @@ The layout follows ICAO Doc 9303 Part 12 (PKI for MRTDs):
 ``ds-unknown``      DS, ECDSA brainpoolP256r1, under ``csca-unknown``
 ``ml-signer``       master-list signer, RSA 2048, under ``csca-rsa``
 ``ds-weak``         DS, RSA 1024 (weak: PA passes with a warning), under ``csca-rsa``
+``ml-signer-no-eku``   master-list signer without the 2.23.136.1.1.3 purpose, ``csca-rsa``
+``ml-signer-expired``  master-list signer, expired 2020, under ``csca-rsa``
+``ml-signer-rogue``    master-list signer under ``csca-unknown`` (never pinned)
 ==================  ===========================================================
 """
 
@@ -163,11 +166,16 @@ def build_hierarchy() -> Hierarchy:
         ("ds-unknown", "csca-unknown", ec_key("ds-unknown", "brainpoolP256r1"), "ecdsa"),
         ("ml-signer", "csca-rsa", rsa_key("ml-signer", 2048), "pkcs1"),
         ("ds-weak", "csca-rsa", rsa_key("ds-weak", 1024), "pkcs1"),  # appended: serials stay
+        ("ml-signer-no-eku", "csca-rsa", ec_key("ml-signer-no-eku", "secp256r1"), "ecdsa"),
+        ("ml-signer-expired", "csca-rsa", ec_key("ml-signer-expired", "secp256r1"), "ecdsa"),
+        ("ml-signer-rogue", "csca-unknown", ec_key("ml-signer-rogue", "secp256r1"), "ecdsa"),
     ]
     for serial, (label, issuer, key, scheme) in enumerate(signers, start=0x1001):
-        start, end = (EXPIRED_FROM, EXPIRED_UNTIL) if label == "ds-expired" else (DS_FROM, DS_UNTIL)
+        expired = label in ("ds-expired", "ml-signer-expired")
+        start, end = (EXPIRED_FROM, EXPIRED_UNTIL) if expired else (DS_FROM, DS_UNTIL)
         cert = _cert(f"checkedid Test {label}", key, csca_keys[issuer][0], h.cscas[issuer].key,
-                     serial, ca=False, start=start, end=end, ml_signer=label == "ml-signer")
+                     serial, ca=False, start=start, end=end,
+                     ml_signer=label.startswith("ml-signer") and label != "ml-signer-no-eku")
         h.signers[label] = CertifiedKey(label, key, cert, issuer, scheme)
 
     revoked = h.signers["ds-revoked"].cert.serial_number

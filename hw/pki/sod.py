@@ -135,8 +135,12 @@ def sign_cms(econtent_type: str, econtent: bytes, signer: CertifiedKey, *, hash_
 def sign_sod_with(signer: CertifiedKey, dgs: Mapping[int, bytes], *, prehashed: bool = False,
                   hash_alg: str = "sha256", signed_attrs: bool = True, wrap: bool = True,
                   embed_cert: bool = True, sid_ski: bool = False, sig_hash: str | None = None,
-                  lds_version: str | None = None, tamper: str | None = None) -> bytes:
-    """EF.SOD over ``dgs`` (raw DG files, or their hashes when ``prehashed``)."""
+                  lds_version: str | None = None, tamper: str | None = None,
+                  cms_hash: str | None = None) -> bytes:
+    """EF.SOD over ``dgs`` (raw DG files, or their hashes when ``prehashed``).
+
+    ``cms_hash``: the CMS digestAlgorithm (messageDigest) when it differs from the
+    data-group hash algorithm ``hash_alg``."""
     dg_hashes = {n: bytes(v) if prehashed else hashlib.new(hash_alg, bytes(v)).digest()
                  for n, v in dgs.items()}
     if tamper is not None and tamper.startswith("dg"):
@@ -145,7 +149,8 @@ def sign_sod_with(signer: CertifiedKey, dgs: Mapping[int, bytes], *, prehashed: 
             raise ValueError(f"cannot tamper DG{n}: it is not in the SOD")
         dg_hashes[n] = bytes(b ^ 0xFF for b in dg_hashes[n])
     lso = build_lds_security_object(dg_hashes, hash_alg, lds_version)
-    der = sign_cms(LDS_SECURITY_OBJECT_OID, lso, signer, hash_alg=hash_alg, sig_hash=sig_hash,
+    der = sign_cms(LDS_SECURITY_OBJECT_OID, lso, signer, hash_alg=cms_hash or hash_alg,
+                   sig_hash=sig_hash or hash_alg,
                    signed_attrs=signed_attrs, embed_cert=embed_cert, sid_ski=sid_ski,
                    tamper=None if tamper is None or tamper.startswith("dg") else tamper)
     return wrap_77(der) if wrap else der

@@ -219,7 +219,17 @@ _FAULTS: tuple[tuple[str, str, str], ...] = (
     ("expired-ds", "utopia-id-pace-gm", "document signer certificate has expired"),
     ("cloned-chip", "utopia-passport-bac", "Active Authentication answers with another key"),
     ("ca-key-mismatch", "utopia-id-pace-gm", "Chip Authentication key differs from DG14"),
+    ("clone-no-dg15", "utopia-passport-bac",
+     "clone: files copied, no AA key, DG15 (covered by EF.SOD) answers 6A82"),
+    ("clone-no-dg14", "utopia-id-pace-im",
+     "clone: files copied, no CA key, DG14 (covered by EF.SOD) answers 6A82"),
+    ("pace-downgrade", "utopia-id-pace-gm",
+     "EF.CardAccess answers 6A82 (hidden on the way): PACE offered in DG14, BAC used"),
 )
+
+#: Clone personas: the data group EF.SOD covers that the clone cannot serve (its key is
+#: not on the card), keyed by fault name.
+CLONE_HIDES: dict[str, int] = {"clone-no-dg15": 15, "clone-no-dg14": 14}
 
 
 def specs() -> list[PersonaSpec]:
@@ -337,7 +347,7 @@ def _build_files(
     photo = encode_photo(s.photo, s.photo_format)
     files, aa_key, ca_key, extras = _build_lds(s, photo)
     mf: dict[int, bytes] = {}
-    if s.pace is not None:
+    if s.pace is not None and s.fault != "pace-downgrade":
         mf[0x011C] = card_access(s.pace)
     info = atr_info(s)
     if info:
@@ -412,7 +422,9 @@ def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any
     ``bad-sod-signature``, ``unknown-csca``, ``revoked-ds``, ``expired-ds`` choose the
     document signer or tamper with EF.SOD (:data:`SOD_FAULTS`). ``cloned-chip`` and
     ``ca-key-mismatch`` leave the files intact: the AA / CA handlers (``chip_aa``,
-    ``chip_ca``) answer with another key.
+    ``chip_ca``) answer with another key. ``clone-no-dg15`` / ``clone-no-dg14`` drop the
+    data group (SELECT and READ answer 6A82) and its private key (:data:`CLONE_HIDES`);
+    ``pace-downgrade`` drops EF.CardAccess (:func:`_build_files`).
     """
     aa_key, ca_key = _keys(s)
     dgs = _data_groups(s, photo, aa_key, ca_key)
@@ -425,6 +437,13 @@ def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any
     files = {0x0100 | n: body for n, body in dgs.items()}
     files[0x011E] = lds_build.com(sorted(dgs))
     files[0x011D] = sod
+    hidden = CLONE_HIDES.get(s.fault or "")
+    if hidden is not None:  # the clone copied EF.COM and EF.SOD, but holds no private key
+        del files[0x0100 | hidden]
+        if hidden == 15:
+            aa_key = None
+        else:
+            ca_key = None
     extras: dict[str, Any] = {"photo_format": s.photo_format, "photo_size": PHOTO_SIZE,
                               "signer": signer or s.signer, "hash_alg": s.hash_alg}
     return files, aa_key, ca_key, extras

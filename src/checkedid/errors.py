@@ -31,6 +31,7 @@ Exceptions are for input we cannot process and for transport/protocol breakage.
     │   │   └── FileNotFound          6A82
     │   ├── SecureMessagingError      bad response MAC, missing DOs, SSC out of step
     │   ├── ProtocolError             BAC / PACE / CA exchange went wrong (in .step)
+    │   ├── DocumentChangedError      after a card removal another reader or chip answered
     │   └── ChipTimeout               a deadline for the read passed
     ├── TrustStoreError               trust material missing or unusable
     ├── BiometricError                face detection / quality / model problems
@@ -52,6 +53,7 @@ __all__ = [
     "CheckedIDError",
     "ChipError",
     "ChipTimeout",
+    "DocumentChangedError",
     "FaceQualityError",
     "FileNotFound",
     "ImageError",
@@ -183,6 +185,12 @@ class ProtocolError(ChipError):
     def __init__(self, message: str, *, step: str | None = None):
         super().__init__((f"{step}: " if step else "") + message)
         self.step = step
+
+
+class DocumentChangedError(ChipError):
+    """After the card left the field, the session could not prove it continues with the
+    same document on the same reader (another reader, a refused access key, or a
+    different EF.SOD): the read ends rather than mix two documents."""
 
 
 class ChipTimeout(ChipError):

@@ -13,6 +13,11 @@ minimised result dict, or an error re-raised as the same
 parent before the fork and shared copy-on-write, so a worker starts in
 milliseconds.
 
+Before any personal data exists, the worker makes itself undumpable
+(:func:`harden_worker`): no core file (``RLIMIT_CORE`` 0) and ``PR_SET_DUMPABLE`` 0
+(Linux ``prctl(2)``), so a crash or another process of the same user (ptrace,
+``/proc/PID/mem``) cannot copy MRZ, keys or the face out of it.
+
 This is the one fork-worker protocol of the library: :func:`start` forks a worker and
 returns a :class:`Worker` whose :meth:`Worker.wait` gives its :class:`Reply`;
 :func:`run_isolated` (the verification) and
@@ -47,7 +52,8 @@ from checkedid import errors
 from checkedid.errors import CheckedIDError, ChipTimeout, InternalError
 from checkedid.secret import zero
 
-__all__ = ["Emit", "Reply", "Worker", "available", "fork_is_safe", "run_isolated", "start"]
+__all__ = ["Emit", "Reply", "Worker", "available", "fork_is_safe", "harden_worker",
+           "run_isolated", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +128,34 @@ def _rebuild_error(msg: dict[str, Any]) -> CheckedIDError:
     return exc
 
 
+_PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def harden_worker() -> None:
+    """No core dumps and not dumpable (no ptrace attach, no /proc/PID/mem by the same user).
+
+    Both survive ``fork`` (the face-embedding children inherit them). Where ``prctl`` is
+    not available (not Linux) only the core limit is set.
+    """
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not os.uname().sysname == "Linux":
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
 Work = Callable[[Emit], "dict[str, Any] | Reply"]
 
 
 def _child(work: Work, wfd: int) -> None:
     code = 0
     try:
+        harden_worker()  # before the work creates any personal data
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         result = work(lambda event: _send(wfd, {"type": "event", **event}))
         if isinstance(result, Reply):

@@ -209,21 +209,16 @@ def run_pipeline(
             close = getattr(conn, "disconnect", None)
             if callable(close):
                 close()
-    checks["access"] = _group(
-        "access", Verdict.PASSED, f"{data.protocol} succeeded", **data.access_details
-    )
     warnings.extend(getattr(data, "warnings", ()))
 
     # 3. Authentication: PA with the session's trust store, AA/CA as read, trust rules.
     with steps.step("authentication"):
-        from checkedid.nfc import ca, pa
+        from checkedid.nfc import genuine
 
-        passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, session.trust)
-        active, chip = ca.apply_trust(
-            data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes)
-        )
-        checks.update(passive=passive, active=active, chip=chip)
-    warnings.extend(check_warnings(passive, active, chip))
+        # PA; AA / CA bound to EF.SOD and required where it covers DG15 / DG14 (a clone
+        # that hides them is REJECTED); PACE required where the signed DG14 offers it.
+        checks.update(genuine.authenticate(data, session.trust))
+    warnings.extend(check_warnings(*(checks[n] for n in ("passive", "active", "chip"))))
 
     chip_mrz = data.dg1.mrz
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).

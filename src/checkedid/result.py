@@ -153,6 +153,18 @@ class Result:
     def verified(self) -> bool:
         return self.decision is Decision.VERIFIED
 
+    def __repr__(self) -> str:
+        """Decision, check verdicts and the *names* of the fields carried: never their values
+        (``log.info("%s", result)`` must not write personal data)."""
+        checks = " ".join(f"{n}={self.checks[n].verdict.value}" for n in CHECK_ORDER
+                          if n in self.checks)
+        names = ",".join(self.fields) or "-"
+        photo = " photo" if self.photo_jpeg is not None else ""
+        return (f"<Result {self.decision.value} {checks} fields={names}{photo} "
+                "(personal data redacted)>")
+
+    __str__ = __repr__
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "schema": SCHEMA,

@@ -5,18 +5,30 @@ The signature is a JWS in compact serialisation (RFC 7515) over the result's JSO
 (Ed25519; RFC 8037). The protected header carries ``alg``, ``typ`` = ``checkedid.result+jws``
 and, when given, ``kid`` (the kiosk's key id).
 
-    token = sign_result(result, kiosk_key, kid="kiosk-17")        # at the kiosk
-    data = verify_signed_result(token, kiosk_public_key)           # at the relying party
+A signed result must not be replayable, so the payload also carries the JWT claims of
+RFC 7519 §4.1 next to the result's keys: ``iat`` (issued at), ``exp`` (``iat`` + ``ttl``),
+``jti`` (a random id, for the relying party's replay cache), ``aud`` (the relying party the
+result is for) and the relying party's ``nonce`` from its request::
 
-Only what the result holds is signed, so a signed result carries no more personal data
-than the result itself.
+    token = sign_result(result, kiosk_key, audience="bank-42", nonce=n, kid="kiosk-17")
+    data = verify_signed_result(token, kiosk_public_key, audience="bank-42", nonce=n,
+                                seen=replay_cache)
+
+:func:`verify_signed_result` refuses, each with its own exception (all
+:class:`SignatureInvalid`): a bad signature, :class:`ResultExpired`,
+:class:`WrongAudience`, :class:`WrongNonce`, :class:`ResultReplayed`, and
+:class:`ClaimsMissing`. Only what the result holds is signed, so a signed result carries
+no more personal data than the result itself.
 """
 
 from __future__ import annotations
 
 import base64
+import hmac
 import json
-from collections.abc import Mapping
+import secrets
+import time
+from collections.abc import Container, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -30,16 +42,42 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from checkedid.errors import InputError, ParseError
 from checkedid.result import Result
 
-__all__ = ["TYP", "SignatureInvalid", "sign_result", "verify_signed_result"]
+__all__ = ["CLAIMS", "DEFAULT_TTL", "TYP", "ClaimsMissing", "ResultExpired", "ResultReplayed",
+           "SignatureInvalid", "WrongAudience", "WrongNonce", "sign_result",
+           "verify_signed_result"]
 
 TYP = "checkedid.result+jws"
+CLAIMS = ("iat", "exp", "jti", "aud", "nonce")
+DEFAULT_TTL = 300  # seconds a signed result stays valid
+LEEWAY = 30  # seconds of clock difference tolerated between kiosk and relying party
 
 SigningKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 VerifyingKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 
 class SignatureInvalid(ParseError):
-    """The signed result does not verify with the given key (altered, or another kiosk's)."""
+    """The signed result does not verify with the given key (altered, or another kiosk's),
+    or its claims do not hold (the subclasses say which)."""
+
+
+class ClaimsMissing(SignatureInvalid):
+    """The signed result lacks iat / exp / jti / aud / nonce (made by an older signer?)."""
+
+
+class ResultExpired(SignatureInvalid):
+    """The signed result's ``exp`` has passed (or its ``iat`` lies in the future)."""
+
+
+class WrongAudience(SignatureInvalid):
+    """The signed result was made for another relying party (``aud``)."""
+
+
+class WrongNonce(SignatureInvalid):
+    """The signed result answers another request (``nonce``): a replay."""
+
+
+class ResultReplayed(SignatureInvalid):
+    """The signed result's ``jti`` was seen before: a replay."""
 
 
 def _b64(data: bytes) -> str:
@@ -61,11 +99,30 @@ def _alg(key: SigningKey | VerifyingKey) -> str:
     raise InputError("result signing keys are ECDSA P-256 (ES256) or Ed25519 (EdDSA)")
 
 
+def _text_claim(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 512:
+        raise InputError(f"the signed result's {what} must be a non-empty text of at most "
+                         "512 characters, given by the relying party")
+    return value
+
+
 def sign_result(
-    result: Result | Mapping[str, Any], key: SigningKey, *, kid: str | None = None
+    result: Result | Mapping[str, Any], key: SigningKey, *, audience: str, nonce: str,
+    kid: str | None = None, ttl: int = DEFAULT_TTL, now: float | None = None,
 ) -> str:
-    """The JWS compact serialisation of ``result`` signed with the kiosk's ``key``."""
+    """The JWS compact serialisation of ``result`` signed with the kiosk's ``key``.
+
+    ``audience`` names the relying party, ``nonce`` is the value from its request; the
+    payload gets ``iat``, ``exp`` (``iat + ttl``), a random ``jti``, ``aud`` and ``nonce``.
+    """
     payload = result.to_dict() if isinstance(result, Result) else dict(result)
+    if any(c in payload for c in CLAIMS):
+        raise InputError("the result already carries JWT claims; sign the plain result")
+    if not 0 < ttl <= 86_400:
+        raise InputError("the signed result's lifetime (ttl) must be 1 s to 1 day")
+    issued = int(time.time() if now is None else now)
+    payload.update(iat=issued, exp=issued + ttl, jti=secrets.token_urlsafe(16),
+                   aud=_text_claim(audience, "audience"), nonce=_text_claim(nonce, "nonce"))
     header: dict[str, str] = {"alg": _alg(key), "typ": TYP}
     if kid is not None:
         header["kid"] = kid
@@ -81,11 +138,16 @@ def sign_result(
     return f"{signing_input}.{_b64(signature)}"
 
 
-def verify_signed_result(token: str, key: VerifyingKey) -> dict[str, Any]:
-    """Check ``token`` against the kiosk's public ``key``; return the result dict.
+def verify_signed_result(token: str, key: VerifyingKey, *, audience: str, nonce: str,
+                         seen: Container[str] | None = None, now: float | None = None,
+                         leeway: int = LEEWAY) -> dict[str, Any]:
+    """Check ``token`` against the kiosk's public ``key`` and the relying party's own
+    ``audience`` and request ``nonce``; return the result dict (claims included).
 
-    Raises :class:`SignatureInvalid` when the signature does not verify and
-    :class:`~checkedid.errors.ParseError` when the token is malformed.
+    ``seen``: the ``jti`` values already accepted (a replay cache); the caller adds the
+    returned ``jti`` to it. Raises :class:`SignatureInvalid` when the signature does not
+    verify, its subclasses when a claim fails, :class:`~checkedid.errors.ParseError`
+    when the token is malformed.
     """
     parts = token.split(".")
     if len(parts) != 3:
@@ -122,4 +184,30 @@ def verify_signed_result(token: str, key: VerifyingKey) -> dict[str, Any]:
         raise ParseError("the signed result's payload is not JSON") from None
     if not isinstance(data, dict):
         raise ParseError("the signed result's payload is not a result object")
+    _check_claims(data, audience, nonce, seen, time.time() if now is None else now, leeway)
     return data
+
+
+def _check_claims(data: dict[str, Any], audience: str, nonce: str, seen: Container[str] | None,
+                  now: float, leeway: int) -> None:
+    """RFC 7519 §4.1 claims of a verified payload (values compared in constant time)."""
+    missing = [c for c in CLAIMS if c not in data]
+    if missing:
+        raise ClaimsMissing(f"the signed result lacks {', '.join(missing)}: it cannot be "
+                            "bound to this request; ask the kiosk for a new one")
+    iat, exp = data["iat"], data["exp"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (iat, exp)):
+        raise ClaimsMissing("the signed result's iat/exp are not integer times")
+    if now > exp + leeway:
+        raise ResultExpired("the signed result has expired: ask the kiosk for a new one")
+    if iat > now + leeway:
+        raise ResultExpired("the signed result is dated in the future: check the clocks")
+    if not all(isinstance(data[c], str) for c in ("aud", "nonce", "jti")):
+        raise ClaimsMissing("the signed result's aud/nonce/jti are not texts")
+    if not hmac.compare_digest(data["aud"].encode(), audience.encode()):
+        raise WrongAudience("the signed result was made for another relying party")
+    if not hmac.compare_digest(data["nonce"].encode(), nonce.encode()):
+        raise WrongNonce("the signed result answers another request (nonce differs): "
+                         "a replayed result")
+    if seen is not None and data["jti"] in seen:
+        raise ResultReplayed("the signed result was presented before (same jti)")

@@ -56,3 +56,52 @@ def test_save_writes_owner_only_files(tmp_path: Path) -> None:
     assert (tmp_path / "qa" / "DG1.bin").read_bytes() == b"\x61\x00"
     assert all((tmp_path / "qa" / n).stat().st_mode & 0o077 == 0 for n in names)
     assert (tmp_path / "qa").stat().st_mode & 0o077 == 0
+
+
+def test_can_from_stdin_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("654321\n"))
+    assert access_from_args(args("--can", "-")) == "654321"
+    monkeypatch.setenv("CHECKEDID_CAN", "112233")
+    assert access_from_args(args()) == "112233"
+    assert access_from_args(args("--can", "445566")) == "445566"  # the option wins
+    monkeypatch.setenv("CHECKEDID_CAN", "12ab56")
+    with pytest.raises(InputError, match="CHECKEDID_CAN must be the 6 digits"):
+        access_from_args(args())
+    monkeypatch.delenv("CHECKEDID_CAN")
+    with pytest.raises(InputError, match="give --mrz, --mrz-image or --can"):
+        access_from_args(args())
+
+
+def _qa_data() -> object:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(sod_bytes=b"\x77\x01\x00", dg_bytes={1: b"\x61\x00"})
+
+
+def test_save_tightens_an_existing_directory_and_never_overwrites(tmp_path: Path) -> None:
+    from checkedid.cli.chip_cmd import _save
+
+    qa = tmp_path / "qa"
+    qa.mkdir(mode=0o755)
+    qa.chmod(0o755)
+    _save(qa, _qa_data())
+    assert qa.stat().st_mode & 0o777 == 0o700
+    with pytest.raises(InputError, match="exists already"):
+        _save(qa, _qa_data())
+
+
+def test_save_follows_no_symlink(tmp_path: Path) -> None:
+    from checkedid.cli.chip_cmd import _save
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep")
+    qa = tmp_path / "qa"
+    qa.mkdir()
+    (qa / "EF.SOD").symlink_to(victim)
+    with pytest.raises(InputError, match=r"EF\.SOD exists already"):
+        _save(qa, _qa_data())
+    assert victim.read_bytes() == b"keep"
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(InputError, match="symbolic link"):
+        _save(link, _qa_data())

@@ -76,7 +76,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-VERIFY = ["verify", "--document", "{text}", "--selfie", "{text}"]
+VERIFY = ["verify", "--document", "{text}", "--selfie", "{text}", "--audience", "rp.example",
+          "--nonce", "n-1"]
 
 #: (argv, the words the message must contain); every case is a usage or input error (exit 2).
 BAD = {
@@ -110,6 +111,8 @@ BAD = {
                               "{encrypted}"], "is encrypted"),
     "verify-missing-key": ([*VERIFY, "--sign-key",
                             "/nonexistent/key.pem"], "cannot read the signing key"),
+    "verify-key-without-audience": (["verify", "--document", "{text}", "--selfie", "{text}",
+                                     "--sign-key", "{p384}"], "--sign-key needs --audience"),
     "verify-missing-selfie": (["verify", "--document", "{text}", "--selfie", "/nonexistent/s.jpg"],
                               "argument --selfie: /nonexistent/s.jpg: no such file"),
     "trust-no-dir": (["trust", "show"], "give the trust directory with --dir DIR"),

@@ -66,3 +66,20 @@ def test_timeout_kills_the_worker():
     with pytest.raises(ChipTimeout):
         isolation.run_isolated(work, timeout=0.5)
     assert time.monotonic() - t0 < 20  # the worker would sleep 30 s: a margin, not a benchmark
+
+
+def test_worker_is_not_dumpable_and_has_no_core_limit() -> None:
+    """Checked inside the worker, where personal data lives (prctl(2) PR_GET_DUMPABLE = 3)."""
+    import ctypes
+    import resource
+
+    from checkedid import isolation as iso
+
+    def work(emit: object) -> dict[str, object]:
+        libc = ctypes.CDLL(None)
+        return {"dumpable": libc.prctl(3, 0, 0, 0, 0),
+                "core": list(resource.getrlimit(resource.RLIMIT_CORE))}
+
+    out = iso.run_isolated(work)
+    assert out == {"dumpable": 0, "core": [0, 0]}
+    assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 1  # the parent is unchanged

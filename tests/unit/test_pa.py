@@ -221,7 +221,9 @@ def test_pa_is_repeatable(pki: TestPKI, trust: TrustStore) -> None:
 def test_export_writes_usable_material(pki: TestPKI, tmp_path: Path) -> None:
     files = pki.export(tmp_path)
     assert {p.suffix for p in files} == {".der", ".pem", ".crl", ".ml"}
-    store = TrustStore.load(tmp_path / "test-masterlist.ml", *tmp_path.glob("*.crl"))
+    # the list's signer chains to csca-rsa, pinned as a certificate; the list adds the link
+    store = TrustStore.load(tmp_path / "csca-rsa.der", tmp_path / "test-masterlist.ml",
+                            *tmp_path.glob("*.crl"))
     g = pa.passive_authenticate(pki.sign_sod(DGS, signer="ds-linked"), DGS, store)
     assert g.verdict is Verdict.PASSED, g.reason
 

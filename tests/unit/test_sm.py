@@ -100,8 +100,18 @@ def test_missing_mac_and_bad_structure() -> None:
     term, _chip = _pair("3DES", 16)
     with pytest.raises(SecureMessagingError, match="DO'8E'"):
         term.unprotect_response(Response(b"\x99\x02\x90\x00", 0x9000))
-    # an error status without data objects is passed through (the chip left SM)
-    assert term.unprotect_response(Response(b"", 0x6987)) == Response(b"", 0x6987)
+    # under SM only 6987/6988 may come unprotected, and they end the session
+    for sw in (0x6987, 0x6988):
+        with pytest.raises(SecureMessagingError, match=f"ended the session .SW {sw:04X}"):
+            term.unprotect_response(Response(b"", sw))
+
+
+@pytest.mark.parametrize("sw", [0x9000, 0x6282, 0x6A82, 0x6982, 0x6300])
+def test_any_other_unprotected_status_word_is_an_sm_error(sw: int) -> None:
+    """An on-path attacker cannot inject a plain 6A82 (a hidden DG) or 6282 (a success)."""
+    term, _chip = _pair("AES-128", 16)
+    with pytest.raises(SecureMessagingError, match=f"unprotected status word {sw:04X}"):
+        term.unprotect_response(Response(b"", sw))
 
 
 def test_bad_padding_after_valid_mac() -> None:

@@ -12,6 +12,7 @@ from checkedid.errors import (
     AccessDenied,
     FileNotFound,
     ProtocolError,
+    SecureMessagingError,
     StatusWordError,
     TransportError,
 )
@@ -119,6 +120,7 @@ def test_logs_nothing_under_sm(caplog: pytest.LogCaptureFixture) -> None:
     conn = ApduConnection(card)
     conn.install_sm(SMSession("AES-128", bytes(16), bytes(16), 0))
     card.transmit = lambda apdu: b"\x69\x87"  # type: ignore[method-assign]
-    with caplog.at_level(logging.NOTSET, logger="checkedid.nfc.transport"):
-        assert conn.send(Command(0, 0xB0, 0, 0, le=1)).sw == 0x6987
+    with caplog.at_level(logging.NOTSET, logger="checkedid.nfc.transport"), \
+            pytest.raises(SecureMessagingError, match="ended the session"):
+        conn.send(Command(0, 0xB0, 0, 0, le=1))  # a plain 6987 ends secure messaging
     assert caplog.text == ""

@@ -34,7 +34,7 @@ def test_load_directory(exported: Path, pki: TestPKI) -> None:
     assert kinds.count("master_list") == 1 and kinds.count("crl") == 3
     ml = next(s for s in store.sources if s.kind == "master_list")
     assert ml.verified is True and ml.signer is not None and "ml-signer" in ml.signer
-    assert "already trusted" in ml.reason
+    assert "pinned CSCA" in ml.reason and ml.anchor is not None and "RSA" in ml.anchor
 
 
 def test_find_issuers_by_key_id_and_name(exported: Path, pki: TestPKI) -> None:
@@ -90,9 +90,12 @@ def test_forged_master_list_is_refused(pki: TestPKI, tmp_path: Path) -> None:
         TrustStore.load(path)
 
 
-def test_master_list_without_known_csca(pki: TestPKI) -> None:
-    ml = parse_master_list(pki.master_list)
-    assert ml.verified is True and "itself" in ml.reason
+def test_master_list_without_a_pinned_csca_is_refused(pki: TestPKI) -> None:
+    with pytest.raises(TrustStoreError, match="never vouches for itself"):
+        parse_master_list(pki.master_list)
+    ml = parse_master_list(pki.master_list,
+                           anchors=[asn1x509.Certificate.load(pki.csca("csca-rsa").der)])
+    assert ml.verified is True and "pinned CSCA" in ml.reason
     assert len(ml.certificates) == 3
 
 
@@ -110,7 +113,8 @@ def test_real_german_master_list() -> None:
     assert source.kind == "master_list"
     assert source.certificates == 588
     assert len(store) >= 500  # distinct certificates (the CSCA file is also in the list)
-    assert source.verified is True and "already trusted" in source.reason
+    assert source.verified is True and "pinned CSCA" in source.reason
+    assert source.anchor is not None and "csca-germany" in source.anchor
     assert source.signer is not None and "Master List Signer" in source.signer
     # Every German CSCA certificate in the list must be findable and usable as an issuer.
     de = [c for c in store.certificates if c.subject.native.get("country_name") == "DE"]
@@ -124,7 +128,7 @@ def test_real_german_master_list() -> None:
 def test_real_master_list_keys_with_explicit_parameters() -> None:
     """Most EC CSCAs in the German list use explicit domain parameters (RFC 3279)."""
     ml_path = data_path("pki", "DE_masterlist_2026-05-28.ml")
-    store = TrustStore.load(ml_path)
+    store = TrustStore.load(data_path("pki", "DE_CSCA07.cer"), ml_path)
     explicit = [c for c in store.certificates if c.public_key.algorithm == "ec"
                 and c.public_key["algorithm"]["parameters"].name == "specified"]
     assert len(explicit) > 100
@@ -146,6 +150,6 @@ def test_master_list_signed_without_the_signer_purpose(pki: TestPKI) -> None:
 
     body = CscaMasterList({"version": 0, "cert_list": [
         asn1x509.Certificate.load(pki.csca("csca-ec").der)]}).dump()
-    ml = parse_master_list(sign_cms(MASTER_LIST_OID, body, pki.signer("ds-rsa")),
-                           known=[asn1x509.Certificate.load(pki.csca("csca-rsa").der)])
-    assert ml.verified is False and "2.23.136.1.1.3" in ml.reason
+    with pytest.raises(TrustStoreError, match=r"2\.23\.136\.1\.1\.3"):
+        parse_master_list(sign_cms(MASTER_LIST_OID, body, pki.signer("ds-rsa")),
+                          anchors=[asn1x509.Certificate.load(pki.csca("csca-rsa").der)])

@@ -28,7 +28,12 @@ from checkedid.cli.output import (
 from checkedid.errors import InputError
 from checkedid.secret import Secret
 
-__all__ = ["access_from_args", "register"]
+__all__ = ["CAN_ENV", "CAN_HELP", "access_from_args", "can_from_args", "register"]
+
+CAN_ENV = "CHECKEDID_CAN"
+CAN_HELP = ("the 6-digit card access number printed on the card; '-' reads it from standard "
+            f"input, and without --can/--mrz the environment variable {CAN_ENV} is used (both "
+            "keep it out of the process list)")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,14 +52,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      "is written to disk unless --save is given."))
     p.add_argument("--reader", help="use the reader whose name contains this text "
                    "(default: the first with a document)")
-    key = p.add_mutually_exclusive_group(required=True)
+    key = p.add_mutually_exclusive_group()
     key.add_argument("--mrz", metavar="TEXT",
                      help="the MRZ text (lines separated by newlines or spaces), or document "
                      "number + birth date + expiry date with their check digits (24 characters);"
                      " '-' reads it from standard input (keeps it out of the process list)")
     key.add_argument("--mrz-image", metavar="IMG", type=readable_file,
                      help="photo of the document's MRZ")
-    key.add_argument("--can", help="the 6-digit card access number printed on the card")
+    key.add_argument("--can", help=CAN_HELP)
     p.add_argument("--trust", action="append", default=[], metavar="PATH",
                    help="CSCA certificates dir, master list or CRL (repeatable)")
     p.add_argument("--timeout", type=positive_float, default=10.0,
@@ -102,13 +107,32 @@ def _mrz_information(text: str) -> Secret | None:
     return Secret(s.encode("ascii"), label="MRZ information")
 
 
+def can_from_args(args: argparse.Namespace, *, env: bool = True) -> str | None:
+    """The CAN from ``--can N``, ``--can -`` (standard input) or, with ``env`` and no
+    ``--can``, the environment variable :data:`CAN_ENV`; ``None`` when none is given."""
+    value = getattr(args, "can", None)
+    source = "--can"
+    if value == "-":
+        value = sys.stdin.readline()
+    elif value is None and env:
+        value, source = os.environ.get(CAN_ENV), CAN_ENV
+    if value is None:
+        return None
+    can = str(value).strip()
+    if not (len(can) == 6 and can.isascii() and can.isdigit()):
+        raise InputError(f"{source} must be the 6 digits printed on the card")
+    return can
+
+
 def access_from_args(args: argparse.Namespace) -> Secret | str:
     """The CAN, or the MRZ access key from --mrz text / stdin / --mrz-image."""
-    if args.can is not None:
-        can = str(args.can).strip()
-        if not (len(can) == 6 and can.isdigit()):
-            raise InputError("--can must be the 6 digits printed on the card")
+    can = can_from_args(args, env=args.mrz is None and args.mrz_image is None)
+    if can is not None:
         return can
+    if args.mrz is None and args.mrz_image is None:
+        raise InputError(f"give --mrz, --mrz-image or --can (or set {CAN_ENV}) to open the chip")
+    if args.mrz == "-" and getattr(args, "can", None) == "-":
+        raise InputError("only one of --mrz and --can can read standard input")
     from checkedid import mrz as mrzlib
 
     if args.mrz_image is not None:
@@ -129,12 +153,25 @@ def access_from_args(args: argparse.Namespace) -> Secret | str:
 
 
 def _save(directory: Path, data: Any) -> list[str]:
-    """EF.SOD and the DGs as read, readable by the owner only (they hold personal data)."""
+    """EF.SOD and the DGs as read, readable by the owner only (they hold personal data).
+
+    The directory is created 0700 (an existing one is tightened to 0700 and must not be
+    a symbolic link); files are created with ``O_EXCL | O_NOFOLLOW``, so an existing file
+    or a planted symlink is never overwritten or followed.
+    """
+    if directory.is_symlink():
+        raise InputError(f"--save {directory}: is a symbolic link; give a real directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
     written = [("EF.SOD", data.sod_bytes)] + [(f"DG{n}.bin", raw)
                                                for n, raw in sorted(data.dg_bytes.items())]
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for name, raw in written:
-        fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            fd = os.open(directory / name, flags, 0o600)
+        except FileExistsError:
+            raise InputError(f"--save {directory}: {name} exists already; save into an empty "
+                             "directory") from None
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
     return [name for name, _ in written]
@@ -190,16 +227,14 @@ def _dg1_fields(mrz: Any) -> dict[str, Any]:
 
 def _authenticate(trust_paths: list[str], data: Any, out: dict[str, Any]) -> int:
     """Passive Authentication with ``--trust``; AA/CA bound to it; ``verified`` and exit code."""
-    from checkedid.nfc import ca, pa
+    from checkedid.nfc import genuine
     from checkedid.nfc.trust import TrustStore
+    from checkedid.verdict import Verdict
 
-    trust = TrustStore.load(trust_paths)
-    passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
-    active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes))
-    out["authentication"] = {"passive": passive.to_dict(), "active": active.to_dict(),
-                             "chip": chip.to_dict()}
-    verified = passive.verdict.value == "PASSED" and all(
-        g.verdict.value in ("PASSED", "NOT_SUPPORTED") for g in (active, chip))
+    groups = genuine.authenticate(data, TrustStore.load(trust_paths))
+    out["authentication"] = {n: g.to_dict() for n, g in groups.items()}
+    verified = all(g.passed or (n in ("active", "chip") and g.verdict is Verdict.NOT_SUPPORTED)
+                   for n, g in groups.items())
     out["verified"] = verified
     return EXIT_OK if verified else EXIT_FAILED
 

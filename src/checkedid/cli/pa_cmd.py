@@ -107,6 +107,10 @@ def cmd_pa(args: argparse.Namespace) -> int:
             lines.append(f"  {key}: {details[key]}")
     for warning in details.get("warnings", []):
         lines.append(f"  warning: {warning}")
+    for source in trust.sources if trust is not None else []:
+        if source.kind == "master_list":
+            lines.append(f"  master list {source.path}: signed by {source.signer}, vouched for "
+                         f"by the pinned CSCA {source.anchor}")
     if trust is None:
         lines.append("  (no --trust given: the chain to a CSCA and revocation were not checked)")
     emit(args, data, "\n".join(lines))

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from checkedid.cli.chip_cmd import can_from_args
 from checkedid.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -42,7 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
     )
     p.add_argument(
-        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ)"
+        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ); "
+        "'-' reads it from standard input"
     )
     add_trust_option(p)
     add_fields_option(p)
@@ -103,6 +105,11 @@ def add_sign_options(p: argparse.ArgumentParser) -> None:
         help="kiosk private key (PEM, ECDSA P-256 or Ed25519): add the result as a signed JWS",
     )
     p.add_argument("--key-id", metavar="KID", help="key id to put in the signed result's header")
+    p.add_argument("--audience", metavar="RP",
+                   help="with --sign-key: the relying party the signed result is for (aud)")
+    p.add_argument("--nonce", metavar="NONCE",
+                   help="with --sign-key: the relying party's request nonce (binds the result "
+                   "to that request)")
 
 
 def load_sign_key(args: argparse.Namespace) -> Any:
@@ -113,10 +120,13 @@ def load_sign_key(args: argparse.Namespace) -> Any:
     """
     if not getattr(args, "sign_key", None):
         return None
+    from checkedid.errors import InputError
+
+    if not args.audience or not args.nonce:
+        raise InputError("--sign-key needs --audience (the relying party) and --nonce (its "
+                         "request's nonce): a signed result without them can be replayed")
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    from checkedid.errors import InputError
 
     path = args.sign_key
     use = "use an ECDSA P-256 or Ed25519 private key in PEM"
@@ -144,13 +154,15 @@ def load_sign_key(args: argparse.Namespace) -> Any:
     raise InputError(f"the signing key {path} cannot sign results (a {kind} key): {use}")
 
 
-def _signed(result: Result, data: dict[str, Any], key: Any, kid: str | None) -> dict[str, Any]:
-    """Add ``"signed": <JWS>`` when a signing key was given."""
+def _signed(args: argparse.Namespace, result: Result, data: dict[str, Any],
+            key: Any) -> dict[str, Any]:
+    """Add ``"signed": <JWS>`` (bound to ``--audience`` and ``--nonce``) when a key was given."""
     if key is None:
         return data
     from checkedid.signing import sign_result
 
-    data["signed"] = sign_result(result, key, kid=kid)
+    data["signed"] = sign_result(result, key, kid=args.key_id,
+                                 audience=args.audience, nonce=args.nonce)
     return data
 
 
@@ -214,14 +226,14 @@ def _verify(args: argparse.Namespace) -> int:
             result = session.verify(
                 args.document,
                 args.selfie,
-                can=args.can,
+                can=can_from_args(args, env=False),
                 fields=fields,
                 progress=on_event,
                 timeout=args.timeout,
             )
         finally:
             bar.done()
-    data = _signed(result, result.to_dict(), key, args.key_id)
+    data = _signed(args, result, result.to_dict(), key)
     text = format_result(result) + (
         f"\nSigned result: {data['signed']}" if "signed" in data else ""
     )
@@ -248,7 +260,7 @@ def _demo(args: argparse.Namespace) -> int:
         )
     finally:
         bar.done()
-    data = _signed(result, result.to_dict(), key, args.key_id)
+    data = _signed(args, result, result.to_dict(), key)
     data["demo"] = info
     text = format_result(result) + (
         f"\nSigned result: {data['signed']}" if "signed" in data else ""

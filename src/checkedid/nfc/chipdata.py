@@ -55,6 +55,15 @@ class ChipData:
     apdu_count: int = 0
     file_sizes: dict[str, int] = field(default_factory=dict)
     recoveries: int = 0
+    unread: dict[int, str] = field(default_factory=dict)  # DG -> why it was not served
+
+    def __repr__(self) -> str:
+        """Protocol, file sizes and AA/CA verdicts only: the DGs hold personal data."""
+        files = ",".join(f"{n}:{size}" for n, size in self.file_sizes.items())
+        return (f"<ChipData {self.protocol} files={files} active={self.active.verdict.value} "
+                f"chip={self.chip.verdict.value} (personal data redacted)>")
+
+    __str__ = __repr__
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able summary without personal data: protocol, files, checks, timings."""
@@ -68,6 +77,7 @@ class ChipData:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "apdu_count": self.apdu_count,
             "recoveries": self.recoveries,
+            "unread": {f"DG{n}": why for n, why in sorted(self.unread.items())},
         }
 
 

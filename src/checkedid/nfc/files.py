@@ -325,7 +325,7 @@ class FileReader:
             if resp.sw == SW.WRONG_OFFSET and offset > 0:
                 raise LDSError(f"the file ends at byte {offset}, before the length its header "
                                "announces", file=ef.name)
-            _check(resp, step)
+            _check(resp, step, read=True)
             self.current = ef.fid
             data = bytes(resp.data)
             if cmd.ins == 0xB1:
@@ -358,10 +358,13 @@ def _odd_payload(data: bytes, step: str) -> bytes:
     return data[hlen:hlen + vlen]
 
 
-def _check(resp: Response, step: str) -> None:
-    """Map a status word to the error hierarchy (ISO/IEC 7816-4 §5.6)."""
+def _check(resp: Response, step: str, *, read: bool = False) -> None:
+    """Map a status word to the error hierarchy (ISO/IEC 7816-4 §5.6).
+
+    6282 (end of file) is a success only for READ BINARY (``read``), never for SELECT.
+    """
     sw = resp.sw
-    if sw in (SW.OK, SW.END_OF_FILE):
+    if sw == SW.OK or (read and sw == SW.END_OF_FILE):
         return
     if sw in _DENIED:
         raise AccessDenied("the chip refused access (security status not satisfied)",

@@ -7,14 +7,23 @@ signed by a *master-list signer* whose certificate travels in the SignedData
 and is itself issued by the publishing State's CSCA.
 
 :func:`parse_master_list` checks the CMS signature (signed attributes, message
-digest, signer certificate) and, when it can find it, the signer certificate's
-own signature by its CSCA. A master list whose CMS signature does not verify is
-refused (:class:`~checkedid.errors.TrustStoreError`); one whose signer cannot be
-chained to a CSCA is returned with ``verified=False`` and a reason.
+digest, signer certificate) and then whether the list may vouch for anything: a
+master list never vouches for itself. Its signer's certificate must
+
+* be issued by one of the ``anchors`` — CSCA certificates the operator pinned
+  separately (a certificate file or directory), never a certificate carried in the
+  list or the SignedData;
+* carry the master-list signing purpose ``2.23.136.1.1.3`` in its extended key
+  usage (Doc 9303-12 §7.1.1, id-icao-cscaMasterListSigningKey);
+* be valid at the time of loading.
+
+Otherwise :class:`~checkedid.errors.TrustStoreError` is raised: a list is trusted
+entirely or not at all, never partially.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -47,13 +56,23 @@ class CscaMasterList(core.Sequence):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class MasterList:
-    """A parsed master list: the CSCA certificates and who signed them."""
+    """A verified master list: the CSCA certificates, who signed them, and the pinned
+    anchor (``anchor_subject``) that vouched for the signer."""
 
     certificates: tuple[asn1x509.Certificate, ...]
     signer: asn1x509.Certificate
     signer_subject: str
-    verified: bool
-    reason: str
+    anchor: asn1x509.Certificate
+    anchor_subject: str
+
+    @property
+    def verified(self) -> bool:
+        """Always True: an unverified list is never returned (kept for callers)."""
+        return True
+
+    @property
+    def reason(self) -> str:
+        return f"signer certificate verified by the pinned CSCA {self.anchor_subject}"
 
 
 def verify_issued_by(cert: asn1x509.Certificate, issuer: asn1x509.Certificate) -> bool:
@@ -104,14 +123,41 @@ def _signer_info_ok(si: cms.SignerInfo, econtent: bytes, signer: asn1x509.Certif
                             si["signature_algorithm"], hash_hint=digest_name)
 
 
-def parse_master_list(data: bytes, *,
-                      known: Iterable[asn1x509.Certificate] = ()) -> MasterList:
-    """Parse and verify a CSCA master list.
+def _check_signer(signer: asn1x509.Certificate, anchors: tuple[asn1x509.Certificate, ...],
+                  at: dt.datetime) -> asn1x509.Certificate:
+    """The pinned anchor that issued ``signer``; TrustStoreError when none did, the
+    master-list purpose is missing, or the signer is not valid at ``at``."""
+    if not anchors:
+        raise TrustStoreError("a master list needs the CSCA that signed it pinned separately: "
+                              "give that CSCA's certificate file as trust too (a master list "
+                              "never vouches for itself)")
+    issuer = _find_issuer(signer, anchors)
+    if issuer is None:
+        raise TrustStoreError(f"the master-list signer ({signer.subject.human_friendly}) was "
+                              "not issued by any pinned CSCA: pin the publishing State's CSCA "
+                              "certificate (a CSCA inside the list itself does not count)")
+    eku = signer.extended_key_usage_value
+    if eku is None or ML_SIGNER_EKU not in [u.dotted for u in eku]:
+        raise TrustStoreError("the master-list signer certificate lacks the master-list "
+                              f"signing purpose ({ML_SIGNER_EKU}, Doc 9303-12 7.1.1)")
+    validity = signer["tbs_certificate"]["validity"]
+    start, end = validity["not_before"].native, validity["not_after"].native
+    if not start <= at <= end:
+        raise TrustStoreError(f"the master-list signer certificate is not valid now (valid "
+                              f"{start:%Y-%m-%d} to {end:%Y-%m-%d}): obtain a current list")
+    return issuer
 
-    ``known``: CSCA certificates already trusted (searched for the signer's issuer
-    before the certificates inside the list). Raises :class:`TrustStoreError` when
-    the file is not a master list or its CMS signature does not verify.
+
+def parse_master_list(data: bytes, *, anchors: Iterable[asn1x509.Certificate] = (),
+                      at: dt.datetime | None = None) -> MasterList:
+    """Parse and verify a CSCA master list against the pinned ``anchors``.
+
+    ``anchors``: CSCA certificates the operator pinned separately (never those added by
+    another master list). ``at``: the time of the validity check (default now).
+    Raises :class:`TrustStoreError` when the file is not a master list, its CMS
+    signature does not verify, or its signer is not vouched for (see the module doc).
     """
+    at = at or dt.datetime.now(dt.UTC)
     try:
         info = cms.ContentInfo.load(bytes(data), strict=True)
         if info["content_type"].dotted != _SIGNED_DATA:
@@ -145,23 +191,9 @@ def parse_master_list(data: bytes, *,
         if not _signer_info_ok(si, econtent, signer):
             raise TrustStoreError("master list signature does not verify: the file is damaged "
                                   "or forged; obtain it again from the publisher")
-        subject = signer.subject.human_friendly
-        known = tuple(known)
-        issuer = _find_issuer(signer, known) or _find_issuer(
-            signer, [c for c in embedded if c is not signer] + list(certs))
-        if issuer is None:
-            return MasterList(certs, signer, subject, False,
-                              "the master-list signer's CSCA was not found; its certificate "
-                              "is unverified")
-        eku = signer.extended_key_usage_value
-        if eku is None or ML_SIGNER_EKU not in [u.dotted for u in eku]:
-            return MasterList(certs, signer, subject, False,
-                              "the signer certificate lacks the master-list signing key "
-                              f"purpose ({ML_SIGNER_EKU}, Doc 9303-12 7.1.1)")
-        anchored = any(issuer.dump() == k.dump() for k in known)
-        reason = ("signer certificate verified by an already trusted CSCA" if anchored else
-                  "signer certificate verified by a CSCA carried in the list itself")
-        return MasterList(certs, signer, subject, True, reason)
+        anchor = _check_signer(signer, tuple(anchors), at)
+        return MasterList(certs, signer, signer.subject.human_friendly, anchor,
+                          anchor.subject.human_friendly)
     except (TrustStoreError, CertificateError) as exc:
         if isinstance(exc, TrustStoreError):
             raise

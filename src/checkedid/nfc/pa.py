@@ -12,9 +12,16 @@ whose checks are, in order:
 ``signature``       the document signer (DS) signature over the signed attributes
                     (RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA incl. brainpool, DER or plain).
 ``chain``           a CSCA certificate of the trust store (a root or a link
-                    certificate, Part 12, 5.2) verifies the DS certificate.
-``validity``        DS and CSCA certificates are valid at ``at`` (default: now), and
-                    EF.SOD's signing time, when present, lies within the DS validity.
+                    certificate, Part 12, 5.2) verifies the DS certificate; a
+                    self-signed CSCA is preferred over a link certificate of the
+                    same key. Certificate roles (Doc 9303-12 §7.1.1, Table 6): the DS
+                    is not a CA and its key usage allows digitalSignature, the CSCA
+                    is a CA with keyCertSign, and a DS documentTypeList extension
+                    (2.23.136.1.1.6.2), where present, names the document's type.
+``validity``        DS and the anchoring CSCA certificate are valid at ``at`` (default:
+                    now), and EF.SOD's signing time, when present, lies within the DS
+                    validity. Certificates beyond the anchor (an old root reached over
+                    a link certificate) are reported, never required to be valid.
 ``revocation``      the issuing CSCA's CRL (verified with the CSCA key) does not list
                     the DS certificate.
 
@@ -40,6 +47,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from asn1crypto import core
 from asn1crypto import x509 as asn1x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -103,6 +111,8 @@ def _dg_hashes(sod: SOD, dgs: Mapping[int, bytes], details: dict[str, Any]) -> C
 
 
 def _message_digest(sod: SOD, warnings: list[str]) -> Check:
+    if sod.digest_algorithm == "sha1":  # the CMS digestAlgorithm (RFC 5652 §5.3)
+        warnings.append("EF.SOD's CMS digest algorithm is SHA-1 (weak)")
     if sod.signed_attrs is None:
         warnings.append("EF.SOD has no signed attributes (Doc 9303-10 requires them)")
         return Check("signed_attributes", Verdict.PASSED,
@@ -156,12 +166,15 @@ def _signature(sod: SOD, ds: asn1x509.Certificate | None, details: dict[str, Any
 
 
 def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: dict[str, Any],
-           warnings: list[str]) -> tuple[Check, list[asn1x509.Certificate]]:
+           warnings: list[str], document_code: str | None = None,
+           ) -> tuple[Check, list[asn1x509.Certificate]]:
     if trust is None:
         return Check("csca_chain", Verdict.NOT_CHECKED, "no trust store"), []
     if ds is None:
         return Check("csca_chain", Verdict.NOT_CHECKED, "no document signer certificate"), []
-    candidates = trust.find_issuers(ds)
+    # a self-signed CSCA before a link certificate of the same key: the verdict must not
+    # depend on the order of the trust material (Doc 9303-12 §5.2)
+    candidates = sorted(trust.find_issuers(ds), key=lambda c: c.self_signed == "no")
     if not candidates:
         # Not a forgery by itself: the operator has no CSCA of this state, so nothing can be
         # told either way (INCOMPLETE). A CSCA that is present but does not verify is FAILED.
@@ -189,9 +202,63 @@ def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: d
     if not anchor.ca:
         reason = "the issuing certificate is not a CA certificate"
         return Check("csca_chain", Verdict.FAILED, reason), path
+    role = _roles(ds, anchor, document_code, warnings)
+    if role is not None:
+        return Check("csca_chain", Verdict.FAILED, role), path
     link = " via a link certificate" if anchor.self_signed == "no" else ""
     reason = f"DS certificate issued by a trusted CSCA{link}"
     return Check("csca_chain", Verdict.PASSED, reason), path
+
+
+DOCUMENT_TYPE_LIST = "2.23.136.1.1.6.2"  # id-icao-mrtd-security-extensions-documentTypeList
+
+
+class _DocumentTypes(core.SetOf):  # type: ignore[misc]
+    _child_spec = core.PrintableString
+
+
+class _DocumentTypeList(core.Sequence):  # type: ignore[misc]
+    """``DocumentTypeListSyntax ::= SEQUENCE { version INTEGER, docTypeList SET OF
+    DocumentType }`` (Doc 9303-12 §7.1.1.3)."""
+
+    _fields = [("version", core.Integer), ("doc_type_list", _DocumentTypes)]  # noqa: RUF012
+
+
+def _document_types(cert: asn1x509.Certificate) -> list[str] | None:
+    """The DS documentTypeList, or ``None`` when the extension is absent."""
+    for ext in cert["tbs_certificate"]["extensions"]:
+        if ext["extn_id"].dotted == DOCUMENT_TYPE_LIST:
+            value = _DocumentTypeList.load(bytes(ext["extn_value"].contents), strict=True)
+            return [str(t.native) for t in value["doc_type_list"]]
+    return None
+
+
+def _type_matches(listed: str, code: str) -> bool:
+    code = code.upper()
+    return listed.upper() in (code[:2].replace("<", ""), code[:1])
+
+
+def _roles(ds: asn1x509.Certificate, csca: asn1x509.Certificate, document_code: str | None,
+           warnings: list[str]) -> str | None:
+    """Why the DS / CSCA certificates may not play their roles, or ``None``."""
+    if ds.ca:
+        return "the document signer certificate is a CA certificate (a DS must not be one)"
+    usage = ds.key_usage_value
+    if usage is None:
+        warnings.append("the document signer certificate has no key usage extension")
+    elif "digital_signature" not in usage.native:
+        return "the document signer certificate's key usage does not allow digitalSignature"
+    usage = csca.key_usage_value
+    if usage is None:
+        warnings.append("the CSCA certificate has no key usage extension")
+    elif "key_cert_sign" not in usage.native:
+        return "the CSCA certificate's key usage does not allow keyCertSign"
+    types = _document_types(ds)
+    if types is not None and document_code is not None and \
+            not any(_type_matches(t, document_code) for t in types):
+        return (f"the document signer may sign only document types {', '.join(types)}, "
+                f"not {document_code.replace('<', '')}")
+    return None
 
 
 def _valid_at(cert: asn1x509.Certificate, at: dt.datetime) -> str | None:
@@ -217,7 +284,7 @@ def _validity(sod: SOD, ds: asn1x509.Certificate | None, path: list[asn1x509.Cer
         if _valid_at(ds, stime):
             return Check("validity", Verdict.FAILED,
                          "EF.SOD was signed outside the document signer certificate's validity")
-    for c in path:
+    for c in path[:1]:  # the anchor; an old root beyond a link certificate is not needed
         problem = _valid_at(c, at)
         if problem:
             return Check("validity", Verdict.FAILED, f"the CSCA certificate {problem}")
@@ -234,6 +301,19 @@ def _revocation(ds: asn1x509.Certificate | None, path: list[asn1x509.Certificate
         return Check("revocation", Verdict.NOT_CHECKED, "no trusted issuer to ask for a CRL")
     verdict, reason = trust.revocation(ds, path[0], at)
     return Check("revocation", verdict, reason)
+
+
+def _document_code(dgs: Mapping[int, bytes]) -> str | None:
+    """The MRZ document code from DG1 (for the DS documentTypeList), if DG1 parses."""
+    if 1 not in dgs:
+        return None
+    from checkedid.errors import ParseError
+    from checkedid.nfc.lds.dg1 import DG1
+
+    try:
+        return str(DG1.from_bytes(bytes(dgs[1])).mrz.document_code)
+    except (ParseError, CheckedIDError, ValueError):
+        return None
 
 
 def _country(cert: asn1x509.Certificate) -> str | None:
@@ -294,9 +374,11 @@ def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore
     checks.append(_guard("ds_signature", lambda: _signature(parsed, ds, details, warnings)))
     path: list[asn1x509.Certificate] = []
 
+    code = _document_code(dgs)
+
     def chain() -> Check:
         nonlocal path
-        check, path = _chain(ds, trust, details, warnings)
+        check, path = _chain(ds, trust, details, warnings, code)
         return check
 
     checks.append(_guard("csca_chain", chain))

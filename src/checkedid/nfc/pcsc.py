@@ -144,6 +144,8 @@ class PcscTransport:
         self.reader_filter = reader
         self.timeout = timeout
         self.reader_name: str | None = None
+        #: when set, connect() uses only the reader of exactly this name (a session's reader)
+        self.bound_reader: str | None = None
         self._ctx: _Context | None = None
         self._card: Any = None
         self._protocol: int = 0
@@ -220,7 +222,12 @@ class PcscTransport:
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
             names = self._ctx.readers()
-            if self.reader_filter:
+            if self.bound_reader is not None:  # a session continues on its own reader only
+                names = [n for n in names if n == self.bound_reader]
+                if not names:
+                    raise NoReaderError("the reader the session started on is gone; re-plug "
+                                        "it and start again")
+            elif self.reader_filter:
                 want = self.reader_filter.lower()
                 names = [n for n in names if want in n.lower()]
                 if not names:

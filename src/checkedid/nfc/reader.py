@@ -20,11 +20,19 @@ for the card, runs PACE/BAC again (and CA again if it had run) and continues at
 the offset already read. Completed files are not read again. Recoveries are
 bounded (``retries``) and everything ends at the deadline with
 :class:`~checkedid.errors.ChipTimeout`.
+
+A session is bound to one reader and one chip: after the card left, only the
+reader the session started on (by exact name) is used again, and the re-opened
+chip must prove it is the same document — the access key opens it and its EF.SOD
+(which holds every data group's hash) is identical to the one read before.
+Otherwise the read ends with :class:`~checkedid.errors.DocumentChangedError`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -34,10 +42,12 @@ from checkedid.errors import (
     AccessDenied,
     CardRemovedError,
     ChipTimeout,
+    DocumentChangedError,
     FileNotFound,
     InputError,
     LDSError,
     NoCardError,
+    ProtocolError,
     SecureMessagingError,
     StatusWordError,
     TransportError,
@@ -138,6 +148,9 @@ class ChipReader:
         self.deadline = 0.0
         self.recoveries = 0
         self.warnings: list[str] = []
+        self.unread: dict[int, str] = {}  # DG number -> why the chip did not serve it
+        self._sod_digest: bytes | None = None  # SHA-256 of EF.SOD once read (same chip?)
+        self._reader_name: str | None = None  # the reader the session is bound to
         self.conn: ApduConnection | None = None
         self.files: FileReader | None = None
         self.access: AccessResult | None = None
@@ -173,6 +186,8 @@ class ChipReader:
             active = self._active_auth(objs)
         finally:
             self._password = None
+            if getattr(self.transport.inner, "bound_reader", None) is not None:
+                self.transport.inner.bound_reader = None  # type: ignore[attr-defined]
             if self.conn is not None:
                 self.conn.clear_sm()  # the session keys are not needed any more: zero them
         self.timings["total"] = time.monotonic() - start
@@ -190,7 +205,7 @@ class ChipReader:
             dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
             active=active, chip=chip, timings=self.timings, apdu_count=self.transport.count,
             file_sizes={name: len(buf) for name, buf in raw.items()},
-            recoveries=self.recoveries)
+            recoveries=self.recoveries, unread=dict(self.unread))
 
     # -- session ---------------------------------------------------------------------
     def _reset(self) -> None:
@@ -202,14 +217,20 @@ class ChipReader:
         self.access = None
         self._card_access = None
         self._chip_check = None
+        self.unread = {}
+        self._sod_digest = None
+        self._reader_name = None
         self._after_open = []
         self._stale = self._reconnect = False
         self.transport.count = 0
 
     def _open(self) -> None:
         """(Re)connect if needed, read the MF files once, authenticate, select the app."""
-        if self._reconnect:
+        reconnect, had_session = self._reconnect, self.access is not None
+        if reconnect:
             self._wait_for_card()
+        elif self._reader_name is None:
+            self._reader_name = getattr(self.transport.inner, "reader_name", None)
         if self.conn is not None:
             self.conn.clear_sm()  # wipe the keys of the broken session
         conn = ApduConnection(self.transport)
@@ -224,9 +245,18 @@ class ChipReader:
         if self._card_access is None:
             self._card_access = self._read_mf_files(files)
         assert self._password is not None
-        self.access = open_session(conn, self._password, self._card_access, files,
-                                   warnings=self.warnings)
+        try:
+            self.access = open_session(conn, self._password, self._card_access, files,
+                                       warnings=self.warnings)
+        except (StatusWordError, ProtocolError):  # AccessDenied included
+            if reconnect and had_session:
+                raise DocumentChangedError(
+                    "the document placed back on the reader does not open with the access "
+                    "key of this session: it is another document; start again") from None
+            raise
         files.secure = True
+        if reconnect and self._sod_digest is not None:
+            self._same_document(files)
         for again in self._after_open:
             again()
         self._stale = self._reconnect = False
@@ -255,11 +285,23 @@ class ChipReader:
         files.forget_selection()
         return card_access
 
+    def _same_document(self, files: FileReader) -> None:
+        """After a reconnect: EF.SOD (every DG's hash) must equal the one read before."""
+        fresh = files.read(SOD, PartialFile(SOD)).content()
+        assert self._sod_digest is not None
+        if not hmac.compare_digest(hashlib.sha256(fresh).digest(), self._sod_digest):
+            raise DocumentChangedError(
+                "the chip on the reader after the interruption holds another EF.SOD: it is "
+                "not the document this session started with; start again")
+        log.info("reconnected to the same document (EF.SOD unchanged)")
+
     def _wait_for_card(self) -> None:
         """After the card left: reconnect once it answers again, up to ``card_wait`` and
         the deadline. PC/SC may still report the departed card for a moment, so a
         connection counts only when the card answers a SELECT MF (any status word)."""
         inner = self.transport.inner
+        if self._reader_name is not None and hasattr(inner, "bound_reader"):
+            inner.bound_reader = self._reader_name  # never continue on another reader
         until = min(self.deadline, time.monotonic() + self.card_wait)
         while True:
             with contextlib.suppress(TransportError):
@@ -326,6 +368,7 @@ class ChipReader:
 
         com = EFCom.from_bytes(bytes(raw[COM.name]))
         raw[SOD.name] = self._read_file(SOD)
+        self._sod_digest = hashlib.sha256(raw[SOD.name]).digest()
         listed = set(com.data_groups)
         for n in sorted(_sod_dgs(bytes(raw[SOD.name])) - listed):
             self.warnings.append(f"EF.SOD covers DG{n}, which EF.COM does not list: read too")
@@ -347,6 +390,7 @@ class ChipReader:
                 what = "is not on the chip" if isinstance(exc, FileNotFound) else \
                     "was refused by the chip"
                 self.warnings.append(f"DG{n} {what}: not read")
+                self.unread[n] = f"answered {exc.sw:04X} for it"
                 self._stale = True  # some chips end secure messaging after a refusal
                 continue
             read.append(n)

@@ -53,6 +53,9 @@ MAC_LEN = 8
 _CIPHERS = {"3DES": 16, "AES-128": 16, "AES-192": 24, "AES-256": 32}
 
 
+#: The only status words a chip may answer without protection under SM (Doc 9303-11 §9.8.5).
+_SM_ENDED = frozenset({0x6987, 0x6988})
+
 def _block(cipher: str) -> int:
     return 8 if cipher == "3DES" else 16
 
@@ -269,13 +272,21 @@ class SMSession:
     def unprotect_response(self, resp: Response) -> Response:
         """Verify and unwrap a protected response (terminal side, Doc 9303-11 §9.8.5).
 
-        An error status word without any data objects (the chip dropped secure
-        messaging, e.g. 6987/6988) is passed through as is; it carries no data.
+        Every response under secure messaging must be protected. Only 6987 (expected SM
+        data objects missing) and 6988 (SM data objects incorrect) may arrive in plain:
+        the chip has ended secure messaging. Any unprotected answer — those two or any
+        other status word, which an on-path attacker could have forged — raises
+        :class:`SecureMessagingError` and ends the session.
         """
         ssc = self._next_ssc()
         data = bytes(resp.data)
-        if not data and resp.sw != 0x9000:
-            return Response(b"", resp.sw)
+        if not data:
+            if resp.sw in _SM_ENDED:
+                raise SecureMessagingError(f"secure messaging: the chip ended the session "
+                                           f"(SW {resp.sw:04X})")
+            raise SecureMessagingError(f"secure messaging: an unprotected status word "
+                                       f"{resp.sw:04X} was answered (only 6987/6988 may be); "
+                                       "the session has ended")
         body = self._verify(ssc, data, "response")
         objs = self._objects(body, "response")
         if not set(objs) <= {0x85, 0x87, 0x99}:

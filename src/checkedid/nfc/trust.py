@@ -9,7 +9,13 @@ certificate in this store verifies it. The store holds
 * CRLs (Part 12, 7.1), indexed by issuer, verified against the issuing CSCA when
   used;
 * the provenance of each loaded file (:attr:`TrustStore.sources`): for master
-  lists the signer's subject and whether its signature chain verified.
+  lists the signer's subject and the pinned anchor that vouched for it.
+
+Pinned anchors are the certificates loaded from certificate files and directories.
+A master list adds anchors only when its signer was issued by a *pinned* anchor
+(:func:`checkedid.nfc.masterlist.parse_master_list`): a CSCA that arrived in a
+master list never vouches for another list, and a list that cannot be anchored
+fails to load with :class:`~checkedid.errors.TrustStoreError`.
 
 ::
 
@@ -51,7 +57,8 @@ _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, Ov
 
 @dataclass(frozen=True)
 class TrustSource:
-    """Where trust material came from. ``signer``/``verified`` are set for master lists."""
+    """Where trust material came from. For master lists ``signer`` is the list signer's
+    subject and ``anchor`` the subject of the pinned CSCA that vouched for it."""
 
     path: str
     kind: str  # "certificate", "crl", "master_list"
@@ -60,6 +67,7 @@ class TrustSource:
     signer: str | None = None
     verified: bool | None = None
     reason: str = ""
+    anchor: str | None = None
 
 
 def _as_cert(cert: asn1x509.Certificate | bytes) -> asn1x509.Certificate:
@@ -105,6 +113,7 @@ class TrustStore:
         self._by_serial: dict[tuple[bytes, int], asn1x509.Certificate] = {}
         self._crls: dict[bytes, list[asn1crl.CertificateList]] = {}
         self._keys: dict[bytes, PublicKey] = {}
+        self._pinned: dict[bytes, asn1x509.Certificate] = {}  # anchors given as certificates
         self.sources: list[TrustSource] = []
 
     # -- loading -------------------------------------------------------------------
@@ -180,17 +189,22 @@ class TrustStore:
             return TrustSource(name, "crl", crls=1)
 
     def add_master_list(self, data: bytes, *, name: str = "master list") -> TrustSource:
-        """Verify a CSCA master list and add its certificates; returns its :class:`TrustSource`."""
-        ml = parse_master_list(data, known=self._certs.values())
+        """Verify a CSCA master list against the pinned anchors and add its certificates.
+
+        Raises :class:`TrustStoreError` unless the list's signer was issued by a
+        certificate pinned with :meth:`add_certificate` (see the module docstring).
+        """
+        ml = parse_master_list(data, anchors=self._pinned.values())
         for cert in ml.certificates:
             self._index(cert)
         return TrustSource(name, "master_list", len(ml.certificates), 0, ml.signer_subject,
-                           ml.verified, ml.reason)
+                           True, ml.reason, ml.anchor_subject)
 
     def add_certificate(self, der: bytes | asn1x509.Certificate) -> asn1x509.Certificate:
-        """Trust one CSCA (or link) certificate; returns it parsed."""
+        """Pin one CSCA (or link) certificate as a trust anchor; returns it parsed."""
         cert = _as_cert(der)
         self._index(cert)
+        self._pinned[hashlib.sha256(cert.dump()).digest()] = cert
         return cert
 
     def _index(self, cert: asn1x509.Certificate) -> None:

@@ -14,18 +14,24 @@ header (``FAC\\0``, version ``010\\0``, record length, number of faces), then pe
 a 20-byte facial information block, 8 bytes per feature point, a 12-byte image
 information block and the JPEG or JPEG 2000 image. Images are decoded through
 :mod:`checkedid.nfc.lds.image`, which refuses oversized images before decoding.
+
+DG2 is read before Passive Authentication, so it is hostile until proven otherwise:
+every header is parsed first, a DG2 with more than :data:`MAX_FACES` faces in all is
+refused, and only the face that is used (the first, :attr:`DG2.image`) is decoded —
+within :data:`~checkedid.nfc.lds.image.MAX_PIXELS` (so at most
+:data:`MAX_DECODED_BYTES` of pixels) checked before any decoder runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
 from checkedid.errors import ImageError, LDSError
-from checkedid.nfc.lds.image import decode_image
+from checkedid.nfc.lds.image import MAX_PIXELS, decode_image
 from checkedid.nfc.lds.template import children, unwrap
 
 __all__ = [
@@ -50,7 +56,8 @@ _GENERAL_HEADER = 14
 _FACIAL_INFO = 20
 _FEATURE_POINT = 8
 _IMAGE_INFO = 12
-MAX_FACES = 16
+MAX_FACES = 16  # in one face record and in the whole DG2
+MAX_DECODED_BYTES = MAX_PIXELS * 3  # the one decoded face, BGR
 
 
 class FaceImageError(ImageError, LDSError):
@@ -163,6 +170,12 @@ class FaceRecord:
     quality: int
     image_bytes: bytes = field(repr=False)
     image: np.ndarray[Any, np.dtype[np.uint8]] | None = field(repr=False, compare=False)
+
+    def __repr__(self) -> str:  # gender and appearance are personal data
+        return (f"<FaceRecord {self.width}x{self.height} {self.image_data_type.name} "
+                f"decoded={self.image is not None} (personal data redacted)>")
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -281,9 +294,20 @@ def parse_dg2(raw: bytes, *, decode: bool = True) -> DG2:
     if counts[0][0] != len(templates) or not templates:
         raise LDSError(f"instance count {counts[0][0]} does not match the "
                        f"{len(templates)} templates present", file=_FILE)
+    if len(templates) > MAX_FACES:
+        raise LDSError(f"DG2 holds {len(templates)} biometric templates (at most {MAX_FACES} "
+                       "faces are accepted)", file=_FILE)
     faces: list[FaceRecord] = []
-    for value in templates:
-        faces.extend(_bit(value, decode))
+    for value in templates:  # headers only: nothing is decoded before the count is known
+        faces.extend(_bit(value, False))
+    if len(faces) > MAX_FACES:
+        raise LDSError(f"DG2 holds {len(faces)} faces (at most {MAX_FACES} are accepted)",
+                       file=_FILE)
+    if decode:  # only the face that is used; the others keep their encoded bytes
+        try:
+            faces[0] = replace(faces[0], image=decode_image(faces[0].image_bytes))
+        except ImageError as exc:
+            raise FaceImageError(str(exc)) from None
     return DG2(raw, faces)
 
 
