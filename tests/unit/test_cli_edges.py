@@ -86,7 +86,7 @@ BAD = {
     "readers-bad-option": (["readers", "--bogus"], "unrecognized arguments: --bogus"),
     "read-negative-timeout": (["read", "--can", "123456", "--timeout", "-1"],
                               "--timeout: -1 must be a number greater than 0"),
-    "read-no-key": (["read"], "one of the arguments --mrz --mrz-image --can is required"),
+    "read-no-key": (["read"], "give --mrz, --mrz-image or --can (or set CHECKEDID_CAN)"),
     "pa-not-a-sod": (["pa", "--sod", "{text}"], "is not an EF.SOD"),
     "pa-bad-dg": (["pa", "--sod", "{text}", "--dg", "x"], "is not an EF.SOD"),
     "mrz-missing-image": (["mrz", "/nonexistent/photo.jpg"],
