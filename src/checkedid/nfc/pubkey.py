@@ -39,6 +39,7 @@ __all__ = [
     "UnsupportedKeyError",
     "curve_name",
     "describe_key",
+    "ec_public_key",
     "ecdsa_plain_to_der",
     "hash_for_oid",
     "load_public_key",
@@ -117,17 +118,27 @@ def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
                 raise CertificateError("RSA SubjectPublicKeyInfo did not give an RSA key")
             return loaded
         if algorithm == "ec":
-            curve = _ec_curve(info)
-            point = bytes(info["public_key"].native)
-            known = _CURVES.get(curve.name.lower())
-            if known is None:  # a curve OpenSSL lacks: our arithmetic (checkedid.nfc.ecdsa)
-                return ecdsa.public_key(curve, point)
-            return ec.EllipticCurvePublicKey.from_encoded_point(known, point)
+            return ec_public_key(_ec_curve(info), bytes(info["public_key"].native))
     except CertificateError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, UnsupportedAlgorithm) as exc:
         raise CertificateError(f"public key cannot be loaded ({type(exc).__name__})") from None
     raise UnsupportedKeyError(f"public key algorithm {algorithm} is not supported (RSA or EC only)")
+
+
+def ec_public_key(curve: Curve, point: bytes) -> ec.EllipticCurvePublicKey:
+    """An EC public key on ``curve`` (a TR-03111 curve or validated explicit parameters) from
+    its encoded point: an OpenSSL key where ``cryptography`` knows the curve, else a
+    :class:`checkedid.nfc.ecdsa.CurvePublicKey`. Raises :class:`CertificateError` for a point
+    that is not on the curve."""
+    named = ecdsa.match_named(curve)
+    known = _CURVES.get(named.name.lower()) if named is not None else None
+    if named is None or known is None:  # a curve OpenSSL lacks: our arithmetic
+        return ecdsa.public_key(named or curve, point)
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(known, point)
+    except ValueError:
+        raise CertificateError(f"EC public key is not a point on {named.name}") from None
 
 
 def describe_key(key: PublicKey) -> str:
