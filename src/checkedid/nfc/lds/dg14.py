@@ -49,6 +49,7 @@ __all__ = [
     "DHPublicKey",
     "PACEInfo",
     "SecurityInfos",
+    "from_security_infos",
     "parse",
     "parse_dg14",
 ]
@@ -249,19 +250,25 @@ def parse_dg14(raw: bytes) -> DG14:
         raise
     except ParseError as exc:  # TLVError too: name the file
         raise LDSError(str(exc), file=_FILE) from None
+    return from_security_infos(raw, infos, _FILE)
+
+
+def from_security_infos(raw: bytes, infos: SecurityInfos, file: str) -> DG14:
+    """The DG14 view (keys loaded, unusable ones skipped) of SecurityInfos read from ``file``
+    (DG14, or the SecurityInfos that EF.CardSecurity signs)."""
     aa = [i for i in infos.infos if isinstance(i, ActiveAuthenticationInfo)]
     if len(aa) > 1:
-        raise LDSError("more than one ActiveAuthenticationInfo", file=_FILE)
+        raise LDSError("more than one ActiveAuthenticationInfo", file=file)
     ca = list(infos.chip_authentication)
     loaded: list[ChipAuthenticationPublicKeyInfo] = []
     warnings: list[str] = []
     for info in infos.chip_authentication_keys:
         try:
-            loaded.append(load_ca_public_key(info))
+            loaded.append(load_ca_public_key(info, file))
         except (LDSError, ParseError) as exc:  # CertificateError is a ParseError
             warnings.append(f"Chip Authentication key {_describe(info)} skipped: {exc}")
-    if warnings and not loaded:  # nothing usable: the chip cannot be authenticated with DG14
-        raise LDSError("; ".join(warnings), file=_FILE)
+    if warnings and not loaded:  # nothing usable: the chip cannot be authenticated with it
+        raise LDSError("; ".join(warnings), file=file)
     return DG14(raw, infos, ca, loaded, aa[0] if aa else None, list(infos.pace),
                 tuple(warnings))
 
