@@ -1,10 +1,11 @@
 """ECDSA verification and EC keys on every BSI TR-03111 curve (nfc.ecdsa) against vectors.
 
 Data in tests/data/vectors (sources in its README): Wycheproof ECDSA verification vectors for
-brainpoolP224r1..P512r1 and NIST P-192..P-521, Wycheproof ECDH vectors for the brainpool
-curves, and signatures made by an independent implementation for brainpoolP160r1/P192r1 (no
-published ECDSA vectors exist for those two). Every vector is checked with the project's own
-arithmetic, also on curves OpenSSL knows, and through :func:`load_public_key`.
+brainpoolP224r1..P512r1 and NIST P-192..P-521, NIST CAVP SigVer vectors for P-256/384/521,
+Wycheproof ECDH vectors for the brainpool curves, and signatures made by an independent
+implementation for brainpoolP160r1/P192r1 (no published ECDSA vectors exist for those two).
+Every vector is checked with the project's own arithmetic, also on curves OpenSSL knows, and
+through :func:`load_public_key`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from asn1crypto import keys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from checkedid.errors import CertificateError
 from checkedid.nfc import ecdsa
@@ -86,6 +88,32 @@ def test_ecdsa_vectors_through_load_public_key(group: dict[str, Any]) -> None:
         except InvalidSignature:
             ok = False
         assert ok is (test["result"] == "valid"), test["tcId"]
+
+
+CAVP = _groups("cavp_ecdsa_sigver.json")
+
+
+@pytest.mark.parametrize("group", CAVP, ids=_ids(CAVP))
+def test_cavp_sigver_with_own_arithmetic(group: dict[str, Any]) -> None:
+    """NIST CAVP SigVer (FIPS 186-3): changed message, key, r or s must fail; the rest pass.
+    Keys whose point was changed off the curve must already fail to load."""
+    curve = NAMED_CURVES[group["curve"]]
+    algorithm = ec.ECDSA(HASHES[group["sha"]]())
+    for test in group["tests"]:
+        x, y = int(test["qx"], 16), int(test["qy"], 16)
+        encoded = curve.encode((x, y)) if x < curve.p and y < curve.p else b"\x04"
+        try:
+            key = ecdsa.public_key(curve, encoded)
+        except CertificateError:
+            assert test["result"] == "invalid"
+            continue
+        signature = encode_dss_signature(int(test["r"], 16), int(test["s"], 16))
+        try:
+            key.verify(signature, bytes.fromhex(test["msg"]), algorithm)
+            ok = True
+        except InvalidSignature:
+            ok = False
+        assert ok is (test["result"] == "valid"), test
 
 
 def _ecdh_tests() -> list[dict[str, Any]]:
