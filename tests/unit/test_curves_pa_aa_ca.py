@@ -134,3 +134,27 @@ def test_ecdh_shared_secret_is_x_of_d_times_ephemeral() -> None:
     assert shared is not None
     assert bytes(secret) == shared[0].to_bytes(size, "big")
     assert hashlib.sha256(secret).digest() != hashlib.sha256(b"").digest()
+
+
+def test_document_signer_outside_tr03111_fails_not_unchecked() -> None:
+    """A curve Doc 9303-12 §5.4 does not permit (secp256k1) is a FAILED signature check, never
+    NOT_CHECKED: no EC document signer leaves PA undecided."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from hw.pki.ca import CertifiedKey, _cert
+    from hw.pki.sod import build_lds_security_object, sign_cms
+
+    pki = get_pki()
+    issuer = pki.csca("csca-ec")
+    key = ec.derive_private_key(0x1234567, ec.SECP256K1())
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    cert = _cert("checkedid Test ds-k1", key, "checkedid Test CSCA EC", issuer.key, 0x2001,
+                 ca=False, start=start, end=start.replace(year=2040))
+    signer = CertifiedKey("ds-k1", key, cert, "csca-ec", "ecdsa")
+    lso = build_lds_security_object({n: hashlib.sha256(v).digest() for n, v in DGS.items()},
+                                    "sha256", None)
+    group = passive_authenticate(sign_cms("2.23.136.1.1.1", lso, signer), DGS, _trust())
+    check = group.check("ds_signature")
+    assert check is not None and check.verdict is Verdict.FAILED
+    assert "not a curve of BSI TR-03111" in check.reason
