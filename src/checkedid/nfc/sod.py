@@ -243,7 +243,8 @@ def parse_sod(data: bytes) -> SOD:
                         "accepted because the content is an LDSSecurityObject",)
         try:
             lso = LDSSecurityObject.load(econtent, strict=True)
-            lso.native  # noqa: B018 - parse every field now
+            if warnings:  # another eContentType: make sure this is an LDSSecurityObject
+                lso.native  # noqa: B018 - parse every field now
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
             raise LDSError("the encapsulated content is not an LDSSecurityObject",
                            file=_FILE) from None
