@@ -118,8 +118,12 @@ def test_sod_content_types_fuzz(data: bytes) -> None:
 @given(mutated([(SAMPLES / "gmrtd" / "EF_CardSecurity_DE.bin").read_bytes()]))
 def test_card_security_fuzz(data: bytes) -> None:
     try:
-        parse_card_security(data)
+        parsed = parse_card_security(data)
     except LDSError:
+        return
+    try:
+        parsed.signature_verifies()
+    except CertificateError:
         pass
 
 

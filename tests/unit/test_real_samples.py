@@ -108,3 +108,15 @@ def test_german_card_security_has_a_cam_key_and_a_ca_key() -> None:
     oid, key, key_id = ca._select(infos)  # CA: keyId of the ChipAuthenticationInfo
     assert (oid, key_id) == ("0.4.0.127.0.7.2.2.3.2.2", 72) and key == by_id[72]
     assert cs.signer_certificates == 1
+
+
+def test_german_card_security_signature() -> None:
+    raw = _read("EF_CardSecurity_DE.bin")
+    cs = parse_card_security(raw)
+    cert = cs.signer_certificate()
+    assert cert is not None and cert.subject.native["common_name"] == "Document Signer Passport"
+    assert cs.signature_verifies()
+    changed = bytearray(raw)
+    at = raw.index(bytes.fromhex("048488a2dc34b6b3")) + 10  # inside the keyId 72 CA key
+    changed[at] ^= 0x01
+    assert not parse_card_security(bytes(changed)).signature_verifies()
