@@ -21,6 +21,7 @@ from asn1crypto import x509 as asn1x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from checkedid.nfc.masterlist import MASTER_LIST_OID, CscaMasterList
+from hw.pki import brainpool
 from hw.pki.ca import CertifiedKey, Hierarchy, build_hierarchy
 from hw.pki.sod import TAMPERS, sign_cms, sign_sod_with
 
@@ -49,10 +50,24 @@ class TestPKI:
         return self._h.cscas[name]
 
     def signer(self, name: str) -> CertifiedKey:
+        if name in brainpool.SIGNERS and name not in self._h.signers:
+            self._h.signers[name] = self._brainpool_signer(name)
         try:
             return self._h.signers[name]
         except KeyError:
             raise KeyError(f"unknown signer {name!r}; known: {sorted(self._h.signers)}") from None
+
+    def _brainpool_signer(self, label: str) -> CertifiedKey:
+        """A DS on a Brainpool curve OpenSSL lacks (:mod:`hw.pki.brainpool`), under
+        ``csca-ec``: the certificate is made with a placeholder key, then re-issued."""
+        from cryptography import x509
+
+        key = brainpool.brainpool_key(label, brainpool.SIGNERS[label])
+        issuer = self._h.cscas["csca-ec"]
+        template = self._h.signers["ds-ec"].der
+        der = brainpool.certify(key, template, issuer.key)
+        cert = x509.load_der_x509_certificate(der)
+        return CertifiedKey(label, key, cert, "csca-ec", "ecdsa")  # type: ignore[arg-type]
 
     @property
     def link_certificates(self) -> list[bytes]:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from checkedid.nfc.sod import LDS_SECURITY_OBJECT_OID, LDSSecurityObject, der_length
+from hw.pki.brainpool import BrainpoolKey
 from hw.pki.ca import CertifiedKey
 
 __all__ = ["TAMPERS", "build_lds_security_object", "sign_cms", "wrap_77"]
@@ -69,7 +70,9 @@ def _signature_algorithm(signer: CertifiedKey, sig_hash: str) -> algos.SignedDig
 
 def _sign(signer: CertifiedKey, data: bytes, sig_hash: str) -> bytes:
     h = _HASHES[sig_hash]()
-    key = signer.key
+    key: object = signer.key
+    if isinstance(key, BrainpoolKey):  # a curve OpenSSL lacks (hw.pki.brainpool)
+        return key.sign(data, sig_hash)
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.sign(data, ec.ECDSA(h, deterministic_signing=True))
     assert isinstance(key, rsa.RSAPrivateKey)

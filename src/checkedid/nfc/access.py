@@ -154,12 +154,14 @@ def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessR
 
         if not dg14.ca_public_keys:
             return _group(Verdict.FAILED, "PACE-CAM ran but DG14 holds no chip public key")
-        from cryptography.hazmat.primitives.asymmetric import ec
-
-        key = dg14.ca_public_keys[0].public_key
-        if not isinstance(key, ec.EllipticCurvePublicKey):
+        candidates = dg14.cam_keys(getattr(pace_result, "parameter_id", None))
+        if not candidates:
             return _group(Verdict.FAILED, "PACE-CAM ran but DG14's chip key is not an EC key")
-        check: CheckGroup = pace.verify_cam(pace_result, key)
+        check: CheckGroup = pace.verify_cam(pace_result, candidates[0])
+        for other in candidates[1:]:  # several keys (TR-03110-3 §A.1.1.2): keyId match first
+            if check.verdict is Verdict.PASSED:
+                break
+            check = pace.verify_cam(pace_result, other)
         return check
     if not dg14.ca_infos and not dg14.ca_public_keys:
         return _group(Verdict.NOT_SUPPORTED, "DG14 offers no Chip Authentication")

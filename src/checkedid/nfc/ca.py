@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from checkedid.nfc import kdf, tlv
 from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.cardaccess import encode_oid
+from checkedid.nfc.ecdsa import CurvePublicKey
 from checkedid.nfc.sm import SMSession
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -93,6 +94,13 @@ def _select(dg14: Any) -> tuple[str, Any, int | None]:
 def _agree(chip_key: Any) -> tuple[bytes, bytearray]:
     """Ephemeral public key (wire encoding) and the shared secret (Doc 9303-11 §9.7.1:
     the ECDH x-coordinate, or the DH value padded to the length of p)."""
+    if isinstance(chip_key, CurvePublicKey):  # a curve OpenSSL lacks (brainpoolP224r1 ...)
+        curve = chip_key.params
+        k = 1 + secrets.randbelow(curve.n - 1)  # ephemeral, used once (not constant time)
+        shared = curve.mul(k * curve.h, chip_key.point)
+        if shared is None:
+            raise ValueError("the chip's EC public key gives the point at infinity")
+        return curve.encode(curve.mul_base(k)), bytearray(shared[0].to_bytes(curve.size, "big"))
     if isinstance(chip_key, ec.EllipticCurvePublicKey):
         eph = ec.generate_private_key(chip_key.curve)
         public = eph.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)

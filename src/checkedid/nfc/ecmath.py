@@ -164,6 +164,24 @@ class Curve:
                 acc = self._jadd_affine(acc, pt)
         return self._to_affine(acc)
 
+    def mul_add(self, k1: int, p1: tuple[int, int], k2: int, p2: tuple[int, int]) -> Point:
+        """k1·P1 + k2·P2 in one pass (Shamir's trick, BSI TR-03111 §4.1.1 footnote on
+        simultaneous multiplication); ``k1, k2 >= 0``. Used to verify ECDSA signatures, whose
+        inputs are public: the running time depends on the scalars (not constant time)."""
+        both = self.add(p1, p2)
+        acc: _Jacobian = (1, 1, 0)
+        for i in range(max(k1.bit_length(), k2.bit_length()) - 1, -1, -1):
+            acc = self._jdouble(acc)
+            b1, b2 = (k1 >> i) & 1, (k2 >> i) & 1
+            if b1 and b2:
+                if both is not None:
+                    acc = self._jadd_affine(acc, both)
+            elif b1:
+                acc = self._jadd_affine(acc, p1)
+            elif b2:
+                acc = self._jadd_affine(acc, p2)
+        return self._to_affine(acc)
+
     # -- encoding (BSI TR-03111 §3.2.1) -------------------------------------------------
     def encode(self, pt: Point) -> bytes:
         """Uncompressed encoding ``04 || X || Y`` of a finite point."""
@@ -186,6 +204,20 @@ class Curve:
         if not self.contains(pt):
             raise ProtocolError(f"EC point is not on {self.name}", step="PACE")
         return pt
+
+    def decode_any(self, data: bytes | bytearray) -> tuple[int, int]:
+        """Parse an uncompressed (``04``) or compressed (``02``/``03``) point (BSI TR-03111
+        §3.2.1, X9.62 §4.3.6) and check that it lies on the curve; as :meth:`decode`."""
+        n = self.size
+        if len(data) == 1 + n and data[0] in (0x02, 0x03):
+            x = int.from_bytes(data[1:], "big")
+            y = self.sqrt((x * x * x + self.a * x + self.b) % self.p) if x < self.p else None
+            if y is None:
+                raise ProtocolError(f"compressed EC point is not on {self.name}", step="PACE")
+            if (y & 1) != (data[0] & 1):
+                y = (self.p - y) % self.p
+            return (x, y)
+        return self.decode(data)
 
     def sqrt(self, v: int) -> int | None:
         """A square root of v mod p, or None (Tonelli-Shanks; fast path for p ≡ 3 mod 4)."""

@@ -59,7 +59,7 @@ from checkedid.nfc.pubkey import (
     signature_scheme,
     verify_signature,
 )
-from checkedid.nfc.sod import LDS_SECURITY_OBJECT_OID, SOD, parse_sod
+from checkedid.nfc.sod import SOD, parse_sod
 from checkedid.nfc.trust import TrustStore
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -119,7 +119,7 @@ def _message_digest(sod: SOD, warnings: list[str]) -> Check:
                      "no signed attributes: the signature covers the LDSSecurityObject directly")
     if sod.message_digest is None:
         return Check("signed_attributes", Verdict.FAILED, "signed attributes lack messageDigest")
-    if sod.content_type_attr != LDS_SECURITY_OBJECT_OID:
+    if sod.content_type_attr != sod.econtent_type:  # RFC 5652 §11.1: must equal eContentType
         return Check("signed_attributes", Verdict.FAILED,
                      "signed contentType does not name the LDSSecurityObject")
     expected = hashlib.new(sod.digest_algorithm, sod.econtent).digest()
@@ -134,6 +134,9 @@ def _signer_cert(sod: SOD, trust: TrustStore | None) -> tuple[asn1x509.Certifica
     cert = sod.signer_certificate()
     if cert is not None:
         return cert, "embedded in EF.SOD"
+    verifying = [c for c in sod.certificates if _verifies(sod, c)]
+    if len(verifying) == 1:  # the SignerInfo names it differently (issuer encoded otherwise)
+        return verifying[0], "embedded in EF.SOD (the only one whose key verifies the signature)"
     if trust is not None:
         if sod.sid.ski is not None:
             cert = trust.find_by_ski(sod.sid.ski)
@@ -142,6 +145,14 @@ def _signer_cert(sod: SOD, trust: TrustStore | None) -> tuple[asn1x509.Certifica
         if cert is not None:
             return cert, "from the trust store"
     return None, ""
+
+
+def _verifies(sod: SOD, cert: asn1x509.Certificate) -> bool:
+    try:
+        return verify_signature(load_public_key(cert.public_key), sod.signature, sod.signed_data,
+                                sod.signature_algorithm, hash_hint=sod.digest_algorithm)
+    except _PARSE_ERRORS:
+        return False
 
 
 def _signature(sod: SOD, ds: asn1x509.Certificate | None, details: dict[str, Any],
@@ -355,7 +366,7 @@ def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore
     details: dict[str, Any] = {"hash_algorithm": parsed.hash_algorithm}
     if parsed.lds_version:
         details["lds_version"] = parsed.lds_version
-    warnings: list[str] = []
+    warnings: list[str] = list(parsed.warnings)
     if parsed.hash_algorithm == "sha1":
         warnings.append("EF.SOD data-group hashes use SHA-1 (weak)")
     checks = [Check("sod_parse", Verdict.PASSED, "CMS SignedData with an LDSSecurityObject"),

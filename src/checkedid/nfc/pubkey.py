@@ -4,10 +4,13 @@ eMRTD PKIs carry keys that general X.509 code does not always accept: many
 CSCAs, document signers and DG14/DG15 keys (Germany's among them) encode EC
 keys with *explicit* domain parameters (RFC 3279, ``specifiedCurve``) instead of
 a named-curve OID. :func:`load_public_key` maps explicit parameters onto the
-named curve they describe (by a fingerprint of p, a, b and n) so that
-``cryptography`` can verify with them; the base point is not compared because
-verification always uses the named curve's own generator — a mismatch can only
-make a signature fail, never pass.
+named curve they equal (p, a, b, G and n) and validates any other explicit
+parameters (SEC 1 v2 §3.1.1.2.1). Keys on curves OpenSSL knows become
+``cryptography`` keys; keys on the other curves of BSI TR-03111 (brainpoolP160r1,
+P192r1, P224r1, P320r1) or on explicit parameters become
+:class:`checkedid.nfc.ecdsa.CurvePublicKey`, verified with the project's own
+arithmetic. An EC key is therefore never "unsupported": a curve outside TR-03111
+is an error (Doc 9303-12 §5.4 permits none).
 
 :func:`verify_signature` verifies the CMS / X.509 signature algorithms found in
 ICAO Doc 9303 Part 12 (5.4, Algorithms): RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA
@@ -18,7 +21,6 @@ keys or algorithms it cannot use.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from asn1crypto import algos, core, keys
@@ -28,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from checkedid.errors import CertificateError
+from checkedid.nfc import ecdsa
+from checkedid.nfc.ecmath import Curve
 
 __all__ = [
     "HASHES",
@@ -35,6 +39,7 @@ __all__ = [
     "UnsupportedKeyError",
     "curve_name",
     "describe_key",
+    "ec_public_key",
     "ecdsa_plain_to_der",
     "hash_for_oid",
     "load_public_key",
@@ -51,20 +56,6 @@ class UnsupportedKeyError(CertificateError):
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-}
-
-#: sha256(f"{p:x}:{a:x}:{b:x}:{n:x}")[:32] of explicit EC domain parameters -> named curve.
-_EXPLICIT: dict[str, str] = {
-    "ece2249f929fa0ae4d08e351e9824408": "brainpoolP256r1",
-    "dbbce33989ab7328aaf13a3276208684": "brainpoolP384r1",
-    "bc83695020c3a965cbf94ea2ef838b7c": "brainpoolP512r1",
-    "4ef09e70c0519b50bcb132e0b0cf59f1": "secp192r1",
-    "2ac470b5d6325e672a17a8e8da7a71be": "secp224r1",
-    "2807d7c8d322fb99ecb37cbdc2821e29": "secp256r1",
-    "47f8b9bc23432b86c28ce8586f90973a": "secp384r1",
-    "9f729863eec21cbafb959b8bb8750135": "secp521r1",
-    "8d8dfcaea0819d08cb5f152209fe14ee": "brainpoolP224r1",
-    "7e5ec3793af1e197ac9247d07e2f0c46": "brainpoolP320r1",
 }
 
 _CURVES: dict[str, ec.EllipticCurve] = {  # keys as asn1crypto names them (lower case)
@@ -92,30 +83,24 @@ def hash_for_oid(dotted: str) -> str | None:
     return _HASH_OIDS.get(dotted) or _ECDSA_PLAIN.get(dotted)
 
 
-def _explicit_curve(params: Any) -> str:
-    try:
-        p = int(params["field_id"]["parameters"].native)
-        a = int.from_bytes(params["curve"]["a"].native, "big")
-        b = int.from_bytes(params["curve"]["b"].native, "big")
-        n = int(params["order"].native)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise CertificateError(f"explicit EC domain parameters are malformed "
-                               f"({type(exc).__name__})") from None
-    fp = hashlib.sha256(f"{p:x}:{a:x}:{b:x}:{n:x}".encode()).hexdigest()[:32]
-    name = _EXPLICIT.get(fp)
-    if name is None:
-        raise UnsupportedKeyError("explicit EC domain parameters describe an unknown curve")
-    return name
+def _ec_curve(spki: keys.PublicKeyInfo) -> Curve:
+    params = spki["algorithm"]["parameters"]
+    if params.name == "named":
+        name = str(params.chosen.native)
+        curve = ecdsa.named_curve(name)
+        if curve is None:
+            raise CertificateError(f"EC curve {name} is not a curve of BSI TR-03111 "
+                                   "(Doc 9303-12 §5.4 permits no other)")
+        return curve
+    if params.name == "specified":
+        return ecdsa.explicit_curve(params.chosen)
+    raise UnsupportedKeyError("EC key without domain parameters (implicitCA) is not supported")
 
 
 def curve_name(spki: keys.PublicKeyInfo) -> str:
-    """Named curve of an EC SubjectPublicKeyInfo (explicit parameters resolved)."""
-    params = spki["algorithm"]["parameters"]
-    if params.name == "named":
-        return str(params.chosen.native)
-    if params.name == "specified":
-        return _explicit_curve(params.chosen)
-    raise UnsupportedKeyError("EC key without domain parameters (implicitCA) is not supported")
+    """Curve name of an EC SubjectPublicKeyInfo: a TR-03111 curve (explicit parameters that
+    equal one are resolved to its name) or ``explicit N-bit curve``."""
+    return _ec_curve(spki).name
 
 
 def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
@@ -133,18 +118,28 @@ def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
                 raise CertificateError("RSA SubjectPublicKeyInfo did not give an RSA key")
             return loaded
         if algorithm == "ec":
-            name = curve_name(info)
-            curve = _CURVES.get(name.lower())
-            if curve is None:
-                raise UnsupportedKeyError(f"EC curve {name} is not supported by this installation")
-            point = bytes(info["public_key"].native)
-            return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
+            return ec_public_key(_ec_curve(info), bytes(info["public_key"].native))
     except CertificateError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, IndexError,
             UnsupportedAlgorithm) as exc:  # IndexError: asn1crypto on an empty BIT STRING
         raise CertificateError(f"public key cannot be loaded ({type(exc).__name__})") from None
     raise UnsupportedKeyError(f"public key algorithm {algorithm} is not supported (RSA or EC only)")
+
+
+def ec_public_key(curve: Curve, point: bytes) -> ec.EllipticCurvePublicKey:
+    """An EC public key on ``curve`` (a TR-03111 curve or validated explicit parameters) from
+    its encoded point: an OpenSSL key where ``cryptography`` knows the curve, else a
+    :class:`checkedid.nfc.ecdsa.CurvePublicKey`. Raises :class:`CertificateError` for a point
+    that is not on the curve."""
+    named = ecdsa.match_named(curve)
+    known = _CURVES.get(named.name.lower()) if named is not None else None
+    if named is None or known is None:  # a curve OpenSSL lacks: our arithmetic
+        return ecdsa.public_key(named or curve, point)
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(known, point)
+    except ValueError:
+        raise CertificateError(f"EC public key is not a point on {named.name}") from None
 
 
 def describe_key(key: PublicKey) -> str:

@@ -3,7 +3,10 @@
 EF.SOD is an application tag ``0x77`` wrapping a CMS ``SignedData`` (RFC 5652)
 whose encapsulated content (type ``id-icao-mrtd-security-ldsSecurityObject``,
 2.23.136.1.1.1) is the ``LDSSecurityObject``: the hash algorithm and one hash per
-data group. :func:`parse_sod` accepts the file with or without the 0x77 wrapper
+data group. Some issuers label the content ``id-data`` (1.2.840.113549.1.7.1) or with
+the legacy OID 1.3.27.1.1.1; like mature readers, :func:`parse_sod` accepts those when
+the content parses as an LDSSecurityObject and records a warning (``SOD.warnings``).
+:func:`parse_sod` accepts the file with or without the 0x77 wrapper
 and returns a :class:`SOD` whose fields keep the bytes exactly as read, so that
 signature checks hash what the issuer signed, never a re-encoding.
 
@@ -25,6 +28,7 @@ from checkedid.errors import LDSError
 __all__ = [
     "HASH_SIZES",
     "LDS_SECURITY_OBJECT_OID",
+    "OTHER_CONTENT_TYPES",
     "SOD",
     "DataGroupHash",
     "LDSSecurityObject",
@@ -32,10 +36,17 @@ __all__ = [
     "covered_dgs",
     "der_length",
     "parse_sod",
+    "same_name",
     "unwrap_77",
 ]
 
 LDS_SECURITY_OBJECT_OID = "2.23.136.1.1.1"
+#: eContentTypes seen on issued documents instead of id-icao-mrtd-security-ldsSecurityObject:
+#: accepted when the content parses as an LDSSecurityObject, with a warning.
+OTHER_CONTENT_TYPES = {
+    "1.2.840.113549.1.7.1": "id-data (RFC 5652 §4)",
+    "1.3.27.1.1.1": "the legacy pre-ICAO LDS security object OID",
+}
 HASH_SIZES = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 _FILE = "EF.SOD"
 
@@ -74,14 +85,37 @@ class SignerIdentifier:
     ski: bytes | None = None
 
     def matches(self, cert: asn1x509.Certificate) -> bool:
+        """True when ``cert`` is the one named: same subject key identifier, or same serial
+        number and an issuer name equal as a *set* of attributes (:func:`same_name`)."""
         if self.ski is not None:
             return bool(cert.key_identifier == self.ski)
-        return bool(cert.serial_number == self.serial and cert.issuer.dump() == self.issuer)
+        if cert.serial_number != self.serial or self.issuer is None:
+            return False
+        return cert.issuer.dump() == self.issuer or same_name(cert.issuer.dump(), self.issuer)
 
     def describe(self) -> str:
         if self.ski is not None:
             return f"subject key identifier {self.ski.hex()}"
         return f"issuer and serial number {self.serial:#x}" if self.serial is not None else "?"
+
+
+def _name_attributes(der: bytes) -> frozenset[tuple[str, str]] | None:
+    try:
+        name = asn1x509.Name.load(der, strict=True)
+        out = set()
+        for rdn in name.chosen:
+            for atv in rdn:
+                out.add((atv["type"].dotted, str(atv.prepped_value)))
+        return frozenset(out)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def same_name(a: bytes, b: bytes) -> bool:
+    """Two DER Names equal as sets of (attribute type, RFC 5280 §7.1 prepared value): some
+    issuers write the SignerInfo issuer with its RDNs in another order than the certificate."""
+    left, right = _name_attributes(a), _name_attributes(b)
+    return left is not None and left == right
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +138,7 @@ class SOD:
     signature: bytes
     sid: SignerIdentifier
     certificates: tuple[asn1x509.Certificate, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
 
     @property
     def signed_data(self) -> bytes:
@@ -198,10 +233,21 @@ def parse_sod(data: bytes) -> SOD:
         if encap["content"].native is None and not encap["content"].contents:
             raise LDSError("SignedData has no encapsulated LDSSecurityObject", file=_FILE)
         econtent = bytes(encap["content"])
+        warnings: tuple[str, ...] = ()
         if econtent_type != LDS_SECURITY_OBJECT_OID:
-            raise LDSError(f"eContentType is {econtent_type}, not the LDSSecurityObject",
-                           file=_FILE)
-        lso = LDSSecurityObject.load(econtent, strict=True)
+            if econtent_type not in OTHER_CONTENT_TYPES:
+                raise LDSError(f"eContentType is {econtent_type}, not the LDSSecurityObject",
+                               file=_FILE)
+            warnings = (f"EF.SOD eContentType is {OTHER_CONTENT_TYPES[econtent_type]}, not "
+                        f"id-icao-mrtd-security-ldsSecurityObject (Doc 9303-10 §4.6.2); "
+                        "accepted because the content is an LDSSecurityObject",)
+        try:
+            lso = LDSSecurityObject.load(econtent, strict=True)
+            if warnings:  # another eContentType: make sure this is an LDSSecurityObject
+                lso.native  # noqa: B018 - parse every field now
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            raise LDSError("the encapsulated content is not an LDSSecurityObject",
+                           file=_FILE) from None
         hash_alg = _hash_name(lso["hash_algorithm"])
         hashes: dict[int, bytes] = {}
         for item in lso["data_group_hash_values"]:
@@ -233,7 +279,7 @@ def parse_sod(data: bytes) -> SOD:
             signed_attrs=signed, message_digest=digest, content_type_attr=ctype,
             signing_time=stime if isinstance(stime, dt.datetime) else None,
             signature_algorithm=sig_alg, signature=bytes(si["signature"].native),
-            sid=_signer_id(si["sid"]), certificates=certs)
+            sid=_signer_id(si["sid"]), certificates=certs, warnings=warnings)
     except LDSError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:

@@ -9,10 +9,11 @@
                     A1    biometric header template (80 version, 81 type, 87 owner, 88 format …)
                     5F2E  biometric data block (7F2E: the same, enciphered-form tag)
 
-The biometric data block is an ISO/IEC 19794-5:2005 face record: a 14-byte general
-header (``FAC\\0``, version ``010\\0``, record length, number of faces), then per face
-a 20-byte facial information block, 8 bytes per feature point, a 12-byte image
-information block and the JPEG or JPEG 2000 image. Images are decoded through
+The biometric data block is an ISO/IEC 39794-5 FaceImageDataBlock (DER, documents issued
+from 2025; :mod:`checkedid.nfc.lds.face39794`) or an ISO/IEC 19794-5:2005 face record: a
+14-byte general header (``FAC\\0``, version ``010\\0``, record length, number of faces),
+then per face a 20-byte facial information block, 8 bytes per feature point, a 12-byte
+image information block and the JPEG or JPEG 2000 image. Images are decoded through
 :mod:`checkedid.nfc.lds.image`, which refuses oversized images before decoding.
 
 DG2 is read before Passive Authentication, so it is hostile until proven otherwise:
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from checkedid.errors import ImageError, LDSError
+from checkedid.nfc.lds import face39794
 from checkedid.nfc.lds.image import MAX_PIXELS, decode_image
 from checkedid.nfc.lds.template import children, unwrap
 
@@ -270,13 +272,29 @@ def parse_face_records(block: bytes, *, decode: bool = True) -> list[FaceRecord]
     return [_face(cur, text, decode) for _ in range(count)]
 
 
+def _from_39794(rep: face39794.Representation) -> FaceRecord:
+    """A 39794-5 face as a :class:`FaceRecord` (attributes 19794-5 has and 39794-5 keeps
+    elsewhere, or not at all, are "unspecified")."""
+    return FaceRecord(
+        version=rep.version, gender=Gender.UNSPECIFIED, eye_colour=EyeColour.UNSPECIFIED,
+        hair_colour=HairColour.UNSPECIFIED, feature_mask=0, expression=Expression.UNSPECIFIED,
+        pose_angle=(0, 0, 0), feature_points=0, image_type=FaceImageType.FULL_FRONTAL,
+        image_data_type=ImageDataType(rep.image_data_type), width=rep.width, height=rep.height,
+        colour_space=0, source_type=0, device_type=0, quality=0, image_bytes=rep.image_bytes,
+        image=rep.image)
+
+
 def _bit(value: bytes, decode: bool) -> list[FaceRecord]:
-    """One biometric information template 7F60 (ISO/IEC 7816-11 §C)."""
+    """One biometric information template 7F60 (ISO/IEC 7816-11 §C): the data block is a
+    19794-5 record (``FAC\0``) or, from 2025, a 39794-5 FaceImageDataBlock (DER)."""
     blocks = [v for t, v, _ in children(value) if t in (0x5F2E, 0x7F2E)]
     headers = [t for t, _, _ in children(value) if t == 0xA1]
     if len(blocks) != 1 or len(headers) != 1:
         raise LDSError("biometric information template needs one header A1 and one "
                        "data block 5F2E/7F2E", file=_FILE)
+    if face39794.is_39794_block(blocks[0]):
+        reps = face39794.parse_face_image_data_block(blocks[0], decode=decode)
+        return [_from_39794(r) for r in reps]
     return parse_face_records(blocks[0], decode=decode)
 
 
