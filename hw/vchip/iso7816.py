@@ -137,11 +137,12 @@ def _read(data: bytes, pos: int) -> tuple[int, bytes, int]:
     end = len(data)
     if pos >= end:
         raise TlvError("empty TLV")
+    start = pos
     tag = data[pos]
     pos += 1
     if tag & 0x1F == 0x1F:
         while True:
-            if pos >= end or pos > 3:
+            if pos >= end or pos - start > 2:
                 raise TlvError("truncated or overlong tag")
             tag = tag << 8 | data[pos]
             pos += 1
