@@ -152,7 +152,7 @@ def _step_agree(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -
     pk_ic = suite.multiply(sk, state["generator"])
     if pk_ic == pk_ifd:
         raise ValueError("terminal echoed the ephemeral key")
-    shared = suite.shared_secret(suite.multiply(sk, pk_ifd))
+    shared = suite.agree(sk, pk_ifd)
     state["ks"] = (symmetric.derive_key(shared, symmetric.ENC, suite.cipher),
                    symmetric.derive_key(shared, symmetric.MAC, suite.cipher))
     state["pk_ifd"], state["pk_ic"] = pk_ifd, pk_ic

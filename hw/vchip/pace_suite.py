@@ -25,6 +25,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from hw.vchip import ecpoint, symmetric
 from hw.vchip.domains import DHGroup, ECCurve, group
 from hw.vchip.iso7816 import tlv
@@ -33,6 +35,14 @@ __all__ = ["PaceSuite", "Public", "oid_bytes", "password_key"]
 
 Public = tuple[int, int] | int  # an EC point or a DH group element
 
+#: Curves OpenSSL computes with (through ``cryptography``): multiples of the standard generator
+#: and ECDH x-coordinates come from there, the rest from :mod:`hw.vchip.ecpoint`.
+_OPENSSL: dict[str, ec.EllipticCurve] = {
+    "secp192r1": ec.SECP192R1(), "secp224r1": ec.SECP224R1(), "secp256r1": ec.SECP256R1(),
+    "secp384r1": ec.SECP384R1(), "secp521r1": ec.SECP521R1(),
+    "brainpoolP256r1": ec.BrainpoolP256R1(), "brainpoolP384r1": ec.BrainpoolP384R1(),
+    "brainpoolP512r1": ec.BrainpoolP512R1(),
+}
 _MAPPINGS = {1: "DH-GM", 2: "ECDH-GM", 3: "DH-IM", 4: "ECDH-IM", 6: "ECDH-CAM"}
 _CIPHER_ARCS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 _PACE_ARC = (0, 4, 0, 127, 0, 7, 2, 2, 4)  # id-PACE (BSI TR-03110-3 §A.1.1.1)
@@ -115,10 +125,18 @@ class PaceSuite:
         return 1 + secrets.randbelow(self.order - 1)
 
     def multiply(self, k: int, element: Public) -> Public:
-        """``k·P`` (EC) or ``g^k mod p`` (DH); refuses the neutral element as a result."""
+        """``k·P`` (EC) or ``g^k mod p`` (DH); refuses the neutral element as a result.
+
+        Multiples of a named curve's standard generator are computed by OpenSSL; any other
+        point (the mapped generator, the terminal's keys) by :mod:`hw.vchip.ecpoint`.
+        """
         d = self.domain
         if isinstance(d, ECCurve):
             assert isinstance(element, tuple)
+            curve = _OPENSSL.get(d.name)
+            if curve is not None and element == (d.gx, d.gy) and 0 < k < d.n:
+                numbers = ec.derive_private_key(k, curve).public_key().public_numbers()
+                return numbers.x, numbers.y
             out = ecpoint.multiply(d, k, element)
             if out is None:
                 raise ValueError("scalar multiplication gave the point at infinity")
@@ -153,13 +171,25 @@ class PaceSuite:
         value = element[0] if isinstance(element, tuple) else element
         return value.to_bytes(d.size, "big")
 
+    def agree(self, k: int, peer: Public) -> bytes:
+        """The shared secret of ``k`` and the peer's key (TR-03111 §4.3.1: ECDH x-coordinate
+        or the DH value); ECDH on a named curve goes through OpenSSL."""
+        d = self.domain
+        curve = _OPENSSL.get(d.name) if isinstance(d, ECCurve) else None
+        if curve is not None and isinstance(peer, tuple) and 0 < k < self.order:
+            public = ec.EllipticCurvePublicNumbers(peer[0], peer[1], curve).public_key()
+            return ec.derive_private_key(k, curve).exchange(ec.ECDH(), public)
+        return self.shared_secret(self.multiply(k, peer))
+
     # ------------------------------------------------------------------ mappings
     def map_generic(self, nonce: bytes, shared: Public) -> Public:
         s = int.from_bytes(nonce, "big")
         d = self.domain
         if isinstance(d, ECCurve):
             assert isinstance(shared, tuple)
-            mapped = ecpoint.add(d, ecpoint.multiply(d, s, (d.gx, d.gy)), shared)
+            base = self.multiply(s, (d.gx, d.gy))
+            assert isinstance(base, tuple)
+            mapped = ecpoint.add(d, base, shared)
             if mapped is None:
                 raise ValueError("generic mapping gave the point at infinity")
             return mapped
