@@ -20,8 +20,8 @@ from pathlib import Path
 from asn1crypto import x509 as asn1x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from checkedid.nfc.masterlist import MASTER_LIST_OID, CscaMasterList
 from hw.pki import brainpool
+from hw.pki.asn1 import MASTER_LIST_OID, CscaMasterList
 from hw.pki.ca import CertifiedKey, Hierarchy, build_hierarchy
 from hw.pki.sod import TAMPERS, sign_cms, sign_sod_with
 

@@ -20,7 +20,7 @@ from asn1crypto import x509 as asn1x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from checkedid.nfc.sod import LDS_SECURITY_OBJECT_OID, LDSSecurityObject, der_length
+from hw.pki.asn1 import LDS_SECURITY_OBJECT_OID, LDSSecurityObject, der_length
 from hw.pki.brainpool import BrainpoolKey
 from hw.pki.ca import CertifiedKey
 

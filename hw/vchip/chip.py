@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from checkedid.nfc.apdu import SW, Command, Response
+from hw.vchip.iso7816 import SW, ApduError, Command, Response
+from hw.vchip.secure_messaging import ChipSession, SMError
 from hw.vchip.vpcd import CardRemoved
 
 if TYPE_CHECKING:
@@ -69,8 +70,8 @@ class ChipState:
     fault: Fault | None = None
     app_selected: bool = False
     selected: int | None = None  # FID of the current EF
-    sm: Any = None  # checkedid.nfc.sm.SMSession (chip side)
-    pending_sm: Any = None
+    sm: ChipSession | None = None  # the chip's secure-messaging session
+    pending_sm: ChipSession | None = None
     authenticated: str | None = None  # "BAC" / "PACE" once access control is satisfied
     challenge: bytes | None = None
     scratch: dict[str, Any] = field(default_factory=dict)
@@ -181,18 +182,19 @@ class VirtualChip:
             return _sw(SW.WRONG_LENGTH)
         try:
             cmd = Command.from_bytes(apdu)
-        except Exception:  # malformed outside input: answer like a card would
+        except ApduError:  # malformed outside input: answer like a card would
             return _sw(SW.WRONG_LENGTH)
         protected = bool(cmd.cla & 0x0C)
         if protected:
             if st.sm is None:
                 return _sw(SW.SM_NOT_SUPPORTED)
             try:
-                cmd = st.sm.unprotect_command(cmd)
-            except Exception as exc:
-                log.debug("SM unwrap failed: %s", type(exc).__name__)
+                cmd = st.sm.unwrap_command(cmd)
+            except SMError as exc:
+                log.debug("SM unwrap failed: %s", exc)
                 st.clear_session()
-                return _sw(SW.SM_DATA_OBJECTS_INCORRECT)
+                return _sw(SW.SM_DATA_OBJECTS_MISSING if exc.missing
+                           else SW.SM_DATA_OBJECTS_INCORRECT)
         elif st.sm is not None:
             # A plain command ends the SM session (Doc 9303-11 §9.8.6).
             st.clear_session()
@@ -216,7 +218,7 @@ class VirtualChip:
         if st.fault is not None:
             resp = st.fault.response(st, cmd, resp)
         if protected and st.sm is not None:
-            resp = st.sm.protect_response(resp)
+            resp = st.sm.wrap_response(resp, cmd.ins)
         if st.pending_sm is not None:
             st.sm, st.pending_sm = st.pending_sm, None
         return resp.to_bytes()

@@ -24,8 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from checkedid.nfc.apdu import SW
-from hw.vchip.chip import Command, Response
+from hw.vchip.iso7816 import SW, Command, Response, TlvError, tlv_list, tlv_one
 
 if TYPE_CHECKING:
     from hw.vchip.chip import ChipState, Router
@@ -33,6 +32,11 @@ if TYPE_CHECKING:
 __all__ = ["aa_key", "internal_authenticate", "register", "sign_9796_2"]
 
 INS_INTERNAL_AUTHENTICATE = 0x88
+#: ActiveAuthenticationInfo (2.23.136.1.1.5) and ecdsa-with-SHA* OIDs, DER content octets.
+_AA_INFO_OID = bytes.fromhex("678108010105")
+_ECDSA_OIDS = {bytes.fromhex(h): name for h, name in (
+    ("2A8648CE3D0401", "sha1"), ("2A8648CE3D040301", "sha224"), ("2A8648CE3D040302", "sha256"),
+    ("2A8648CE3D040303", "sha384"), ("2A8648CE3D040304", "sha512"))}
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
     "sha384": hashes.SHA384, "sha512": hashes.SHA512,
@@ -55,16 +59,22 @@ def sign_9796_2(key: rsa.RSAPrivateKey, challenge: bytes) -> bytes:
 
 
 def _ecdsa_hash(chip: ChipState) -> str:
-    dg14 = chip.persona.files.get(0x010E)
-    if dg14:
-        try:
-            from checkedid.nfc.lds.dg14 import parse_dg14
+    """The hash DG14's ActiveAuthenticationInfo names (Doc 9303-11 §9.2.8), else SHA-256.
 
-            info = parse_dg14(dg14).aa_info
-            if info is not None and info.hash_algorithm in _HASHES:
-                return str(info.hash_algorithm)
-        except Exception:  # noqa: S110 - a persona without a usable DG14: default hash
-            pass
+    DG14 is ``6E { SET OF SecurityInfo }``; the AA info is
+    ``SEQUENCE { 2.23.136.1.1.5, INTEGER version, OID signatureAlgorithm }``.
+    """
+    dg14 = chip.persona.files.get(0x010E)
+    if not dg14:
+        return "sha256"
+    try:
+        infos = tlv_list(tlv_one(tlv_one(dg14, 0x6E), 0x31))
+        for tag, body in infos:
+            fields = tlv_list(body) if tag == 0x30 else []
+            if len(fields) >= 3 and fields[0] == (0x06, _AA_INFO_OID) and fields[2][0] == 0x06:
+                return _ECDSA_OIDS.get(fields[2][1], "sha256")
+    except TlvError:
+        pass
     return "sha256"
 
 

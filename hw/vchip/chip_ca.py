@@ -27,10 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from checkedid.nfc import kdf, tlv
-from checkedid.nfc.apdu import SW
-from checkedid.nfc.sm import SMSession
-from hw.vchip.chip import Command, Response
+from hw.vchip import symmetric
+from hw.vchip.iso7816 import SW, Command, Response, TlvError, tlv_items
+from hw.vchip.secure_messaging import ChipSession
 
 if TYPE_CHECKING:
     from hw.vchip.chip import ChipState, Handler, Router
@@ -45,8 +44,8 @@ _CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 
 def _objects(data: bytes) -> dict[int, bytes] | None:
     try:
-        return {t.tag: bytes(t.value) for t in tlv.iter_tlv(data)}
-    except Exception:
+        return tlv_items(data)
+    except TlvError:
         return None
 
 
@@ -103,8 +102,8 @@ def _establish(chip: ChipState, public: bytes, cipher: str) -> bool:
     if secret is None:
         return False
     try:
-        chip.pending_sm = SMSession(cipher, kdf.derive(secret, kdf.ENC, cipher),
-                                    kdf.derive(secret, kdf.MAC, cipher), 0)
+        chip.pending_sm = ChipSession(cipher, symmetric.derive_key(secret, symmetric.ENC, cipher),
+                                      symmetric.derive_key(secret, symmetric.MAC, cipher), 0)
     finally:
         secret[:] = bytes(len(secret))
     chip.scratch["ca_done"] = cipher

@@ -18,19 +18,15 @@ in ``chip.scratch["pace"]``. MSE:Set AT and GENERAL AUTHENTICATE commands that a
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from checkedid.errors import CheckedIDError
-from checkedid.nfc import kdf, tlv
-from checkedid.nfc import pace_crypto as pc
-from checkedid.nfc.apdu import SW, Command, Response
-from checkedid.nfc.cardaccess import PACEInfo, encode_oid
-from checkedid.nfc.sm import SMSession
-from checkedid.secret import zero
+from hw.vchip import symmetric
+from hw.vchip.iso7816 import SW, Command, Response, TlvError, tlv, tlv_items, tlv_one
+from hw.vchip.pace_suite import PaceSuite, password_key
+from hw.vchip.secure_messaging import ChipSession
 
 if TYPE_CHECKING:
     from hw.vchip.chip import ChipState, Handler, Router
@@ -43,20 +39,18 @@ log = logging.getLogger(__name__)
 _previous: dict[int, Handler] = {}
 
 
-def _suite(chip: ChipState) -> pc.Suite | None:
+def _suite(chip: ChipState) -> PaceSuite | None:
     cfg = chip.persona.pace
     if cfg is None:
         return None
-    mapping, cipher = cfg.mapping, cfg.cipher
-    return pc.Suite.from_info(PACEInfo(cfg.oid, 2, cfg.parameter_id, mapping, cipher))
+    return PaceSuite(cfg.mapping, cfg.cipher, cfg.parameter_id)
 
 
 def _password(chip: ChipState, ref: int) -> bytes | None:
     if ref == 1:
-        info = chip.persona.mrz_information.encode("ascii")
-        return hashlib.sha1(info).digest()  # noqa: S324 - mandated by Doc 9303-11 §9.7.3
+        return password_key(chip.persona.mrz_information.encode("ascii"), 1)
     if ref == 2 and chip.persona.can:
-        return chip.persona.can.encode("ascii")
+        return password_key(chip.persona.can.encode("ascii"), 2)
     return None
 
 
@@ -70,10 +64,10 @@ def mse_set_at(chip: ChipState, cmd: Command) -> Response:
     if suite is None:
         return Response(b"", SW.WRONG_DATA)
     try:
-        dos = {item.tag: bytes(item.value) for item in tlv.iter_tlv(cmd.data)}
-    except CheckedIDError:
+        dos = tlv_items(cmd.data)
+    except TlvError:
         return Response(b"", SW.WRONG_DATA)
-    if dos.get(0x80) != encode_oid(suite.oid):
+    if dos.get(0x80) != suite.oid:
         return Response(b"", SW.WRONG_DATA)
     if 0x84 in dos and int.from_bytes(dos[0x84], "big") != suite.parameter_id:
         return Response(b"", SW.REFERENCED_DATA_NOT_FOUND)
@@ -97,12 +91,9 @@ def general_authenticate(chip: ChipState, cmd: Command) -> Response:
         _forget(chip)
         return Response(b"", SW.LAST_COMMAND_EXPECTED if step == 4 else SW.CONDITIONS_NOT_SATISFIED)
     try:
-        top = tlv.decode_one(cmd.data)
-        if top.tag != 0x7C or top.next_offset != len(cmd.data):
-            raise ValueError("not dynamic authentication data")
-        dos = {item.tag: bytes(item.value) for item in tlv.iter_tlv(top.value)}
+        dos = tlv_items(tlv_one(cmd.data, 0x7C))
         body, sw = _STEPS[step](chip, state, dos)
-    except (CheckedIDError, ValueError, KeyError) as exc:
+    except (ValueError, KeyError) as exc:
         log.debug("PACE step %d refused: %s", step, type(exc).__name__)
         _forget(chip)
         return Response(b"", SW.WRONG_DATA)
@@ -111,72 +102,79 @@ def general_authenticate(chip: ChipState, cmd: Command) -> Response:
     if sw != SW.OK:
         return Response(b"", sw)
     state["step"] = step + 1
-    return Response(tlv.encode(0x7C, body), SW.OK)
+    return Response(tlv(0x7C, body), SW.OK)
 
 
 def _forget(chip: ChipState) -> None:
     """Drop the PACE exchange state, zeroing the password."""
     state = chip.scratch.pop("pace", None)
     if state is not None:
-        zero(state["password"])
+        password: bytearray = state["password"]
+        password[:] = bytes(len(password))
 
 
 Step = tuple[bytes, int]
 
 
 def _step_nonce(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
-    suite: pc.Suite = state["suite"]
+    """Step 1: ``7C 00`` -> ``7C { 80 z }`` with z = E(K_π, s) (§4.4.3.1)."""
+    suite: PaceSuite = state["suite"]
     if dos:
         raise ValueError("step 1 carries no data")
     nonce = secrets.token_bytes(suite.nonce_length)
     state["nonce"] = nonce
-    k_pi = kdf.derive(state["password"], kdf.PACE, suite.cipher)
-    return tlv.encode(0x80, pc.encrypt_nonce(suite.cipher, k_pi, nonce)), SW.OK
+    k_pi = symmetric.derive_key(state["password"], symmetric.PI, suite.cipher)
+    return tlv(0x80, symmetric.cbc_encrypt(suite.cipher, k_pi, nonce)), SW.OK
 
 
 def _step_map(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
-    suite: pc.Suite = state["suite"]
+    """Step 2: the mapping (§4.4.3.3): GM/CAM answer PK_map,IC; IM takes t, answers nothing."""
+    suite: PaceSuite = state["suite"]
     nonce = state.pop("nonce")
     if suite.mapping.endswith("IM"):
         state["generator"] = suite.map_integrated(nonce, dos[0x81])
         return b"", SW.OK
     pk_map_ifd = suite.decode(dos[0x81])
     sk_map = suite.random_private()
-    pk_map = suite.public(sk_map, suite.generator())
+    pk_map = suite.multiply(sk_map, suite.generator())
     if pk_map == pk_map_ifd:
         raise ValueError("terminal echoed the mapping key")
-    state["generator"] = suite.map_generic(nonce, suite.agree(sk_map, pk_map_ifd))
+    state["generator"] = suite.map_generic(nonce, suite.multiply(sk_map, pk_map_ifd))
     state["sk_map"] = sk_map
-    return tlv.encode(0x82, suite.encode(pk_map)), SW.OK
+    return tlv(0x82, suite.encode(pk_map)), SW.OK
 
 
 def _step_agree(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
-    suite: pc.Suite = state["suite"]
+    """Step 3: ephemeral key agreement on the mapped generator (§4.4.3.3)."""
+    suite: PaceSuite = state["suite"]
     pk_ifd = suite.decode(dos[0x83])
     sk = suite.random_private()
-    pk_ic = suite.public(sk, state["generator"])
+    pk_ic = suite.multiply(sk, state["generator"])
     if pk_ic == pk_ifd:
         raise ValueError("terminal echoed the ephemeral key")
-    state["ks"] = pc.session_keys(suite, suite.shared_secret(suite.agree(sk, pk_ifd)))
+    shared = suite.agree(sk, pk_ifd)
+    state["ks"] = (symmetric.derive_key(shared, symmetric.ENC, suite.cipher),
+                   symmetric.derive_key(shared, symmetric.MAC, suite.cipher))
     state["pk_ifd"], state["pk_ic"] = pk_ifd, pk_ic
-    return tlv.encode(0x84, suite.encode(pk_ic)), SW.OK
+    return tlv(0x84, suite.encode(pk_ic)), SW.OK
 
 
 def _step_tokens(chip: ChipState, state: dict[str, Any], dos: dict[int, bytes]) -> Step:
-    suite: pc.Suite = state["suite"]
+    """Step 4: check T_IFD, answer T_IC (and A_IC for PACE-CAM) (§4.4.3.4-4.4.3.5)."""
+    suite: PaceSuite = state["suite"]
     ks_enc, ks_mac = state["ks"]
-    if not hmac.compare_digest(dos[0x85], pc.auth_token(suite, ks_mac, state["pk_ic"])):
+    if not hmac.compare_digest(dos[0x85], suite.token(ks_mac, state["pk_ic"])):
         return b"", SW.VERIFICATION_FAILED
-    body = tlv.encode(0x86, pc.auth_token(suite, ks_mac, state["pk_ifd"]))
+    body = tlv(0x86, suite.token(ks_mac, state["pk_ifd"]))
     if suite.mapping == "ECDH-CAM":
-        body += tlv.encode(0x8A, pc.cam_encrypt(suite, ks_enc, _ca_ic(chip, suite, state)))
-    chip.pending_sm = SMSession(suite.cipher, ks_enc, ks_mac, 0)
+        body += tlv(0x8A, suite.encrypt_cam(ks_enc, _ca_ic(chip, suite, state)))
+    chip.pending_sm = ChipSession(suite.cipher, ks_enc, ks_mac, 0)
     chip.authenticated = "PACE"
     chip.scratch["pace_done"] = {"mapping": suite.mapping, "cipher": suite.cipher}
     return body, SW.OK
 
 
-def _ca_ic(chip: ChipState, suite: pc.Suite, state: dict[str, Any]) -> int:
+def _ca_ic(chip: ChipState, suite: PaceSuite, state: dict[str, Any]) -> int:
     """CA_IC = SK_IC^-1 · SK_Map,IC mod n (Doc 9303-11 §4.4.3.5.1)."""
     key = chip.persona.ca_key
     if key is None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from checkedid.nfc.apdu import SW
 from hw.vchip.chip import Command, Response
+from hw.vchip.iso7816 import SW
 
 if TYPE_CHECKING:
     from hw.vchip.chip import ChipState, Router

@@ -1,12 +1,12 @@
 """Encoders for the virtual chip's LDS files (ICAO Doc 9303-10 §4.6-4.7; 9303-11 §9.2).
 
-The inverse of :mod:`checkedid.nfc.lds`: EF.COM, DG1 (TD1/TD2/TD3), DG2 (ISO/IEC
+The inverse of the library's LDS parsers: EF.COM, DG1 (TD1/TD2/TD3), DG2 (ISO/IEC
 19794-5:2005 face records with JPEG or JPEG 2000), DG11, DG12, DG14 (Chip
 Authentication, PACE and Active Authentication SecurityInfos), DG15, EF.CardAccess
 and EF.SOD (signed by :mod:`hw.pki`). TEST-ONLY: nothing here is used by the library.
 
 EC keys can be encoded with *explicit* domain parameters (``explicit=True``), as
-many real chips do; the parameters come from :mod:`checkedid.nfc.domainparams`.
+many real chips do; the parameters come from :mod:`hw.vchip.domains`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from asn1crypto import core, keys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from checkedid.nfc.domainparams import domain_parameters
-from checkedid.nfc.ecmath import Curve, DHGroup
-from checkedid.nfc.lds.dg14 import DHPublicKey
-from checkedid.nfc.tlv import encode
+from hw.vchip.domains import DHGroup, ECCurve, group
+from hw.vchip.iso7816 import tlv as encode
 
 __all__ = [
-    "AA_OID", "DG_TAG", "DHPrivateKey", "aa_info", "ca_info", "ca_oid", "ca_public_key_info",
+    "AA_OID", "DG_TAG", "DHPrivateKey", "DHPublicKey", "aa_info", "ca_info", "ca_oid",
+    "ca_public_key_info",
     "card_access", "com", "dg1", "dg2", "dg11", "dg12", "dg14", "dg15", "face_record",
     "pace_info", "sod", "spki",
 ]
@@ -46,6 +45,25 @@ CURVE_IDS = {"secp192r1": 8, "brainpoolP192r1": 9, "secp224r1": 10, "brainpoolP2
 
 
 @dataclass(frozen=True)
+class DHPublicKey:
+    """A DH public key in a standardized group (TEST-ONLY): p, g, q and y = g^x mod p."""
+
+    p: int
+    g: int
+    q: int
+    y: int
+
+    @property
+    def size(self) -> int:
+        return (self.p.bit_length() + 7) // 8
+
+
+def _is_dh(key: Any) -> bool:
+    """DH keys are plain-integer records (ours, or any object with p, g and y)."""
+    return all(hasattr(key, name) for name in ("p", "g", "y")) or isinstance(key, DHPrivateKey)
+
+
+@dataclass(frozen=True)
 class DHPrivateKey:
     """A DH key pair in a standardized group (TEST-ONLY; TR-03110-3 Table 4 ids 0-2)."""
 
@@ -56,10 +74,10 @@ class DHPrivateKey:
 
     @classmethod
     def generate(cls, parameter_id: int = 0) -> DHPrivateKey:
-        group = domain_parameters(parameter_id)
-        if not isinstance(group, DHGroup):
+        params = group(parameter_id)
+        if not isinstance(params, DHGroup):
             raise ValueError(f"domain parameter id {parameter_id} is not a DH group")
-        return cls(group.p, group.g, group.q, 1 + secrets.randbelow(group.q - 1))
+        return cls(params.p, params.g, params.q, 1 + secrets.randbelow(params.q - 1))
 
     def public_key(self) -> DHPublicKey:
         return DHPublicKey(self.p, self.g, self.q, pow(self.g, self.x, self.p))
@@ -181,9 +199,9 @@ def dg12(*, issuing_authority: str | None = None, date_of_issue: str | None = No
 
 
 # --------------------------------------------------------------------------- keys
-def _curve_params(curve: ec.EllipticCurve) -> Curve:
-    params = domain_parameters(CURVE_IDS[curve.name])
-    assert isinstance(params, Curve)
+def _curve_params(curve: ec.EllipticCurve) -> ECCurve:
+    params = group(CURVE_IDS[curve.name])
+    assert isinstance(params, ECCurve)
     return params
 
 
@@ -194,7 +212,7 @@ def spki(public_key: Any, *, explicit: bool = False) -> bytes:
     ``specifiedCurve``) instead of the named-curve OID; DH keys are encoded as
     ANSI X9.42 ``dhpublicnumber`` with p, g, q.
     """
-    if isinstance(public_key, DHPublicKey):
+    if _is_dh(public_key):
         info = keys.PublicKeyInfo({
             "algorithm": {"algorithm": "dh",
                           "parameters": {"p": public_key.p, "g": public_key.g,
@@ -235,7 +253,7 @@ def dg15(public_key: Any, *, explicit: bool = False) -> bytes:
 # --------------------------------------------------------------------------- SecurityInfos
 def ca_oid(public_key: Any, cipher: str = "AES-128") -> str:
     """id-CA-(EC)DH-<cipher> (BSI TR-03110-3 §A.1.1.2) for a CA key."""
-    agreement = 1 if isinstance(public_key, DHPublicKey | DHPrivateKey) else 2
+    agreement = 1 if _is_dh(public_key) else 2
     return f"0.4.0.127.0.7.2.2.3.{agreement}.{_CIPHER_ARC[cipher]}"
 
 
@@ -248,7 +266,7 @@ def ca_info(oid: str, *, version: int = 1, key_id: int | None = None) -> bytes:
 def ca_public_key_info(public_key: Any, *, key_id: int | None = None,
                        explicit: bool = False) -> bytes:
     """ChipAuthenticationPublicKeyInfo ::= SEQUENCE { id-PK-(EC)DH, SPKI, keyId OPTIONAL }."""
-    agreement = 1 if isinstance(public_key, DHPublicKey) else 2
+    agreement = 1 if _is_dh(public_key) else 2
     body = (_oid(f"0.4.0.127.0.7.2.2.1.{agreement}") + spki(public_key, explicit=explicit)
             + (_int(key_id) if key_id is not None else b""))
     return encode(0x30, body)

@@ -27,8 +27,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from PIL import Image, ImageDraw
 
-from checkedid.nfc.tlv import encode
 from hw.vchip import lds_build
+from hw.vchip.iso7816 import tlv as encode
 
 __all__ = ["PaceConfig", "Persona", "PersonaSpec", "build", "check_digit", "spec", "specs"]
 

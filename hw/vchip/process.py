@@ -55,9 +55,23 @@ def vpcd_listening(port: int = min(SLOTS)) -> bool:
 
 
 def _card_present(reader: str) -> bool:
-    from checkedid.nfc.pcsc import list_readers
+    """True when PC/SC reports a (responsive) card in ``reader`` (SCardGetStatusChange)."""
+    from smartcard import scard
 
-    return any(r.name == reader and r.card_present for r in list_readers())
+    rc, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if rc != scard.SCARD_S_SUCCESS:
+        return False
+    try:
+        rc, names = scard.SCardListReaders(ctx, [])
+        if rc != scard.SCARD_S_SUCCESS or reader not in names:
+            return False
+        rc, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        if rc != scard.SCARD_S_SUCCESS:
+            return False
+        event = int(states[0][1])
+        return bool(event & scard.SCARD_STATE_PRESENT) and not event & scard.SCARD_STATE_MUTE
+    finally:
+        scard.SCardReleaseContext(ctx)
 
 
 def wait_absent(reader: str = SLOTS[min(SLOTS)], timeout: float = 5.0) -> None:

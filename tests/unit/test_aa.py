@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hw.pki.keys import ec_key, rsa_key
 from hw.vchip import chip_aa, personas
 from hw.vchip.chip import VirtualChip
+from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.nfc import aa
 from checkedid.nfc.apdu import Command, Response
@@ -31,7 +32,7 @@ def open_chip(name: str) -> tuple[ApduConnection, VirtualChip, Any]:
     ks_enc, ks_mac = secrets.token_bytes(16), secrets.token_bytes(16)
     chip.state.app_selected = True
     chip.state.authenticated = "PACE"
-    chip.state.sm = SMSession("AES-128", ks_enc, ks_mac, 0)
+    chip.state.sm = ChipSession("AES-128", ks_enc, ks_mac, 0)
     conn.install_sm(SMSession("AES-128", ks_enc, ks_mac, 0))
     dg14 = parse_dg14(persona.files[0x010E]) if 0x010E in persona.files else None
     return conn, chip, (parse_dg15(persona.files[0x010F]), dg14)

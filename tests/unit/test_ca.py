@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hw.vchip import personas
 from hw.vchip.chip import VirtualChip
+from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.errors import SecureMessagingError
 from checkedid.nfc import ca
@@ -32,7 +33,7 @@ def open_chip(name: str, cipher: str = "AES-128") -> tuple[ApduConnection, Virtu
     ks_enc, ks_mac = secrets.token_bytes(size), secrets.token_bytes(size)
     chip.state.app_selected = True
     chip.state.authenticated = "PACE"
-    chip.state.sm = SMSession(cipher, ks_enc, ks_mac, 0)
+    chip.state.sm = ChipSession(cipher, ks_enc, ks_mac, 0)
     conn.install_sm(SMSession(cipher, ks_enc, ks_mac, 0))
     return conn, chip, parse_dg14(persona.files[0x010E])
 
@@ -208,7 +209,7 @@ def test_dh_chip_authentication(cipher: str) -> None:
     conn = ApduConnection(transport)
     ks = secrets.token_bytes(16)
     chip.state.app_selected, chip.state.authenticated = True, "PACE"
-    chip.state.sm = SMSession("AES-128", ks, ks[::-1], 0)
+    chip.state.sm = ChipSession("AES-128", ks, ks[::-1], 0)
     conn.install_sm(SMSession("AES-128", ks, ks[::-1], 0))
     result = ca.chip_authenticate(conn, parse_dg14(dg14_raw))
     assert result.check.details["key_agreement"] == "DH"

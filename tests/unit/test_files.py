@@ -13,6 +13,7 @@ import pytest
 from hw.vchip.chip import VirtualChip
 from hw.vchip.faults import make_fault
 from hw.vchip.personas import Persona, build
+from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.errors import AccessDenied, ChipTimeout, FileNotFound, LDSError
 from checkedid.nfc import tlv
@@ -63,7 +64,7 @@ def open_chip(persona: Persona, *, policy: ChunkPolicy | None = None,
 
 def secure(files: FileReader, chip: VirtualChip) -> None:
     """Known-key secure messaging on both sides, as if BAC/PACE had just run."""
-    chip.state.sm = SMSession("AES-128", K_ENC, K_MAC, 0)
+    chip.state.sm = ChipSession("AES-128", K_ENC, K_MAC, 0)
     chip.state.authenticated = "PACE"
     conn = files.conn
     assert isinstance(conn, ApduConnection)
