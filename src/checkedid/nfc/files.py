@@ -7,14 +7,21 @@ with READ BINARY (ISO/IEC 7816-4 §11.3.3):
 * the first read addresses the file by its short EF identifier (P1 = ``0x80 | SFI``),
   which selects it without a SELECT command; the length of the whole file is learnt
   from the BER-TLV header in that first answer (Doc 9303-10 §3.11.1 recommends
-  reading the header first);
+  reading the header first). Short EF identifiers are optional for the chip: when it
+  refuses one (6A82, 6A86, 6B00, 6D00, 6E00, 6A81, or a broken secure-messaging
+  session) the file is selected by its FID instead and the reader remembers that the
+  chip has no SFI support (:attr:`FileReader.sfi`); a master-file read that is refused
+  is tried once more after SELECT MF (some chips start with no current DF);
 * further reads use INS ``B0`` with the offset in P1-P2 up to 32767 and INS ``B1``
   with the offset in DO'54' beyond (the answer then comes in DO'53');
 * the chunk size adapts: extended length (Le up to 65535, bounded by EF.ATR/INFO's
   maximum response length) when card and reader announce it, otherwise short APDUs
   of 223 bytes under secure messaging — 0xDF leaves room for the padding, DO'87',
   DO'99' and DO'8E' in a 256-byte response (Doc 9303-11 §9.8). A ``6700`` (wrong
-  length) shrinks the chunk and the read goes on.
+  length) shrinks the chunk and the read goes on; an *unprotected* ``6700`` to an
+  extended-length command means the chip cannot parse extended APDUs at all: short
+  APDUs from then on. ``6282`` (end of file reached) with fewer bytes than asked is a
+  successful read of the file's last bytes.
 
 Reads are resumable: a :class:`PartialFile` keeps what has arrived, so after the card
 left the field and a new secure-messaging session is up, reading continues at the
@@ -30,9 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from checkedid.errors import (
-    AccessDenied,
     ChipTimeout,
-    FileNotFound,
     LDSError,
     ProtocolError,
     SecureMessagingError,
@@ -40,7 +45,7 @@ from checkedid.errors import (
     TLVError,
 )
 from checkedid.nfc import tlv
-from checkedid.nfc.apdu import SW, Command, Response
+from checkedid.nfc.apdu import INS, SW, Command, Response, status_error
 
 __all__ = [
     "ATR_INFO",
@@ -69,8 +74,17 @@ SM_OVERHEAD = 48  # DO'87' header + padding indicator + padding, DO'99', DO'8E',
 HEADER_PROBE = 6  # 1-2 byte tag + up to 4 length bytes
 MAX_FILE_SIZE = 4 << 20  # no LDS file comes near this; a bigger header is a lie
 
-_DENIED = frozenset({0x6982, 0x6983, 0x6985, 0x6986})
-_SM_BROKEN = frozenset({0x6987, 0x6988, 0x6882})
+#: Answers of a chip that does not take short EF identifiers in READ BINARY.
+SFI_REFUSED = frozenset({SW.FILE_NOT_FOUND, SW.WRONG_P1P2, SW.WRONG_OFFSET, SW.INS_NOT_SUPPORTED,
+                         SW.CLA_NOT_SUPPORTED, SW.FUNCTION_NOT_SUPPORTED,
+                         SW.COMMAND_NOT_ALLOWED_NO_EF, SW.COMMAND_INCOMPATIBLE})
+#: Answers of a chip that does not implement READ BINARY with the odd INS (B1).
+ODD_INS_REFUSED = frozenset({SW.INS_NOT_SUPPORTED, SW.WRONG_P1P2, SW.FUNCTION_NOT_SUPPORTED,
+                             SW.WRONG_DATA, SW.CLA_NOT_SUPPORTED})
+# SELECT: P1 (ISO/IEC 7816-4 §11.2.2 Table 39) and P2 = 0C (no FCI; some chips take no other).
+_BY_FID, _BY_NAME, _NO_FCI = 0x00, 0x04, 0x0C
+_EF_UNDER_DF = 0x02
+_MF = b"\x3f\x00"
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,7 @@ class EF:
     name: str
     fid: int
     sfi: int
+    mf: bool = False  # in the master file (EF.CardAccess, EF.ATR/INFO), not in the application
 
     @classmethod
     def dg(cls, number: int) -> EF:
@@ -95,8 +110,8 @@ class EF:
         return self.fid & 0xFF if 0x0101 <= self.fid <= 0x0110 else None
 
 
-CARD_ACCESS = EF("CardAccess", 0x011C, 0x1C)
-ATR_INFO = EF("ATR/INFO", 0x2F01, 0x01)
+CARD_ACCESS = EF("CardAccess", 0x011C, 0x1C, mf=True)
+ATR_INFO = EF("ATR/INFO", 0x2F01, 0x01, mf=True)
 COM = EF("COM", 0x011E, 0x1E)
 SOD = EF("SOD", 0x011D, 0x1D)
 
@@ -105,6 +120,9 @@ class Connection(Protocol):
     """What :class:`FileReader` needs: :class:`checkedid.nfc.transport.ApduConnection`."""
 
     def send(self, cmd: Command, *, step: str = ...) -> Response: ...
+
+    @property
+    def last_unprotected(self) -> bool: ...
 
 
 def parse_atr_info(raw: bytes | bytearray) -> int | None:
@@ -223,6 +241,15 @@ class FileReader:
         self.current: int | None = None  # FID of the selected EF
         self.apdus = 0
         self.bytes_read = 0
+        #: The chip takes short EF identifiers in READ BINARY (False once it refused one).
+        self.sfi = True
+        #: The chip takes READ BINARY with the odd INS B1 (needed beyond offset 32767).
+        self.odd_ins = True
+        #: Set when a refused optional feature ended the session: the next re-open is part
+        #: of the fallback, not a recovery from a fault.
+        self.fallback_reopen = False
+        self.notes: list[str] = []
+        self._sfi_broke: set[str] = set()
 
     # -- commands --------------------------------------------------------------------
     def _send(self, cmd: Command, step: str) -> Response:
@@ -234,21 +261,23 @@ class FileReader:
 
     def select_application(self, aid: bytes = EMRTD_AID) -> None:
         """SELECT the eMRTD application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C)."""
-        resp = self._send(Command(0x00, 0xA4, 0x04, 0x0C, aid), "SELECT eMRTD application")
-        _check(resp, "SELECT eMRTD application")
+        step = "SELECT eMRTD application"
+        resp = self._send(Command(0x00, INS.SELECT, _BY_NAME, _NO_FCI, aid), step)
+        _check(resp, step, select=True)
         self.current = None
 
     def select_master_file(self) -> None:
         """SELECT the MF (ISO/IEC 7816-4 §11.2.2, P1=00 with 3F00)."""
-        resp = self._send(Command(0x00, 0xA4, 0x00, 0x0C, b"\x3f\x00"), "SELECT MF")
-        _check(resp, "SELECT MF")
+        resp = self._send(Command(0x00, INS.SELECT, _BY_FID, _NO_FCI, _MF), "SELECT MF")
+        _check(resp, "SELECT MF", select=True)
         self.current = None
 
     def select(self, ef: EF) -> None:
-        """SELECT an EF by file identifier (P1=02 P2=0C)."""
+        """SELECT an EF by file identifier (P1=02, EF under the current DF; P2=0C)."""
         step = f"SELECT EF.{ef.name}"
-        resp = self._send(Command(0x00, 0xA4, 0x02, 0x0C, ef.fid.to_bytes(2, "big")), step)
-        _check(resp, step)
+        fid = ef.fid.to_bytes(2, "big")
+        resp = self._send(Command(0x00, INS.SELECT, _EF_UNDER_DF, _NO_FCI, fid), step)
+        _check(resp, step, select=True)
         self.current = ef.fid
 
     def forget_selection(self) -> None:
@@ -274,12 +303,7 @@ class FileReader:
     def _read_header(self, p: PartialFile) -> None:
         ef = p.ef
         first = self.policy.size(self.secure)
-        try:
-            data = self._chunk(ef, 0, first, by_sfi=True)
-        except StatusWordError as exc:
-            if exc.sw not in (SW.WRONG_LENGTH, SW.WRONG_OFFSET) and exc.sw >> 8 != 0x6C:
-                raise
-            data = self._chunk(ef, 0, HEADER_PROBE, by_sfi=False)
+        data = self._first_chunk(ef, first)
         try:
             _tag, hlen, vlen = tlv.header_length(bytes(data[:HEADER_PROBE]))
         except TLVError as exc:
@@ -294,6 +318,61 @@ class FileReader:
         if self.register is not None:
             self.register(p.buf)
         self._store(p, data)
+
+    def _first_chunk(self, ef: EF, first: int) -> bytes:
+        """The file's first bytes: by SFI while the chip takes them, else SELECT + READ."""
+        if self.sfi and self.current != ef.fid:
+            try:
+                return self._chunk(ef, 0, first, by_sfi=True)
+            except SecureMessagingError:
+                if self.secure and not ef.mf:
+                    # A damaged answer or a chip that ends the session on a short EF
+                    # identifier: the first time is a recovery like any other, the second
+                    # time for the same file means no SFI support.
+                    if ef.name in self._sfi_broke:
+                        self._no_sfi(ef, "secure messaging ended twice")
+                        self.fallback_reopen = True
+                    self._sfi_broke.add(ef.name)
+                raise
+            except StatusWordError as exc:
+                if exc.sw in (SW.WRONG_LENGTH, SW.WRONG_OFFSET):
+                    return self._chunk(ef, 0, HEADER_PROBE)
+                if exc.sw not in SFI_REFUSED:
+                    raise
+                if ef.mf:
+                    self._select_mf_quietly()
+                else:
+                    self._no_sfi(ef, f"SW {exc.sw:04X}")
+                    if self.secure and self.conn.last_unprotected:
+                        # an answer without secure messaging ends the session on both sides
+                        # (Doc 9303-11 §9.8.6): re-open it and select by FID
+                        self.fallback_reopen = True
+                        raise SecureMessagingError(
+                            f"READ BINARY EF.{ef.name}: the short EF identifier was refused "
+                            f"without secure messaging (SW {exc.sw:04X}); the session is "
+                            "opened again") from None
+        try:
+            return self._chunk(ef, 0, first)
+        except StatusWordError as exc:
+            if exc.sw not in (SW.WRONG_LENGTH, SW.WRONG_OFFSET):
+                raise
+            return self._chunk(ef, 0, HEADER_PROBE)
+
+    def _no_sfi(self, ef: EF, why: str) -> None:
+        if self.sfi:
+            log.info("EF.%s: short EF identifier refused (%s); files are selected by FID",
+                     ef.name, why)
+            self.notes.append("the chip does not take short EF identifiers: files selected by FID")
+        self.sfi = False
+        self.current = None
+
+    def _select_mf_quietly(self) -> None:
+        """SELECT MF before a master-file EF is read again (chips with no current DF at
+        power-on); a refusal is left to the SELECT of the EF to report."""
+        try:
+            self.select_master_file()
+        except StatusWordError as exc:
+            log.info("SELECT MF refused (SW %04X)", exc.sw)
 
     def _store(self, p: PartialFile, data: bytes | bytearray) -> None:
         assert p.total is not None
@@ -311,39 +390,64 @@ class FileReader:
             if offset > 0x7FFF:
                 cmd = self._odd_command(ef, offset, want)
             elif self.current == ef.fid:
-                cmd = Command(0x00, 0xB0, offset >> 8, offset & 0xFF, b"", want)
+                cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
             elif by_sfi and offset <= 0xFF:
-                cmd = Command(0x00, 0xB0, 0x80 | ef.sfi, offset, b"", want)
+                cmd = Command(0x00, INS.READ_BINARY, 0x80 | ef.sfi, offset, b"", want)
             else:
                 self.select(ef)
-                cmd = Command(0x00, 0xB0, offset >> 8, offset & 0xFF, b"", want)
+                cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
             resp = self._send(cmd, step)
-            if resp.sw == SW.WRONG_LENGTH and want > MIN_CHUNK and self.policy.shrink(self.secure):
-                log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
+            if resp.sw == SW.WRONG_LENGTH and self._wrong_length(cmd, want, step):
                 want = min(want, self.policy.size(self.secure))
                 continue
             if resp.sw == SW.WRONG_OFFSET and offset > 0:
                 raise LDSError(f"the file ends at byte {offset}, before the length its header "
                                "announces", file=ef.name)
+            if cmd.ins == INS.READ_BINARY_ODD and resp.sw in ODD_INS_REFUSED:
+                self.odd_ins = False
+                raise LDSError(f"the chip does not take READ BINARY with offsets beyond 32767 "
+                               f"(odd INS refused, SW {resp.sw:04X}) and the file is longer",
+                               file=ef.name)
             _check(resp, step)
             self.current = ef.fid
             data = bytes(resp.data)
-            if cmd.ins == 0xB1:
+            if cmd.ins == INS.READ_BINARY_ODD:
                 data = _odd_payload(data, step)
             if len(data) > want:
                 raise ProtocolError(f"the chip answered {len(data)} bytes for {want} requested",
                                     step=step)
             return data
 
+    def _wrong_length(self, cmd: Command, want: int, step: str) -> bool:
+        """After 6700: True when a smaller request is worth trying (the policy changed)."""
+        if cmd.needs_extended and self.conn.last_unprotected:
+            # the chip could not parse an extended APDU: short APDUs from now on
+            log.info("%s: extended length refused; short APDUs from now on", step)
+            self.policy.use_short()
+            self.notes.append("the chip refuses extended-length APDUs: short APDUs used")
+            if self.secure:  # the unprotected answer ended the chip's session
+                self.fallback_reopen = True
+                raise SecureMessagingError(f"{step}: extended length refused without secure "
+                                           "messaging; the session is opened again")
+            return True
+        if want > MIN_CHUNK and self.policy.shrink(self.secure):
+            log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
+            return True
+        return False
+
     def _odd_command(self, ef: EF, offset: int, want: int) -> Command:
         """READ BINARY B1: offset in DO'54' (ISO 7816-4 §11.3.3); answer wrapped in DO'53'."""
+        if not self.odd_ins:
+            raise LDSError("the chip does not take READ BINARY with offsets beyond 32767",
+                           file=ef.name)
         if self.current != ef.fid:
             self.select(ef)
         head = 2 if want < 0x80 else 3 if want < 0x100 else 4
         size = min(want + head, self.policy.size(self.secure))
         want = size - head
         off = offset.to_bytes((offset.bit_length() + 7) // 8, "big")
-        return Command(0x00, 0xB1, 0x00, 0x00, b"\x54" + bytes([len(off)]) + off, size)
+        return Command(0x00, INS.READ_BINARY_ODD, 0x00, 0x00,
+                       b"\x54" + bytes([len(off)]) + off, size)
 
 
 def _odd_payload(data: bytes, step: str) -> bytes:
@@ -358,17 +462,9 @@ def _odd_payload(data: bytes, step: str) -> bytes:
     return data[hlen:hlen + vlen]
 
 
-def _check(resp: Response, step: str) -> None:
-    """Map a status word to the error hierarchy (ISO/IEC 7816-4 §5.6)."""
-    sw = resp.sw
-    if sw in (SW.OK, SW.END_OF_FILE):
+def _check(resp: Response, step: str, *, select: bool = False) -> None:
+    """Raise the typed error for a refused status word (the table in
+    :func:`checkedid.nfc.apdu.status_error`); 6282 is success for READ BINARY only."""
+    if resp.sw == SW.OK or (resp.sw == SW.END_OF_FILE and not select):
         return
-    if sw in _DENIED:
-        raise AccessDenied("the chip refused access (security status not satisfied)",
-                           sw=sw, step=step)
-    if sw == SW.FILE_NOT_FOUND:
-        raise FileNotFound("the chip has no such file", sw=sw, step=step)
-    if sw in _SM_BROKEN:
-        raise SecureMessagingError(f"{step}: the chip rejected the secure-messaging data "
-                                   f"(SW {sw:04X}); the session has ended")
-    raise StatusWordError("unexpected status word", sw=sw, step=step)
+    raise status_error(resp.sw, step)
