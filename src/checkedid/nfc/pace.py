@@ -128,13 +128,20 @@ class PACEResult:
     cam: CAMData | None = None
 
 
+def ranked(card_access: CardAccess) -> list[PACEInfo]:
+    """The PACEInfos checkedid supports, strongest first (see :func:`choose`)."""
+    offered = [i for i in card_access.pace if i.parameter_id in DOMAIN_PARAMETERS
+               and i.mapping in _MAPPING_RANK and i.version == 2]
+    return sorted(offered, key=lambda i: (_MAPPING_RANK[i.mapping], _CIPHER_RANK[i.cipher]),
+                  reverse=True)
+
+
 def choose(card_access: CardAccess, prefer: str | None = None) -> PACEInfo:
     """The best supported PACEInfo (CAM > ECDH-GM > ECDH-IM > DH-GM > DH-IM, then cipher).
 
     ``prefer`` restricts the choice to a mapping (``"ECDH-GM"``) or a protocol OID.
     """
-    offered = [i for i in card_access.pace if i.parameter_id in DOMAIN_PARAMETERS
-               and i.mapping in _MAPPING_RANK and i.version == 2]
+    offered = ranked(card_access)
     if prefer is not None:
         offered = [i for i in offered if prefer in (i.mapping, i.oid)]
     if not offered:
