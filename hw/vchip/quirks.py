@@ -8,7 +8,7 @@ answer (``command`` / ``response``, inside secure messaging) and at power-on. Th
 sit outside the chip's cryptography: they never wrap or unwrap secure messaging.
 
 =================  =========================================================================
-no-sfi             READ BINARY by short EF identifier answers 6A82 *without* secure
+no-sfi[:SW]        READ BINARY by short EF identifier answers 6A82 (or SW) *without* secure
                    messaging and ends the session (a plain BAC passport seen in the field)
 short-apdu-only    ATR and EF.ATR/INFO announce extended length, but an extended APDU is
                    answered 6700 without secure messaging (ending the session); READ BINARY
@@ -19,7 +19,8 @@ t0-chaining        T=0 behaviour: every answer with data comes as 61xx and is fe
 select-mf-first    no current DF after power-on: EF.CardAccess is found only after SELECT MF;
                    SELECT takes only P2=0C (no FCI)
 multi-paceinfo     EF.CardAccess lists three PACEInfos; the strongest one is refused at
-                   MSE:Set AT (6A80), the chip runs only its own (Doc 9303-11 §4.4.1)
+                   MSE:Set AT (6A80), the chip runs only its own (Doc 9303-11 §4.4.1);
+                   with ``:all`` every variant is refused
 eof-6282           a READ BINARY that reaches the end of the file answers 6282 (end of file
                    reached) with its data, also when exactly the bytes left were asked
 =================  =========================================================================
@@ -73,9 +74,14 @@ class Quirk(Fault):
 
 
 class NoSfi(Quirk):
-    """READ BINARY with a short EF identifier: 6A82, unprotected; the SM session ends."""
+    """READ BINARY with a short EF identifier: ARG (hex SW, default 6A82), unprotected; the
+    SM session ends."""
 
     name = "no-sfi"
+
+    def __init__(self, arg: str | None = None) -> None:
+        super().__init__(arg)
+        self.sw = int(arg, 16) if arg else SW.FILE_NOT_FOUND
 
     def before(self, chip: ChipState, apdu: bytes) -> bytes | None:
         if len(apdu) < 4:
@@ -87,7 +93,7 @@ class NoSfi(Quirk):
         self.fired += 1
         if _protected(apdu):
             chip.clear_session()
-        return _sw(SW.FILE_NOT_FOUND)
+        return _sw(self.sw)
 
 
 class ShortApduOnly(Quirk):
@@ -197,6 +203,10 @@ class MultiPaceInfo(Quirk):
     #: listed, lower ranked (DH-GM, AES-128, 2048-bit MODP): never tried when the own one works
     WEAKER = ("0.4.0.127.0.7.2.2.4.1.2", 2)
 
+    def __init__(self, arg: str | None = None) -> None:
+        super().__init__(arg)
+        self.refuse_all = arg == "all"  # a chip that refuses every variant (the read fails)
+
     def install(self, persona: Persona) -> None:
         own = persona.pace
         if own is None:
@@ -206,8 +216,8 @@ class MultiPaceInfo(Quirk):
         persona.mf_files[FID_CARD_ACCESS] = lds_build.card_access(infos)
 
     def command(self, chip: ChipState, cmd: Command) -> Response | None:
-        if cmd.ins == INS.MSE and (cmd.p1, cmd.p2) == _PACE_MSE and \
-                _oid_value(self.REFUSED[0]) in bytes(cmd.data):
+        if cmd.ins == INS.MSE and (cmd.p1, cmd.p2) == _PACE_MSE and (
+                self.refuse_all or _oid_value(self.REFUSED[0]) in bytes(cmd.data)):
             self.fired += 1
             return Response(b"", SW.WRONG_DATA)
         return None
@@ -284,20 +294,21 @@ QUIRK_PERSONAS: tuple[tuple[str, str, str], ...] = (
      "BAC passport without short EF identifiers (6A82 unprotected, SM ends)"),
     ("short-apdu-only", "utopia-id-pace-gm",
      "announces extended length but refuses it (6700 unprotected); no odd-INS READ BINARY"),
-    ("t0-chaining", "utopia-passport-bac", "T=0 style: 61xx + GET RESPONSE, 6Cxx on a wrong Le"),
+    ("t0-chaining", "utopia-id-pace-dh", "T=0 style: 61xx + GET RESPONSE, 6Cxx on a wrong Le"),
     ("select-mf-first", "utopia-id-pace-im",
      "EF.CardAccess only after SELECT MF; SELECT with P2=0C only"),
     ("multi-paceinfo", "utopia-id-pace-gm",
      "three PACEInfos in EF.CardAccess, the strongest refused at MSE:Set AT"),
-    ("eof-6282", "utopia-id-pace-dh", "the last READ BINARY of every file answers 6282"),
+    ("eof-6282", "utopia-passport-bac", "the last READ BINARY of every file answers 6282"),
 )
 
 
 def layer_for(persona: Persona, fault: Fault | None) -> Fault | None:
     """The persona's quirk layer (installed on its files), stacked with ``fault`` if any."""
-    name = getattr(persona.spec, "quirk", None)
-    if not name:
+    spec = getattr(persona.spec, "quirk", None)
+    if not spec:
         return fault
-    quirk = QUIRKS[name]()
+    name, _, arg = spec.partition(":")
+    quirk = QUIRKS[name](arg or None)
     quirk.install(persona)
     return quirk if fault is None else Stack(quirk, fault)

@@ -335,9 +335,9 @@ class FileReader:
                     self._sfi_broke.add(ef.name)
                 raise
             except StatusWordError as exc:
-                if exc.sw in (SW.WRONG_LENGTH, SW.WRONG_OFFSET):
+                if exc.sw == SW.WRONG_LENGTH:
                     return self._chunk(ef, 0, HEADER_PROBE)
-                if exc.sw not in SFI_REFUSED:
+                if exc.sw not in SFI_REFUSED:  # 6B00 at offset 0 too: the SFI is the problem
                     raise
                 if ef.mf:
                     self._select_mf_quietly()
