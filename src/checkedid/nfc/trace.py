@@ -112,7 +112,7 @@ class TraceRecorder:
         return round((time.monotonic() - since) * 1000, 2)
 
     def transmit(self, apdu: bytes) -> bytes:
-        record = _header(apdu) if len(apdu) >= 4 else {"lc": len(apdu)}
+        record: dict[str, Any] = _header(apdu) if len(apdu) >= 4 else {"lc": len(apdu)}
         begin = time.monotonic()
         self._n += 1
         try:
@@ -187,6 +187,8 @@ def load_trace(lines: Iterable[str] | str | Path) -> tuple[bytes, list[Exchange]
             continue
         try:
             rec = json.loads(line)
+            if not seen_header and rec.get("trace") is None:
+                raise ParseError("not a checkedid APDU trace (no header line)")
             if rec.get("trace") is not None:
                 if rec["trace"] != MAGIC or rec.get("version") != VERSION:
                     raise ParseError(f"line {i}: not a checkedid APDU trace of version {VERSION}")
@@ -197,10 +199,10 @@ def load_trace(lines: Iterable[str] | str | Path) -> tuple[bytes, list[Exchange]
                 out.append(Exchange(int(rec["cla"], 16), int(rec["ins"], 16), int(rec["p1"], 16),
                                     int(rec["p2"], 16), int(rec["lc"]), rec["le"], bool(rec["ext"]),
                                     bool(rec["sm"]), int(rec["sw"], 16), int(rec["len"])))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ParseError(f"trace line {i} is malformed ({type(exc).__name__})") from None
     if not seen_header:
-        raise ParseError("not a checkedid APDU trace (no header line)")
+        raise ParseError("not a checkedid APDU trace (empty)")
     return atr, out
 
 
