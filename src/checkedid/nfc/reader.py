@@ -43,7 +43,7 @@ from checkedid.errors import (
     TransportError,
 )
 from checkedid.nfc.access import AccessResult, chip_authentication, open_session
-from checkedid.nfc.apdu import SW
+from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
 from checkedid.nfc.files import (
     ATR_INFO,
@@ -70,7 +70,7 @@ T = TypeVar("T")
 EAC_DGS = (3, 4)
 DEFAULT_TIMEOUT = 60.0
 # Unexpected status words and SM failures: a fresh session usually cures them.
-_SELECT_MF = bytes.fromhex("00A4000C023F00")
+_SELECT_MF = Command(0x00, INS.SELECT, 0x00, 0x0C, b"\x3f\x00").to_bytes()
 _CARD_POLL = 0.1
 _RECOVERABLE = (CardRemovedError, NoCardError, SecureMessagingError, TransportError)
 
