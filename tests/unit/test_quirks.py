@@ -133,6 +133,29 @@ def test_sm_error_on_sfi_twice_means_no_sfi() -> None:
     assert data.recoveries == 1 and data.access_details["short_ef_identifiers"] is False
 
 
+class NoLeZero(Fault):
+    """A chip that takes Le = 00 (256) nowhere outside secure messaging: 6700."""
+
+    def before(self, chip: Any, apdu: bytes) -> bytes | None:
+        if not apdu[0] & 0x0C and apdu[1] == 0xB0 and len(apdu) == 5 and apdu[4] == 0:
+            self.fired += 1
+            return b"\x67\x00"
+        return None
+
+
+def test_le_zero_refused_asks_for_255_bytes() -> None:
+    persona = build("utopia-id-pace-dh")  # short APDUs: EF.CardAccess is read with Le = 00
+    chip = VirtualChip(persona, fault=NoLeZero())
+    transport = Log(chip)
+    transport.connect()
+    data = ChipReader(transport).read(persona.can)
+    assert chip.state.fault is not None and chip.state.fault.fired == 1
+    assert data.chip.verdict.value == "PASSED" and data.recoveries == 0
+    # the secure reads keep their 223-byte chunks: only the plain Le changed
+    assert data.access_details["chunk_size"] == 0xDF and data.access_details["chunk_shrunk"] == 0
+    assert transport.log[1][0] == bytes.fromhex("00B09C00FF")
+
+
 def test_odd_ins_refused_is_a_clear_lds_error() -> None:
     big = b"\x65\x82\x9c\x3c" + bytes(40_000)
     persona = build("quirk-short-apdu-only")

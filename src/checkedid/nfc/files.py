@@ -160,6 +160,7 @@ class ChunkPolicy:
     max_response: int = EXTENDED_MAX
     fixed: int | None = None
     shrunk: int = 0
+    le_zero: bool = True  # a plain short Le = 00 means 256 to the chip (not all agree)
 
     def size(self, secure: bool) -> int:
         """The data bytes to request in one READ BINARY."""
@@ -170,7 +171,9 @@ class ChunkPolicy:
             if secure:  # padding rounds up to 16 bytes; keep one byte for the padding marker
                 limit = ((limit - SM_OVERHEAD) // 16) * 16 - 1
             return max(limit, MIN_CHUNK)
-        return SHORT_SM_CHUNK if secure else SHORT_PLAIN_CHUNK
+        if secure:
+            return SHORT_SM_CHUNK
+        return SHORT_PLAIN_CHUNK if self.le_zero else SHORT_PLAIN_CHUNK - 1
 
     def shrink(self, secure: bool) -> bool:
         """Halve the chunk after ``6700`` (down to short APDUs, then further); False
@@ -429,6 +432,12 @@ class FileReader:
                 self.fallback_reopen = True
                 raise SecureMessagingError(f"{step}: extended length refused without secure "
                                            "messaging; the session is opened again")
+            return True
+        if cmd.le == SHORT_PLAIN_CHUNK and not cmd.needs_extended and not self.secure \
+                and self.policy.le_zero and self.policy.fixed is None:
+            # Le = 00 refused (ISO/IEC 7816-4 §5.1 lets it mean 256): ask for 255 instead
+            log.info("%s: Le = 00 refused; at most 255 bytes per plain read", step)
+            self.policy.le_zero = False
             return True
         if want > MIN_CHUNK and self.policy.shrink(self.secure):
             log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
