@@ -156,6 +156,29 @@ def test_le_zero_refused_asks_for_255_bytes() -> None:
     assert transport.log[1][0] == bytes.fromhex("00B09C00FF")
 
 
+class NoOddIns(Fault):
+    def command(self, chip: Any, cmd: Command) -> Any:
+        from hw.vchip.chip import Response
+
+        return Response(b"", SW.INS_NOT_SUPPORTED) if cmd.ins == 0xB1 else None
+
+
+def test_odd_ins_refused_reads_far_bytes_with_one_extended_b0() -> None:
+    # 8143-byte chunks: the sixth starts at 40715, beyond B0's offsets, and ends the file
+    big = b"\x65\x82\x9f\x5c" + bytes(range(256)) * 159 + bytes(92)
+    gm = build("utopia-id-pace-gm")
+    persona = Persona(gm.spec, {**gm.files, 0x0105: big}, gm.mf_files, gm.aa_key, gm.ca_key,
+                      gm.extras)
+    files, transport, chip = open_chip(persona, policy=ChunkPolicy(extended=True,
+                                                                   max_response=0x2000))
+    chip.state.fault = NoOddIns()
+    secure(files, chip)
+    assert bytes(files.read(EF.dg(5)).content()) == big
+    assert files.odd_ins is False
+    far = [(ins, p1) for ins, p1 in transport.sent if ins == 0xB0 and p1 == 0x7F]
+    assert len(far) >= 1 and sum(ins == 0xB1 for ins, _ in transport.sent) == 1
+
+
 def test_odd_ins_refused_is_a_clear_lds_error() -> None:
     big = b"\x65\x82\x9c\x3c" + bytes(40_000)
     persona = build("quirk-short-apdu-only")

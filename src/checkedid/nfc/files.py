@@ -72,6 +72,7 @@ MIN_CHUNK = 0x20
 EXTENDED_MAX = 0xFFFF
 SM_OVERHEAD = 48  # DO'87' header + padding indicator + padding, DO'99', DO'8E', slack
 HEADER_PROBE = 6  # 1-2 byte tag + up to 4 length bytes
+MAX_EVEN_OFFSET = 0x7FFF  # READ BINARY B0: 15-bit offset in P1-P2 (ISO/IEC 7816-4 §11.3.3)
 MAX_FILE_SIZE = 4 << 20  # no LDS file comes near this; a bigger header is a lie
 
 #: Answers of a chip that does not take short EF identifiers in READ BINARY.
@@ -390,7 +391,10 @@ class FileReader:
         """One READ BINARY of up to ``want`` bytes at ``offset``; shrinks on 6700."""
         step = f"READ BINARY EF.{ef.name}"
         while True:
-            if offset > 0x7FFF:
+            skip = 0
+            if offset > MAX_EVEN_OFFSET and not self.odd_ins:
+                cmd, skip = self._far_command(ef, offset, want)
+            elif offset > MAX_EVEN_OFFSET:
                 cmd = self._odd_command(ef, offset, want)
             elif self.current == ef.fid:
                 cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
@@ -407,13 +411,13 @@ class FileReader:
                 raise LDSError(f"the file ends at byte {offset}, before the length its header "
                                "announces", file=ef.name)
             if cmd.ins == INS.READ_BINARY_ODD and resp.sw in ODD_INS_REFUSED:
+                log.info("%s: odd INS refused (SW %04X)", step, resp.sw)
                 self.odd_ins = False
-                raise LDSError(f"the chip does not take READ BINARY with offsets beyond 32767 "
-                               f"(odd INS refused, SW {resp.sw:04X}) and the file is longer",
-                               file=ef.name)
+                self.notes.append("the chip refuses READ BINARY B1: far offsets read with B0")
+                continue
             _check(resp, step)
             self.current = ef.fid
-            data = bytes(resp.data)
+            data = bytes(resp.data)[skip:]
             if cmd.ins == INS.READ_BINARY_ODD:
                 data = _odd_payload(data, step)
             if len(data) > want:
@@ -444,11 +448,23 @@ class FileReader:
             return True
         return False
 
+    def _far_command(self, ef: EF, offset: int, want: int) -> tuple[Command, int]:
+        """Without the odd INS, bytes beyond offset 32767 are reachable only by one READ
+        BINARY B0 at offset 32767 whose (extended) Le reaches them; the bytes before
+        ``offset`` are read again and dropped. Returns the command and how many to drop."""
+        skip = offset - MAX_EVEN_OFFSET
+        le = min(skip + want, self.policy.size(self.secure))
+        if le <= skip:
+            raise LDSError("the chip does not take READ BINARY with offsets beyond 32767 "
+                           "(odd INS refused) and the file is longer than one read from "
+                           "there can reach", file=ef.name)
+        if self.current != ef.fid:
+            self.select(ef)
+        return Command(0x00, INS.READ_BINARY, MAX_EVEN_OFFSET >> 8, MAX_EVEN_OFFSET & 0xFF,
+                       b"", le), skip
+
     def _odd_command(self, ef: EF, offset: int, want: int) -> Command:
         """READ BINARY B1: offset in DO'54' (ISO 7816-4 §11.3.3); answer wrapped in DO'53'."""
-        if not self.odd_ins:
-            raise LDSError("the chip does not take READ BINARY with offsets beyond 32767",
-                           file=ef.name)
         if self.current != ef.fid:
             self.select(ef)
         head = 2 if want < 0x80 else 3 if want < 0x100 else 4
