@@ -253,3 +253,27 @@ def test_quirk_catalogue_is_complete() -> None:
     assert set(QUIRKS) == {q for q, _b, _t in QUIRK_PERSONAS} == {
         "no-sfi", "short-apdu-only", "t0-chaining", "select-mf-first", "multi-paceinfo",
         "eof-6282"}
+
+
+@pytest.mark.parametrize("name", ["quirk-no-sfi", "quirk-short-apdu-only"])
+def test_fall_backs_hold_when_sm_rejects_every_bare_status_word(
+        monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Under secure messaging an unprotected status word may also be taken as an SM error
+    (Doc 9303-11 §9.8.6): the file layer still recognises the refused feature."""
+    from checkedid.nfc.apdu import Response
+    from checkedid.nfc.sm import SMSession
+
+    original = SMSession.unprotect_response
+
+    def strict(self: SMSession, resp: Response) -> Response:
+        if not resp.data and resp.sw != SW.OK:
+            raise SecureMessagingError(f"unprotected status word {resp.sw:04X}")
+        return original(self, resp)
+
+    monkeypatch.setattr(SMSession, "unprotect_response", strict)
+    data, _chip, _ = full_read(build(name))
+    assert data.recoveries == 0 and data.dg_bytes[1] == build(name).files[0x0101]
+    if name == "quirk-no-sfi":
+        assert data.access_details["short_ef_identifiers"] is False
+    else:
+        assert data.access_details["extended_length"] is False

@@ -125,6 +125,9 @@ class Connection(Protocol):
     @property
     def last_unprotected(self) -> bool: ...
 
+    @property
+    def last_raw_sw(self) -> int: ...
+
 
 def parse_atr_info(raw: bytes | bytearray) -> int | None:
     """Maximum response length from EF.ATR/INFO's DO'7F66' (ISO/IEC 7816-4 §12.7.1), or None.
@@ -329,7 +332,7 @@ class FileReader:
             try:
                 return self._chunk(ef, 0, first, by_sfi=True)
             except SecureMessagingError:
-                if self.secure and not ef.mf:
+                if self.secure and not ef.mf and not self.fallback_reopen:
                     # A damaged answer or a chip that ends the session on a short EF
                     # identifier: the first time is a recovery like any other, the second
                     # time for the same file means no SFI support.
@@ -403,7 +406,11 @@ class FileReader:
             else:
                 self.select(ef)
                 cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
-            resp = self._send(cmd, step)
+            try:
+                resp = self._send(cmd, step)
+            except SecureMessagingError:
+                self._refused_outside_sm(ef, cmd, step)
+                raise
             if resp.sw == SW.WRONG_LENGTH and self._wrong_length(cmd, want, step):
                 want = min(want, self.policy.size(self.secure))
                 continue
@@ -424,6 +431,22 @@ class FileReader:
                 raise ProtocolError(f"the chip answered {len(data)} bytes for {want} requested",
                                     step=step)
             return data
+
+    def _refused_outside_sm(self, ef: EF, cmd: Command, step: str) -> None:
+        """The secure-messaging layer rejected a bare status word (Doc 9303-11 §9.8.6):
+        when it refuses an optional feature of this command, switch the feature off so the
+        re-opened session does without it."""
+        if not (self.secure and self.conn.last_unprotected):
+            return
+        sw = self.conn.last_raw_sw
+        if sw == SW.WRONG_LENGTH and cmd.needs_extended:
+            log.info("%s: extended length refused; short APDUs from now on", step)
+            self.policy.use_short()
+            self.notes.append("the chip refuses extended-length APDUs: short APDUs used")
+            self.fallback_reopen = True
+        elif sw in SFI_REFUSED and cmd.ins == INS.READ_BINARY and cmd.p1 & 0x80 and not ef.mf:
+            self._no_sfi(ef, f"SW {sw:04X} without secure messaging")
+            self.fallback_reopen = True
 
     def _wrong_length(self, cmd: Command, want: int, step: str) -> bool:
         """After 6700: True when a smaller request is worth trying (the policy changed)."""

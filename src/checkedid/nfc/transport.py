@@ -148,6 +148,7 @@ class _Tap:
     def __init__(self, inner: Transport) -> None:
         self.inner = inner
         self.bare = False
+        self.sw = 0
 
     @property
     def atr(self) -> bytes:
@@ -162,6 +163,7 @@ class _Tap:
     def transmit(self, apdu: bytes) -> bytes:
         out = self.inner.transmit(apdu)
         self.bare = len(out) <= 2
+        self.sw = int.from_bytes(out[-2:], "big") if len(out) >= 2 else 0
         return out
 
 
@@ -208,6 +210,11 @@ class ApduConnection:
     def last_unprotected(self) -> bool:
         """Whether the last answer came without secure messaging (always, when SM is off)."""
         return not self.sm_active or self._tap.bare
+
+    @property
+    def last_raw_sw(self) -> int:
+        """The status word of the last answer as it came from the card (outside SM)."""
+        return self._tap.sw
 
     @property
     def supports_extended(self) -> bool:
