@@ -1,27 +1,18 @@
 """Selecting and reading elementary files of an eMRTD (ICAO Doc 9303-10 §3.9-3.11).
 
-The LDS lives in the eMRTD application (AID ``A0 00 00 02 47 10 01``, Doc 9303-10
-§3.10); EF.CardAccess and EF.ATR/INFO sit in the master file (§3.11). Files are read
-with READ BINARY (ISO/IEC 7816-4 §11.3.3):
+Files (:mod:`checkedid.nfc.efs`) are read with READ BINARY (ISO/IEC 7816-4 §11.3.3):
+the first read addresses the file by its short EF identifier (P1 = ``0x80 | SFI``) and
+learns the file's length from its BER-TLV header (Doc 9303-10 §3.11.1); further reads
+use INS ``B0`` with the offset in P1-P2 up to 32767 and ``B1`` with DO'54' beyond; the
+chunk size comes from :mod:`checkedid.nfc.chunking`.
 
-* the first read addresses the file by its short EF identifier (P1 = ``0x80 | SFI``),
-  which selects it without a SELECT command; the length of the whole file is learnt
-  from the BER-TLV header in that first answer (Doc 9303-10 §3.11.1 recommends
-  reading the header first). Short EF identifiers are optional for the chip: when it
-  refuses one (6A82, 6A86, 6B00, 6D00, 6E00, 6A81, or a broken secure-messaging
-  session) the file is selected by its FID instead and the reader remembers that the
-  chip has no SFI support (:attr:`FileReader.sfi`); a master-file read that is refused
-  is tried once more after SELECT MF (some chips start with no current DF);
-* further reads use INS ``B0`` with the offset in P1-P2 up to 32767 and INS ``B1``
-  with the offset in DO'54' beyond (the answer then comes in DO'53');
-* the chunk size adapts: extended length (Le up to 65535, bounded by EF.ATR/INFO's
-  maximum response length) when card and reader announce it, otherwise short APDUs
-  of 223 bytes under secure messaging — 0xDF leaves room for the padding, DO'87',
-  DO'99' and DO'8E' in a 256-byte response (Doc 9303-11 §9.8). A ``6700`` (wrong
-  length) shrinks the chunk and the read goes on; an *unprotected* ``6700`` to an
-  extended-length command means the chip cannot parse extended APDUs at all: short
-  APDUs from then on. ``6282`` (end of file reached) with fewer bytes than asked is a
-  successful read of the file's last bytes.
+Optional features a chip may refuse, and what the reader does then: short EF
+identifiers (6A82, 6A86, 6B00, 6D00, 6E00 ..., or an answer without secure messaging)
+-> SELECT by FID from then on (:attr:`FileReader.sfi`), the session re-opened once
+when the refusal ended it (:attr:`FileReader.fallback_reopen`); a refused master-file
+read -> SELECT MF first; extended length (an unprotected ``6700``) -> short APDUs;
+Le = 00 in plain -> 255; the odd INS -> one B0 at offset 32767 with a longer Le.
+``6282`` with the file's last bytes is a successful READ BINARY.
 
 Reads are resumable: a :class:`PartialFile` keeps what has arrived, so after the card
 left the field and a new secure-messaging session is up, reading continues at the
@@ -34,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from checkedid.errors import (
     ChipTimeout,
@@ -46,6 +37,14 @@ from checkedid.errors import (
 )
 from checkedid.nfc import tlv
 from checkedid.nfc.apdu import INS, SW, Command, Response, status_error
+from checkedid.nfc.chunking import (
+    MIN_CHUNK,
+    SHORT_PLAIN_CHUNK,
+    SHORT_SM_CHUNK,
+    ChunkPolicy,
+    parse_atr_info,
+)
+from checkedid.nfc.efs import ATR_INFO, CARD_ACCESS, COM, EF, EMRTD_AID, SOD
 
 __all__ = [
     "ATR_INFO",
@@ -53,6 +52,7 @@ __all__ = [
     "COM",
     "EF",
     "EMRTD_AID",
+    "SHORT_SM_CHUNK",
     "SOD",
     "ChunkPolicy",
     "FileReader",
@@ -65,12 +65,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
-EMRTD_AID = bytes.fromhex("A0000002471001")
-SHORT_SM_CHUNK = 0xDF  # Doc 9303-11 §9.8: fits a 256-byte SM response with 3DES or AES
-SHORT_PLAIN_CHUNK = 0x100  # Le = 00 in a short APDU
-MIN_CHUNK = 0x20
-EXTENDED_MAX = 0xFFFF
-SM_OVERHEAD = 48  # DO'87' header + padding indicator + padding, DO'99', DO'8E', slack
 HEADER_PROBE = 6  # 1-2 byte tag + up to 4 length bytes
 MAX_EVEN_OFFSET = 0x7FFF  # READ BINARY B0: 15-bit offset in P1-P2 (ISO/IEC 7816-4 §11.3.3)
 MAX_FILE_SIZE = 4 << 20  # no LDS file comes near this; a bigger header is a lie
@@ -88,35 +82,6 @@ _EF_UNDER_DF = 0x02
 _MF = b"\x3f\x00"
 
 
-@dataclass(frozen=True)
-class EF:
-    """An elementary file: display name, file identifier and short EF identifier.
-
-    Doc 9303-10 Table 39 lists the LDS identifiers (DGn: FID ``01nn``, SFI ``nn``).
-    """
-
-    name: str
-    fid: int
-    sfi: int
-    mf: bool = False  # in the master file (EF.CardAccess, EF.ATR/INFO), not in the application
-
-    @classmethod
-    def dg(cls, number: int) -> EF:
-        if not 1 <= number <= 16:
-            raise LDSError(f"there is no data group {number}", file="COM")
-        return cls(f"DG{number}", 0x0100 | number, number)
-
-    @property
-    def dg_number(self) -> int | None:
-        return self.fid & 0xFF if 0x0101 <= self.fid <= 0x0110 else None
-
-
-CARD_ACCESS = EF("CardAccess", 0x011C, 0x1C, mf=True)
-ATR_INFO = EF("ATR/INFO", 0x2F01, 0x01, mf=True)
-COM = EF("COM", 0x011E, 0x1E)
-SOD = EF("SOD", 0x011D, 0x1D)
-
-
 class Connection(Protocol):
     """What :class:`FileReader` needs: :class:`checkedid.nfc.transport.ApduConnection`."""
 
@@ -127,80 +92,6 @@ class Connection(Protocol):
 
     @property
     def last_raw_sw(self) -> int: ...
-
-
-def parse_atr_info(raw: bytes | bytearray) -> int | None:
-    """Maximum response length from EF.ATR/INFO's DO'7F66' (ISO/IEC 7816-4 §12.7.1), or None.
-
-    DO'7F66' holds two INTEGERs: the maximum command and the maximum response length
-    the card accepts in extended-length APDUs.
-    """
-    try:
-        found = tlv.find(bytes(raw), 0x7F66)
-        if found is None:
-            return None
-        body = bytes(found)
-        ints: list[int] = []
-        while body and len(ints) < 2:
-            tag, hlen, vlen = tlv.header_length(body)
-            if tag == 0x02 and 0 < vlen <= 4:
-                ints.append(int.from_bytes(body[hlen:hlen + vlen], "big"))
-            body = body[hlen + vlen:]
-    except (TLVError, LDSError):
-        return None
-    return ints[1] if len(ints) == 2 and ints[1] > 0 else None
-
-
-@dataclass
-class ChunkPolicy:
-    """How many bytes one READ BINARY asks for; shrinks when the card refuses a length.
-
-    ``extended``: card and reader take extended Le. ``max_response``: the card's
-    limit from EF.ATR/INFO (response data bytes). ``fixed``: a fixed chunk (used by
-    the benchmark's baseline and for cards known to need it).
-    """
-
-    extended: bool = False
-    max_response: int = EXTENDED_MAX
-    fixed: int | None = None
-    shrunk: int = 0
-    le_zero: bool = True  # a plain short Le = 00 means 256 to the chip (not all agree)
-
-    def size(self, secure: bool) -> int:
-        """The data bytes to request in one READ BINARY."""
-        if self.fixed is not None:
-            return self.fixed
-        if self.extended:
-            limit = min(self.max_response, EXTENDED_MAX)
-            if secure:  # padding rounds up to 16 bytes; keep one byte for the padding marker
-                limit = ((limit - SM_OVERHEAD) // 16) * 16 - 1
-            return max(limit, MIN_CHUNK)
-        if secure:
-            return SHORT_SM_CHUNK
-        return SHORT_PLAIN_CHUNK if self.le_zero else SHORT_PLAIN_CHUNK - 1
-
-    def shrink(self, secure: bool) -> bool:
-        """Halve the chunk after ``6700`` (down to short APDUs, then further); False
-        when it cannot get smaller."""
-        current = self.size(secure)
-        if current <= MIN_CHUNK:
-            return False
-        self.shrunk += 1
-        smaller = current // 2
-        if current > SHORT_SM_CHUNK >= smaller:
-            smaller = SHORT_SM_CHUNK
-        self.fixed = max(MIN_CHUNK, smaller)
-        self.extended = self.fixed > SHORT_PLAIN_CHUNK
-        return True
-
-    def use_short(self) -> None:
-        """Fall back to short APDUs (a reader that does not carry extended ones)."""
-        self.extended, self.fixed = False, None
-        self.shrunk += 1
-
-    def describe(self, secure: bool = True) -> dict[str, Any]:
-        return {"extended_length": self.extended, "chunk_size": self.size(secure),
-                "chunk_shrunk": self.shrunk}
 
 
 @dataclass(eq=False)
