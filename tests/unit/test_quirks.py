@@ -205,6 +205,25 @@ def test_protected_6a82_on_sfi_selects_by_fid_in_the_same_session() -> None:
     assert files.sfi is False and files.fallback_reopen is False
 
 
+def test_a_missing_file_does_not_switch_sfi_off() -> None:
+    class NoDG12(Fault):  # a DG listed in EF.COM that the chip does not have (6A82, in SM)
+        def command(self, chip: Any, cmd: Command) -> Any:
+            from hw.vchip.chip import Response
+
+            sfi = cmd.ins == 0xB0 and cmd.p1 == 0x8C
+            fid = cmd.ins == 0xA4 and bytes(cmd.data) == b"\x01\x0c"
+            return Response(b"", SW.FILE_NOT_FOUND) if sfi or fid else None
+
+    persona = build("utopia-id-pace-gm")
+    chip = VirtualChip(persona, fault=NoDG12())
+    transport = InProcessTransport(chip)
+    transport.connect()
+    data = ChipReader(transport).read(persona.can)
+    assert "DG12 is not on the chip: not read" in data.warnings
+    assert data.access_details["short_ef_identifiers"] is True
+    assert "fallbacks" not in data.access_details and 12 not in data.dg_bytes
+
+
 # -- the APDU layer: one table, one chaining loop ---------------------------------------
 
 @pytest.mark.parametrize(("sw", "error"), [

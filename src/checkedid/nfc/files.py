@@ -29,6 +29,7 @@ from typing import Protocol
 
 from checkedid.errors import (
     ChipTimeout,
+    FileNotFound,
     LDSError,
     ProtocolError,
     SecureMessagingError,
@@ -79,6 +80,7 @@ ODD_INS_REFUSED = frozenset({SW.INS_NOT_SUPPORTED, SW.WRONG_P1P2, SW.FUNCTION_NO
 # SELECT: P1 (ISO/IEC 7816-4 §11.2.2 Table 39) and P2 = 0C (no FCI; some chips take no other).
 _BY_FID, _BY_NAME, _NO_FCI = 0x00, 0x04, 0x0C
 _EF_UNDER_DF = 0x02
+_NO_SFI_NOTE = "the chip does not take short EF identifiers: files selected by FID"
 _MF = b"\x3f\x00"
 
 
@@ -148,6 +150,7 @@ class FileReader:
         self.fallback_reopen = False
         self.notes: list[str] = []
         self._sfi_broke: set[str] = set()
+        self._sfi_off_at: str | None = None  # the file whose refusal switched SFIs off
 
     # -- commands --------------------------------------------------------------------
     def _send(self, cmd: Command, step: str) -> Response:
@@ -251,6 +254,11 @@ class FileReader:
                             "opened again") from None
         try:
             return self._chunk(ef, 0, first)
+        except FileNotFound:
+            if self._sfi_off_at == ef.name:  # not there by FID either: the file is absent
+                self.sfi, self._sfi_off_at = True, None
+                self.notes.remove(_NO_SFI_NOTE)
+            raise
         except StatusWordError as exc:
             if exc.sw not in (SW.WRONG_LENGTH, SW.WRONG_OFFSET):
                 raise
@@ -260,7 +268,8 @@ class FileReader:
         if self.sfi:
             log.info("EF.%s: short EF identifier refused (%s); files are selected by FID",
                      ef.name, why)
-            self.notes.append("the chip does not take short EF identifiers: files selected by FID")
+            self.notes.append(_NO_SFI_NOTE)
+            self._sfi_off_at = ef.name
         self.sfi = False
         self.current = None
 
