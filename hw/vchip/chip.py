@@ -138,7 +138,9 @@ class VirtualChip:
 
     def __init__(self, persona: Persona, *, fault: Fault | None = None,
                  router: Router | None = None) -> None:
-        self.state = ChipState(persona=persona, fault=fault)
+        from hw.vchip.quirks import layer_for
+
+        self.state = ChipState(persona=persona, fault=layer_for(persona, fault))
         self.router = router or default_router()
         self._atr = make_atr(persona.extended_length)
         self.powered = False
@@ -149,6 +151,9 @@ class VirtualChip:
 
     def power_on(self) -> bytes:
         self.state.power_on()
+        hook = getattr(self.state.fault, "power_on", None)
+        if callable(hook):  # a quirk layer (hw.vchip.quirks) resets its state too
+            hook(self.state)
         self.powered = True
         return self._atr
 

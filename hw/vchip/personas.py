@@ -118,6 +118,7 @@ class PersonaSpec:
     signer: str = "ds-rsa"  # document signer of hw.pki for EF.SOD
     hash_alg: str = "sha256"  # EF.SOD data-group hash algorithm
     explicit_ec: bool = False  # DG14/DG15 EC keys with explicit domain parameters
+    quirk: str | None = None  # behaviour layer of hw.vchip.quirks (``quirk-*`` personas)
 
     @property
     def mrz(self) -> str:
@@ -233,11 +234,15 @@ CLONE_HIDES: dict[str, int] = {"clone-no-dg15": 15, "clone-no-dg14": 14}
 
 
 def specs() -> list[PersonaSpec]:
-    """The whole catalogue: base personas, then fault personas."""
+    """The whole catalogue: base personas, fault personas, then quirk personas."""
     out = list(_BASE)
     by_name = {s.name: s for s in _BASE}
     for fault, base, text in _FAULTS:
         out.append(replace(by_name[base], name=f"fault-{fault}", description=text, fault=fault))
+    from hw.vchip.quirks import QUIRK_PERSONAS
+
+    for quirk, base, text in QUIRK_PERSONAS:
+        out.append(replace(by_name[base], name=f"quirk-{quirk}", description=text, quirk=quirk))
     return out
 
 

@@ -5,6 +5,8 @@ timings — and, with ``--trust``, the Passive Authentication verdict. It prints
 personal data and writes nothing to disk, unless ``--save DIR`` is given: then
 EF.SOD and the data groups are written there exactly as read (for QA and for
 ``checkedid pa``); those files hold personal data and are the caller's to protect.
+``--trace FILE`` writes the APDU exchange without any data field
+(:mod:`checkedid.nfc.trace`), owner-readable, for reporting a document that fails.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      "holder's DG1 fields (omit them with --no-fields), the photo dimensions, "
                      "checks and timings. With --trust, runs Passive Authentication and "
                      "reports whether the chip data is authentic (exit 1 when not). Nothing "
-                     "is written to disk unless --save is given."))
+                     "is written to disk unless --save or --trace is given."))
     p.add_argument("--reader", help="use the reader whose name contains this text "
                    "(default: the first with a document)")
     key = p.add_mutually_exclusive_group()
@@ -66,6 +68,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="seconds to wait for a document on the reader (default 10)")
     p.add_argument("--read-timeout", type=positive_float, default=60.0,
                    help="seconds allowed for the whole read, recoveries included (default 60)")
+    p.add_argument("--trace", metavar="FILE", type=Path,
+                   help="record the APDU exchange (headers, lengths, status words, timing; "
+                        "no data, no keys) as JSON lines to this new file (mode 0600), for "
+                        "reporting a document that cannot be read")
     p.add_argument("--save", metavar="DIR", type=Path,
                    help="QA only: write EF.SOD and the data groups as read to DIR "
                    "(they contain personal data; off by default)")
@@ -187,7 +193,11 @@ def cmd_read(args: argparse.Namespace) -> int:
     secrets = SecretRegistry()
     if isinstance(access, Secret):
         secrets.add(access)
-    transport = PcscTransport(args.reader, timeout=args.timeout)
+    transport: Any = PcscTransport(args.reader, timeout=args.timeout)
+    if getattr(args, "trace", None) is not None:
+        from checkedid.nfc.trace import TraceRecorder
+
+        transport = TraceRecorder(transport, args.trace)
     try:
         transport.connect()
         reader = ChipReader(transport, secrets=secrets, timeout=args.read_timeout,
@@ -209,6 +219,9 @@ def cmd_read(args: argparse.Namespace) -> int:
     finally:
         show.done()
         transport.disconnect()
+        close = getattr(transport, "close", None)
+        if callable(close):
+            close()
         secrets.wipe_all()
 
 

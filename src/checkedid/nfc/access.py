@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checkedid.errors import (
+    AccessDenied,
     InputError,
     LDSError,
     ParseError,
@@ -112,7 +113,7 @@ def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileR
     pw = pace.PacePassword.can(password) if isinstance(password, str) else \
         pace.PacePassword.mrz(password)
     try:
-        result = pace.authenticate(conn, pw, infos)
+        result = _pace_variants(conn, pw, infos, warnings)
     finally:
         pw.wipe()
     if conn.session is not result.session:
@@ -129,6 +130,30 @@ def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileR
                "parameter_id": result.parameter_id, "oid": result.oid,
                "password": "CAN" if isinstance(password, str) else "MRZ"}
     return AccessResult(protocol, details, result)
+
+
+def _pace_variants(conn: ApduConnection, pw: Any, infos: Any, warnings: list[str]) -> Any:
+    """PACE with the strongest offered variant; when the chip refuses its parameters
+    (a status word other than a refusal of the password), the next one (Doc 9303-11 §4.4.1:
+    the terminal chooses among the PACEInfos of EF.CardAccess). A wrong password, a bad
+    token or malformed chip data ends PACE: never a fall-back to BAC."""
+    from checkedid.nfc import pace
+
+    variants = pace.ranked(infos)
+    for i, info in enumerate(variants):
+        try:
+            return pace.authenticate(conn, pw, infos, prefer=info.oid)
+        except AccessDenied:
+            raise
+        except StatusWordError as exc:
+            if i + 1 == len(variants):
+                raise
+            nxt = variants[i + 1]
+            log.info("PACE %s refused (SW %04X); trying %s", info.oid, exc.sw, nxt.oid)
+            warnings.append(f"the chip refused PACE {info.mapping} {info.cipher} "
+                            f"(SW {exc.sw:04X}) although EF.CardAccess offers it; "
+                            f"PACE {nxt.mapping} {nxt.cipher} used")
+    raise InputError("the chip offers no PACE variant checkedid supports")
 
 
 def _group(verdict: Verdict, reason: str) -> CheckGroup:

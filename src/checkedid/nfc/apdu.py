@@ -11,17 +11,29 @@ Response data can be personal data (DG contents): nothing here logs it, and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from checkedid.errors import ParseError
+from checkedid.errors import (
+    AccessDenied,
+    ChipError,
+    FileNotFound,
+    ParseError,
+    ProtocolError,
+    SecureMessagingError,
+    StatusWordError,
+)
 
-__all__ = ["INS", "SW", "Command", "Response", "describe"]
+__all__ = ["INS", "MAX_GET_RESPONSE", "SW", "SW1", "Command", "Response", "describe", "is_extended",
+           "status_error", "transceive"]
 
 SHORT_MAX_LC = 255
 SHORT_MAX_LE = 256
 EXTENDED_MAX_LC = 65535
 EXTENDED_MAX_LE = 65536
+#: GET RESPONSE commands one answer may take before the chip counts as misbehaving.
+MAX_GET_RESPONSE = 64
 
 
 class INS(IntEnum):
@@ -36,6 +48,15 @@ class INS(IntEnum):
     MSE = 0x22
     GENERAL_AUTHENTICATE = 0x86
     GET_RESPONSE = 0xC0
+
+
+class SW1(IntEnum):
+    """First status bytes whose SW2 is a parameter (ISO/IEC 7816-4 §5.6, Table 5)."""
+
+    MORE_DATA = 0x61  # SW2 more bytes wait: GET RESPONSE
+    WARNING_UNCHANGED = 0x62
+    WARNING_CHANGED = 0x63  # 63Cx: verification failed, x tries left
+    WRONG_LE = 0x6C  # SW2 is the exact Le: send the command again
 
 
 class SW(IntEnum):
@@ -112,15 +133,15 @@ def describe(sw: int) -> str:
     if known is not None:
         return known
     sw1, sw2 = sw >> 8, sw & 0xFF
-    if sw1 == 0x61:
+    if sw1 == SW1.MORE_DATA:
         return f"{sw2 or 256} more response bytes available (GET RESPONSE)"
-    if sw1 == 0x6C:
+    if sw1 == SW1.WRONG_LE:
         return f"wrong Le: exactly {sw2 or 256} bytes available"
-    if sw1 == 0x63 and sw2 & 0xF0 == 0xC0:
+    if sw1 == SW1.WARNING_CHANGED and sw2 & 0xF0 == 0xC0:
         return f"verification failed, {sw2 & 0x0F} tries left"
-    if sw1 == 0x62:
+    if sw1 == SW1.WARNING_UNCHANGED:
         return "warning: state of non-volatile memory unchanged"
-    if sw1 == 0x63:
+    if sw1 == SW1.WARNING_CHANGED:
         return "warning: state of non-volatile memory changed"
     if sw1 == 0x64:
         return "execution error: state of non-volatile memory unchanged"
@@ -262,3 +283,71 @@ class Response:
 
     def __repr__(self) -> str:
         return f"Response({len(self.data)} data bytes, sw={self.sw:04X})"
+
+
+# -- one status-word table and one chaining loop for the whole library ------------------
+
+#: Refusals: the security state does not allow the command (ISO/IEC 7816-4 §5.6, Table 6).
+ACCESS_DENIED = frozenset({SW.SECURITY_STATUS_NOT_SATISFIED, SW.AUTH_METHOD_BLOCKED,
+                           SW.REFERENCE_DATA_NOT_USABLE, SW.CONDITIONS_NOT_SATISFIED})
+#: The chip no longer holds (or never had) the secure-messaging session (Doc 9303-11 §9.8.6).
+SM_BROKEN = frozenset({SW.SM_DATA_OBJECTS_MISSING, SW.SM_DATA_OBJECTS_INCORRECT,
+                       SW.SM_NOT_SUPPORTED})
+
+
+def status_error(sw: int, step: str = "") -> ChipError:
+    """The typed error for a refused status word -- the library's only SW -> error table.
+
+    6982/6983/6984/6985 -> :class:`AccessDenied`; 6A82 -> :class:`FileNotFound`;
+    6987/6988/6882 -> :class:`SecureMessagingError` (the session has ended); anything
+    else -> :class:`StatusWordError` (6986, "no current EF", included: a new session
+    cures it).
+    """
+    text = describe(sw)
+    if sw in ACCESS_DENIED:
+        return AccessDenied(text, sw=sw, step=step or None)
+    if sw == SW.FILE_NOT_FOUND:
+        return FileNotFound(text, sw=sw, step=step or None)
+    if sw in SM_BROKEN:
+        where = f"{step}: " if step else ""
+        return SecureMessagingError(f"{where}the chip rejected the secure-messaging data "
+                                    f"(SW {sw:04X}, {text}); the session has ended")
+    return StatusWordError(text, sw=sw, step=step or None)
+
+
+def is_extended(apdu: bytes | bytearray) -> bool:
+    """True when an encoded command APDU uses extended Lc/Le (ISO/IEC 7816-4 §5.1)."""
+    return len(apdu) >= 7 and apdu[4] == 0
+
+
+def transceive(transmit: Callable[[bytes], bytes], apdu: bytes, *, step: str = "") -> bytes:
+    """Send one encoded command and resolve the transport-level answers (ISO/IEC 7816-4 §5.6,
+    §11.7.1; ISO/IEC 7816-3 §12.2 for T=0): ``6Cxx`` -> the same command once more with
+    Le = xx; ``61xx`` -> GET RESPONSE with Le = xx until the last part.
+
+    This runs below secure messaging (the parts of a protected answer are joined before
+    the MAC check), so it is the library's only GET RESPONSE loop.
+    """
+    raw = transmit(apdu)
+    if len(raw) < 2:
+        return raw
+    if raw[-2] == SW1.WRONG_LE:
+        cmd = Command.from_bytes(apdu)
+        again = Command(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, raw[-1] or SHORT_MAX_LE)
+        raw = transmit(again.to_bytes(is_extended(apdu)))
+        if len(raw) < 2:
+            return raw
+    if raw[-2] != SW1.MORE_DATA:
+        return raw
+    data = bytearray()
+    channel = apdu[0] & 0x03
+    for _ in range(MAX_GET_RESPONSE):
+        data += raw[:-2]
+        get = Command(channel, INS.GET_RESPONSE, 0, 0, b"", raw[-1] or SHORT_MAX_LE)
+        raw = transmit(get.to_bytes())
+        if len(raw) < 2:
+            return raw
+        if raw[-2] != SW1.MORE_DATA:
+            return bytes(data) + raw
+    raise ProtocolError(f"the chip announced more data after {MAX_GET_RESPONSE} "
+                        "GET RESPONSE commands", step=step or None)

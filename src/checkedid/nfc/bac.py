@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from checkedid.errors import AccessDenied, InputError, SecureMessagingError
 from checkedid.nfc import kdf
-from checkedid.nfc.apdu import INS, SW, Command
+from checkedid.nfc.apdu import INS, SW, SW1, Command
 from checkedid.nfc.sm import SMSession, cbc_decrypt, cbc_encrypt, compute_mac
 from checkedid.nfc.transport import ApduConnection
 from checkedid.secret import Secret, zero
@@ -98,7 +98,8 @@ def authenticate(conn: ApduConnection, mrz_information: bytes | bytearray | Secr
                      step=STEP_AUTH)
     if resp.sw != SW.OK:
         if resp.sw in (SW.VERIFICATION_FAILED, SW.SECURITY_STATUS_NOT_SATISFIED,
-                       SW.CONDITIONS_NOT_SATISFIED, SW.WRONG_DATA) or resp.sw1 == 0x63:
+                       SW.CONDITIONS_NOT_SATISFIED, SW.WRONG_DATA) \
+                or resp.sw1 == SW1.WARNING_CHANGED:
             raise BACError(REJECTED, sw=resp.sw, step=STEP_AUTH)
         conn.check(resp, STEP_AUTH)
     answer = bytes(resp.data)

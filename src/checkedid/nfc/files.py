@@ -1,20 +1,18 @@
 """Selecting and reading elementary files of an eMRTD (ICAO Doc 9303-10 §3.9-3.11).
 
-The LDS lives in the eMRTD application (AID ``A0 00 00 02 47 10 01``, Doc 9303-10
-§3.10); EF.CardAccess and EF.ATR/INFO sit in the master file (§3.11). Files are read
-with READ BINARY (ISO/IEC 7816-4 §11.3.3):
+Files (:mod:`checkedid.nfc.efs`) are read with READ BINARY (ISO/IEC 7816-4 §11.3.3):
+the first read addresses the file by its short EF identifier (P1 = ``0x80 | SFI``) and
+learns the file's length from its BER-TLV header (Doc 9303-10 §3.11.1); further reads
+use INS ``B0`` with the offset in P1-P2 up to 32767 and ``B1`` with DO'54' beyond; the
+chunk size comes from :mod:`checkedid.nfc.chunking`.
 
-* the first read addresses the file by its short EF identifier (P1 = ``0x80 | SFI``),
-  which selects it without a SELECT command; the length of the whole file is learnt
-  from the BER-TLV header in that first answer (Doc 9303-10 §3.11.1 recommends
-  reading the header first);
-* further reads use INS ``B0`` with the offset in P1-P2 up to 32767 and INS ``B1``
-  with the offset in DO'54' beyond (the answer then comes in DO'53');
-* the chunk size adapts: extended length (Le up to 65535, bounded by EF.ATR/INFO's
-  maximum response length) when card and reader announce it, otherwise short APDUs
-  of 223 bytes under secure messaging — 0xDF leaves room for the padding, DO'87',
-  DO'99' and DO'8E' in a 256-byte response (Doc 9303-11 §9.8). A ``6700`` (wrong
-  length) shrinks the chunk and the read goes on.
+Optional features a chip may refuse, and what the reader does then: short EF
+identifiers (6A82, 6A86, 6B00, 6D00, 6E00 ..., or an answer without secure messaging)
+-> SELECT by FID from then on (:attr:`FileReader.sfi`), the session re-opened once
+when the refusal ended it (:attr:`FileReader.fallback_reopen`); a refused master-file
+read -> SELECT MF first; extended length (an unprotected ``6700``) -> short APDUs;
+Le = 00 in plain -> 255; the odd INS -> one B0 at offset 32767 with a longer Le.
+``6282`` with the file's last bytes is a successful READ BINARY.
 
 Reads are resumable: a :class:`PartialFile` keeps what has arrived, so after the card
 left the field and a new secure-messaging session is up, reading continues at the
@@ -27,10 +25,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from checkedid.errors import (
-    AccessDenied,
     ChipTimeout,
     FileNotFound,
     LDSError,
@@ -40,7 +37,15 @@ from checkedid.errors import (
     TLVError,
 )
 from checkedid.nfc import tlv
-from checkedid.nfc.apdu import SW, Command, Response
+from checkedid.nfc.apdu import INS, SW, Command, Response, status_error
+from checkedid.nfc.chunking import (
+    MIN_CHUNK,
+    SHORT_PLAIN_CHUNK,
+    SHORT_SM_CHUNK,
+    ChunkPolicy,
+    parse_atr_info,
+)
+from checkedid.nfc.efs import ATR_INFO, CARD_ACCESS, COM, EF, EMRTD_AID, SOD
 
 __all__ = [
     "ATR_INFO",
@@ -48,6 +53,7 @@ __all__ = [
     "COM",
     "EF",
     "EMRTD_AID",
+    "SHORT_SM_CHUNK",
     "SOD",
     "ChunkPolicy",
     "FileReader",
@@ -60,45 +66,22 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
-EMRTD_AID = bytes.fromhex("A0000002471001")
-SHORT_SM_CHUNK = 0xDF  # Doc 9303-11 §9.8: fits a 256-byte SM response with 3DES or AES
-SHORT_PLAIN_CHUNK = 0x100  # Le = 00 in a short APDU
-MIN_CHUNK = 0x20
-EXTENDED_MAX = 0xFFFF
-SM_OVERHEAD = 48  # DO'87' header + padding indicator + padding, DO'99', DO'8E', slack
 HEADER_PROBE = 6  # 1-2 byte tag + up to 4 length bytes
+MAX_EVEN_OFFSET = 0x7FFF  # READ BINARY B0: 15-bit offset in P1-P2 (ISO/IEC 7816-4 §11.3.3)
 MAX_FILE_SIZE = 4 << 20  # no LDS file comes near this; a bigger header is a lie
 
-_DENIED = frozenset({0x6982, 0x6983, 0x6985, 0x6986})
-_SM_BROKEN = frozenset({0x6987, 0x6988, 0x6882})
-
-
-@dataclass(frozen=True)
-class EF:
-    """An elementary file: display name, file identifier and short EF identifier.
-
-    Doc 9303-10 Table 39 lists the LDS identifiers (DGn: FID ``01nn``, SFI ``nn``).
-    """
-
-    name: str
-    fid: int
-    sfi: int
-
-    @classmethod
-    def dg(cls, number: int) -> EF:
-        if not 1 <= number <= 16:
-            raise LDSError(f"there is no data group {number}", file="COM")
-        return cls(f"DG{number}", 0x0100 | number, number)
-
-    @property
-    def dg_number(self) -> int | None:
-        return self.fid & 0xFF if 0x0101 <= self.fid <= 0x0110 else None
-
-
-CARD_ACCESS = EF("CardAccess", 0x011C, 0x1C)
-ATR_INFO = EF("ATR/INFO", 0x2F01, 0x01)
-COM = EF("COM", 0x011E, 0x1E)
-SOD = EF("SOD", 0x011D, 0x1D)
+#: Answers of a chip that does not take short EF identifiers in READ BINARY.
+SFI_REFUSED = frozenset({SW.FILE_NOT_FOUND, SW.WRONG_P1P2, SW.WRONG_OFFSET, SW.INS_NOT_SUPPORTED,
+                         SW.CLA_NOT_SUPPORTED, SW.FUNCTION_NOT_SUPPORTED,
+                         SW.COMMAND_NOT_ALLOWED_NO_EF, SW.COMMAND_INCOMPATIBLE})
+#: Answers of a chip that does not implement READ BINARY with the odd INS (B1).
+ODD_INS_REFUSED = frozenset({SW.INS_NOT_SUPPORTED, SW.WRONG_P1P2, SW.FUNCTION_NOT_SUPPORTED,
+                             SW.WRONG_DATA, SW.CLA_NOT_SUPPORTED})
+# SELECT: P1 (ISO/IEC 7816-4 §11.2.2 Table 39) and P2 = 0C (no FCI; some chips take no other).
+_BY_FID, _BY_NAME, _NO_FCI = 0x00, 0x04, 0x0C
+_EF_UNDER_DF = 0x02
+_NO_SFI_NOTE = "the chip does not take short EF identifiers: files selected by FID"
+_MF = b"\x3f\x00"
 
 
 class Connection(Protocol):
@@ -106,76 +89,11 @@ class Connection(Protocol):
 
     def send(self, cmd: Command, *, step: str = ...) -> Response: ...
 
+    @property
+    def last_unprotected(self) -> bool: ...
 
-def parse_atr_info(raw: bytes | bytearray) -> int | None:
-    """Maximum response length from EF.ATR/INFO's DO'7F66' (ISO/IEC 7816-4 §12.7.1), or None.
-
-    DO'7F66' holds two INTEGERs: the maximum command and the maximum response length
-    the card accepts in extended-length APDUs.
-    """
-    try:
-        found = tlv.find(bytes(raw), 0x7F66)
-        if found is None:
-            return None
-        body = bytes(found)
-        ints: list[int] = []
-        while body and len(ints) < 2:
-            tag, hlen, vlen = tlv.header_length(body)
-            if tag == 0x02 and 0 < vlen <= 4:
-                ints.append(int.from_bytes(body[hlen:hlen + vlen], "big"))
-            body = body[hlen + vlen:]
-    except (TLVError, LDSError):
-        return None
-    return ints[1] if len(ints) == 2 and ints[1] > 0 else None
-
-
-@dataclass
-class ChunkPolicy:
-    """How many bytes one READ BINARY asks for; shrinks when the card refuses a length.
-
-    ``extended``: card and reader take extended Le. ``max_response``: the card's
-    limit from EF.ATR/INFO (response data bytes). ``fixed``: a fixed chunk (used by
-    the benchmark's baseline and for cards known to need it).
-    """
-
-    extended: bool = False
-    max_response: int = EXTENDED_MAX
-    fixed: int | None = None
-    shrunk: int = 0
-
-    def size(self, secure: bool) -> int:
-        """The data bytes to request in one READ BINARY."""
-        if self.fixed is not None:
-            return self.fixed
-        if self.extended:
-            limit = min(self.max_response, EXTENDED_MAX)
-            if secure:  # padding rounds up to 16 bytes; keep one byte for the padding marker
-                limit = ((limit - SM_OVERHEAD) // 16) * 16 - 1
-            return max(limit, MIN_CHUNK)
-        return SHORT_SM_CHUNK if secure else SHORT_PLAIN_CHUNK
-
-    def shrink(self, secure: bool) -> bool:
-        """Halve the chunk after ``6700`` (down to short APDUs, then further); False
-        when it cannot get smaller."""
-        current = self.size(secure)
-        if current <= MIN_CHUNK:
-            return False
-        self.shrunk += 1
-        smaller = current // 2
-        if current > SHORT_SM_CHUNK >= smaller:
-            smaller = SHORT_SM_CHUNK
-        self.fixed = max(MIN_CHUNK, smaller)
-        self.extended = self.fixed > SHORT_PLAIN_CHUNK
-        return True
-
-    def use_short(self) -> None:
-        """Fall back to short APDUs (a reader that does not carry extended ones)."""
-        self.extended, self.fixed = False, None
-        self.shrunk += 1
-
-    def describe(self, secure: bool = True) -> dict[str, Any]:
-        return {"extended_length": self.extended, "chunk_size": self.size(secure),
-                "chunk_shrunk": self.shrunk}
+    @property
+    def last_raw_sw(self) -> int: ...
 
 
 @dataclass(eq=False)
@@ -223,6 +141,16 @@ class FileReader:
         self.current: int | None = None  # FID of the selected EF
         self.apdus = 0
         self.bytes_read = 0
+        #: The chip takes short EF identifiers in READ BINARY (False once it refused one).
+        self.sfi = True
+        #: The chip takes READ BINARY with the odd INS B1 (needed beyond offset 32767).
+        self.odd_ins = True
+        #: Set when a refused optional feature ended the session: the next re-open is part
+        #: of the fallback, not a recovery from a fault.
+        self.fallback_reopen = False
+        self.notes: list[str] = []
+        self._sfi_broke: set[str] = set()
+        self._sfi_off_at: str | None = None  # the file whose refusal switched SFIs off
 
     # -- commands --------------------------------------------------------------------
     def _send(self, cmd: Command, step: str) -> Response:
@@ -234,20 +162,22 @@ class FileReader:
 
     def select_application(self, aid: bytes = EMRTD_AID) -> None:
         """SELECT the eMRTD application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C)."""
-        resp = self._send(Command(0x00, 0xA4, 0x04, 0x0C, aid), "SELECT eMRTD application")
-        _check(resp, "SELECT eMRTD application")
+        step = "SELECT eMRTD application"
+        resp = self._send(Command(0x00, INS.SELECT, _BY_NAME, _NO_FCI, aid), step)
+        _check(resp, step)
         self.current = None
 
     def select_master_file(self) -> None:
         """SELECT the MF (ISO/IEC 7816-4 §11.2.2, P1=00 with 3F00)."""
-        resp = self._send(Command(0x00, 0xA4, 0x00, 0x0C, b"\x3f\x00"), "SELECT MF")
+        resp = self._send(Command(0x00, INS.SELECT, _BY_FID, _NO_FCI, _MF), "SELECT MF")
         _check(resp, "SELECT MF")
         self.current = None
 
     def select(self, ef: EF) -> None:
-        """SELECT an EF by file identifier (P1=02 P2=0C)."""
+        """SELECT an EF by file identifier (P1=02, EF under the current DF; P2=0C)."""
         step = f"SELECT EF.{ef.name}"
-        resp = self._send(Command(0x00, 0xA4, 0x02, 0x0C, ef.fid.to_bytes(2, "big")), step)
+        fid = ef.fid.to_bytes(2, "big")
+        resp = self._send(Command(0x00, INS.SELECT, _EF_UNDER_DF, _NO_FCI, fid), step)
         _check(resp, step)
         self.current = ef.fid
 
@@ -274,12 +204,7 @@ class FileReader:
     def _read_header(self, p: PartialFile) -> None:
         ef = p.ef
         first = self.policy.size(self.secure)
-        try:
-            data = self._chunk(ef, 0, first, by_sfi=True)
-        except StatusWordError as exc:
-            if exc.sw not in (SW.WRONG_LENGTH, SW.WRONG_OFFSET) and exc.sw >> 8 != 0x6C:
-                raise
-            data = self._chunk(ef, 0, HEADER_PROBE, by_sfi=False)
+        data = self._first_chunk(ef, first)
         try:
             _tag, hlen, vlen = tlv.header_length(bytes(data[:HEADER_PROBE]))
         except TLVError as exc:
@@ -295,6 +220,67 @@ class FileReader:
             self.register(p.buf)
         self._store(p, data)
 
+    def _first_chunk(self, ef: EF, first: int) -> bytes:
+        """The file's first bytes: by SFI while the chip takes them, else SELECT + READ."""
+        if self.sfi and self.current != ef.fid:
+            try:
+                return self._chunk(ef, 0, first, by_sfi=True)
+            except SecureMessagingError:
+                if self.secure and not ef.mf and not self.fallback_reopen:
+                    # A damaged answer or a chip that ends the session on a short EF
+                    # identifier: the first time is a recovery like any other, the second
+                    # time for the same file means no SFI support.
+                    if ef.name in self._sfi_broke:
+                        self._no_sfi(ef, "secure messaging ended twice")
+                        self.fallback_reopen = True
+                    self._sfi_broke.add(ef.name)
+                raise
+            except StatusWordError as exc:
+                if exc.sw == SW.WRONG_LENGTH:
+                    return self._chunk(ef, 0, HEADER_PROBE)
+                if exc.sw not in SFI_REFUSED:  # 6B00 at offset 0 too: the SFI is the problem
+                    raise
+                if ef.mf:
+                    self._select_mf_quietly()
+                else:
+                    self._no_sfi(ef, f"SW {exc.sw:04X}")
+                    if self.secure and self.conn.last_unprotected:
+                        # an answer without secure messaging ends the session on both sides
+                        # (Doc 9303-11 §9.8.6): re-open it and select by FID
+                        self.fallback_reopen = True
+                        raise SecureMessagingError(
+                            f"READ BINARY EF.{ef.name}: the short EF identifier was refused "
+                            f"without secure messaging (SW {exc.sw:04X}); the session is "
+                            "opened again") from None
+        try:
+            return self._chunk(ef, 0, first)
+        except FileNotFound:
+            if self._sfi_off_at == ef.name:  # not there by FID either: the file is absent
+                self.sfi, self._sfi_off_at = True, None
+                self.notes.remove(_NO_SFI_NOTE)
+            raise
+        except StatusWordError as exc:
+            if exc.sw not in (SW.WRONG_LENGTH, SW.WRONG_OFFSET):
+                raise
+            return self._chunk(ef, 0, HEADER_PROBE)
+
+    def _no_sfi(self, ef: EF, why: str) -> None:
+        if self.sfi:
+            log.info("EF.%s: short EF identifier refused (%s); files are selected by FID",
+                     ef.name, why)
+            self.notes.append(_NO_SFI_NOTE)
+            self._sfi_off_at = ef.name
+        self.sfi = False
+        self.current = None
+
+    def _select_mf_quietly(self) -> None:
+        """SELECT MF before a master-file EF is read again (chips with no current DF at
+        power-on); a refusal is left to the SELECT of the EF to report."""
+        try:
+            self.select_master_file()
+        except StatusWordError as exc:
+            log.info("SELECT MF refused (SW %04X)", exc.sw)
+
     def _store(self, p: PartialFile, data: bytes | bytearray) -> None:
         assert p.total is not None
         n = min(len(data), p.total - p.done)
@@ -308,32 +294,97 @@ class FileReader:
         """One READ BINARY of up to ``want`` bytes at ``offset``; shrinks on 6700."""
         step = f"READ BINARY EF.{ef.name}"
         while True:
-            if offset > 0x7FFF:
+            skip = 0
+            if offset > MAX_EVEN_OFFSET and not self.odd_ins:
+                cmd, skip = self._far_command(ef, offset, want)
+            elif offset > MAX_EVEN_OFFSET:
                 cmd = self._odd_command(ef, offset, want)
             elif self.current == ef.fid:
-                cmd = Command(0x00, 0xB0, offset >> 8, offset & 0xFF, b"", want)
+                cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
             elif by_sfi and offset <= 0xFF:
-                cmd = Command(0x00, 0xB0, 0x80 | ef.sfi, offset, b"", want)
+                cmd = Command(0x00, INS.READ_BINARY, 0x80 | ef.sfi, offset, b"", want)
             else:
                 self.select(ef)
-                cmd = Command(0x00, 0xB0, offset >> 8, offset & 0xFF, b"", want)
-            resp = self._send(cmd, step)
-            if resp.sw == SW.WRONG_LENGTH and want > MIN_CHUNK and self.policy.shrink(self.secure):
-                log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
+                cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
+            try:
+                resp = self._send(cmd, step)
+            except SecureMessagingError:
+                self._refused_outside_sm(ef, cmd, step)
+                raise
+            if resp.sw == SW.WRONG_LENGTH and self._wrong_length(cmd, want, step):
                 want = min(want, self.policy.size(self.secure))
                 continue
             if resp.sw == SW.WRONG_OFFSET and offset > 0:
                 raise LDSError(f"the file ends at byte {offset}, before the length its header "
                                "announces", file=ef.name)
+            if cmd.ins == INS.READ_BINARY_ODD and resp.sw in ODD_INS_REFUSED:
+                log.info("%s: odd INS refused (SW %04X)", step, resp.sw)
+                self.odd_ins = False
+                self.notes.append("the chip refuses READ BINARY B1: far offsets read with B0")
+                continue
             _check(resp, step, read=True)
             self.current = ef.fid
-            data = bytes(resp.data)
-            if cmd.ins == 0xB1:
+            data = bytes(resp.data)[skip:]
+            if cmd.ins == INS.READ_BINARY_ODD:
                 data = _odd_payload(data, step)
             if len(data) > want:
                 raise ProtocolError(f"the chip answered {len(data)} bytes for {want} requested",
                                     step=step)
             return data
+
+    def _refused_outside_sm(self, ef: EF, cmd: Command, step: str) -> None:
+        """The secure-messaging layer rejected a bare status word (Doc 9303-11 §9.8.6):
+        when it refuses an optional feature of this command, switch the feature off so the
+        re-opened session does without it."""
+        if not (self.secure and self.conn.last_unprotected):
+            return
+        sw = self.conn.last_raw_sw
+        if sw == SW.WRONG_LENGTH and cmd.needs_extended:
+            log.info("%s: extended length refused; short APDUs from now on", step)
+            self.policy.use_short()
+            self.notes.append("the chip refuses extended-length APDUs: short APDUs used")
+            self.fallback_reopen = True
+        elif sw in SFI_REFUSED and cmd.ins == INS.READ_BINARY and cmd.p1 & 0x80 and not ef.mf:
+            self._no_sfi(ef, f"SW {sw:04X} without secure messaging")
+            self.fallback_reopen = True
+
+    def _wrong_length(self, cmd: Command, want: int, step: str) -> bool:
+        """After 6700: True when a smaller request is worth trying (the policy changed)."""
+        if cmd.needs_extended and self.conn.last_unprotected:
+            # the chip could not parse an extended APDU: short APDUs from now on
+            log.info("%s: extended length refused; short APDUs from now on", step)
+            self.policy.use_short()
+            self.notes.append("the chip refuses extended-length APDUs: short APDUs used")
+            if self.secure:  # the unprotected answer ended the chip's session
+                self.fallback_reopen = True
+                raise SecureMessagingError(f"{step}: extended length refused without secure "
+                                           "messaging; the session is opened again")
+            return True
+        if cmd.le == SHORT_PLAIN_CHUNK and not cmd.needs_extended and not self.secure \
+                and self.policy.le_zero and self.policy.fixed is None:
+            # Le = 00 refused (ISO/IEC 7816-4 §5.1 lets it mean 256): ask for 255 instead
+            log.info("%s: Le = 00 refused; at most 255 bytes per plain read", step)
+            self.policy.le_zero = False
+            return True
+        if want > MIN_CHUNK and self.policy.shrink(self.secure):
+            log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
+            return True
+        return False
+
+    def _far_command(self, ef: EF, offset: int, want: int) -> tuple[Command, int]:
+        """Without the odd INS, bytes beyond offset 32767 are reachable only by one READ
+        BINARY B0 at offset 32767 whose (extended) Le reaches them; the bytes before
+        ``offset`` are read again and dropped. Returns the command and how many to drop."""
+        skip = offset - MAX_EVEN_OFFSET
+        le = min(skip + want, self.policy.size(self.secure))
+        if le <= skip:
+            raise LDSError("the chip does not take READ BINARY with offsets beyond 32767 "
+                           "(odd INS refused) and the file is longer than one read from "
+                           "there can reach", file=ef.name)
+        if self.current != ef.fid:
+            self.select(ef)
+        return Command(0x00, INS.READ_BINARY, MAX_EVEN_OFFSET >> 8, MAX_EVEN_OFFSET & 0xFF,
+                       b"", le), skip
 
     def _odd_command(self, ef: EF, offset: int, want: int) -> Command:
         """READ BINARY B1: offset in DO'54' (ISO 7816-4 §11.3.3); answer wrapped in DO'53'."""
@@ -343,7 +394,8 @@ class FileReader:
         size = min(want + head, self.policy.size(self.secure))
         want = size - head
         off = offset.to_bytes((offset.bit_length() + 7) // 8, "big")
-        return Command(0x00, 0xB1, 0x00, 0x00, b"\x54" + bytes([len(off)]) + off, size)
+        return Command(0x00, INS.READ_BINARY_ODD, 0x00, 0x00,
+                       b"\x54" + bytes([len(off)]) + off, size)
 
 
 def _odd_payload(data: bytes, step: str) -> bytes:
@@ -359,19 +411,11 @@ def _odd_payload(data: bytes, step: str) -> bytes:
 
 
 def _check(resp: Response, step: str, *, read: bool = False) -> None:
-    """Map a status word to the error hierarchy (ISO/IEC 7816-4 §5.6).
+    """Raise the typed error for a refused status word (the one table in
+    :func:`checkedid.nfc.apdu.status_error`).
 
     6282 (end of file) is a success only for READ BINARY (``read``), never for SELECT.
     """
-    sw = resp.sw
-    if sw == SW.OK or (read and sw == SW.END_OF_FILE):
+    if resp.sw == SW.OK or (read and resp.sw == SW.END_OF_FILE):
         return
-    if sw in _DENIED:
-        raise AccessDenied("the chip refused access (security status not satisfied)",
-                           sw=sw, step=step)
-    if sw == SW.FILE_NOT_FOUND:
-        raise FileNotFound("the chip has no such file", sw=sw, step=step)
-    if sw in _SM_BROKEN:
-        raise SecureMessagingError(f"{step}: the chip rejected the secure-messaging data "
-                                   f"(SW {sw:04X}); the session has ended")
-    raise StatusWordError("unexpected status word", sw=sw, step=step)
+    raise status_error(resp.sw, step)

@@ -38,7 +38,7 @@ from checkedid.errors import (
 )
 from checkedid.nfc import kdf, tlv
 from checkedid.nfc import pace_crypto as pc
-from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.apdu import INS, SW, SW1, Command, Response
 from checkedid.nfc.cardaccess import (
     CardAccess,
     ChipAuthenticationPublicKeyInfo,
@@ -55,6 +55,9 @@ from checkedid.verdict import Check, CheckGroup, Verdict
 __all__ = ["CAMData", "PACEResult", "PacePassword", "authenticate", "choose", "verify_cam"]
 
 log = logging.getLogger(__name__)
+
+_CHAINING = 0x10  # CLA bit: command chaining (ISO/IEC 7816-4 §5.4.1)
+_SET_AT_PACE = (0xC1, 0xA4)  # MSE:Set AT for mutual authentication (TR-03110-3 §B.1.1)
 
 MRZ, CAN = 1, 2  # password references of MSE:Set AT DO'83' (TR-03110-3 §D.2.1.2)
 _MAPPING_RANK = {"ECDH-CAM": 5, "ECDH-GM": 4, "ECDH-IM": 3, "DH-GM": 2, "DH-IM": 1}
@@ -128,13 +131,20 @@ class PACEResult:
     cam: CAMData | None = None
 
 
+def ranked(card_access: CardAccess) -> list[PACEInfo]:
+    """The PACEInfos checkedid supports, strongest first (see :func:`choose`)."""
+    offered = [i for i in card_access.pace if i.parameter_id in DOMAIN_PARAMETERS
+               and i.mapping in _MAPPING_RANK and i.version == 2]
+    return sorted(offered, key=lambda i: (_MAPPING_RANK[i.mapping], _CIPHER_RANK[i.cipher]),
+                  reverse=True)
+
+
 def choose(card_access: CardAccess, prefer: str | None = None) -> PACEInfo:
     """The best supported PACEInfo (CAM > ECDH-GM > ECDH-IM > DH-GM > DH-IM, then cipher).
 
     ``prefer`` restricts the choice to a mapping (``"ECDH-GM"``) or a protocol OID.
     """
-    offered = [i for i in card_access.pace if i.parameter_id in DOMAIN_PARAMETERS
-               and i.mapping in _MAPPING_RANK and i.version == 2]
+    offered = ranked(card_access)
     if prefer is not None:
         offered = [i for i in offered if prefer in (i.mapping, i.oid)]
     if not offered:
@@ -168,9 +178,10 @@ def _ga(conn: ApduConnection, suite: pc.Suite, body: bytes, step: str, *,
     # A 2048-bit DH public key does not fit a 256-byte response: ask for more when we may.
     big = isinstance(suite.domain, DHGroup) and suite.domain.size > 240
     le = 65536 if big and conn.supports_extended else 256
-    cmd = Command(0x00 if last else 0x10, 0x86, 0x00, 0x00, tlv.encode(0x7C, body), le)
+    cmd = Command(0x00 if last else _CHAINING, INS.GENERAL_AUTHENTICATE, 0x00, 0x00,
+                  tlv.encode(0x7C, body), le)
     resp = conn.send(cmd, step=step)
-    if resp.sw1 == 0x63 or (last and resp.sw == 0x6982):
+    if resp.sw1 == SW1.WARNING_CHANGED or (last and resp.sw == SW.SECURITY_STATUS_NOT_SATISFIED):
         raise AccessDenied(_REJECTED_TEXT, sw=resp.sw, step=step)
     return conn.check(resp, step)
 
@@ -199,8 +210,8 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
     mse = tlv.encode(0x80, encode_oid(info.oid)) + tlv.encode(0x83, bytes([password.reference]))
     if len(card_access.pace) > 1:  # DO'84' only when the parameters are ambiguous
         mse += tlv.encode(0x84, bytes([info.parameter_id or 0]))
-    resp = conn.send(Command(0x00, 0x22, 0xC1, 0xA4, mse), step="PACE MSE:Set AT")
-    if resp.sw1 == 0x63:
+    resp = conn.send(Command(0x00, INS.MSE, *_SET_AT_PACE, mse), step="PACE MSE:Set AT")
+    if resp.sw1 == SW1.WARNING_CHANGED:
         raise AccessDenied(_REJECTED_TEXT, sw=resp.sw, step="PACE MSE:Set AT")
     conn.check(resp, "PACE MSE:Set AT")
 

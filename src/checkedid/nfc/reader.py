@@ -53,6 +53,7 @@ from checkedid.errors import (
     TransportError,
 )
 from checkedid.nfc.access import AccessResult, chip_authentication, open_session
+from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
 from checkedid.nfc.files import (
     ATR_INFO,
@@ -79,7 +80,7 @@ T = TypeVar("T")
 EAC_DGS = (3, 4)
 DEFAULT_TIMEOUT = 60.0
 # Unexpected status words and SM failures: a fresh session usually cures them.
-_SELECT_MF = bytes.fromhex("00A4000C023F00")
+_SELECT_MF = Command(0x00, INS.SELECT, 0x00, 0x0C, b"\x3f\x00").to_bytes()
 _CARD_POLL = 0.1
 _RECOVERABLE = (CardRemovedError, NoCardError, SecureMessagingError, TransportError)
 
@@ -194,6 +195,9 @@ class ChipReader:
         assert self.access is not None and self.files is not None
         details = dict(self.access.details)
         details.update(self.files.policy.describe(True))
+        details["short_ef_identifiers"] = self.files.sfi
+        if self.files.notes:
+            details["fallbacks"] = list(dict.fromkeys(self.files.notes))
         chip = self._chip_check or _not_supported(
             "chip", "chip_authentication",
             "the document has no DG14: Chip Authentication is not offered")
@@ -332,6 +336,8 @@ class ChipReader:
             except (*_RECOVERABLE, StatusWordError) as exc:
                 if isinstance(exc, StatusWordError) and not _transient(exc):
                     raise
+                if self._fallback(exc):
+                    continue  # a refused optional feature: re-open without it (not a fault)
                 if self.recoveries >= self.retries or time.monotonic() > self.deadline:
                     raise
                 self.recoveries += 1
@@ -345,6 +351,21 @@ class ChipReader:
                     exc, (CardRemovedError, NoCardError, TransportError))
                 log.info("recovering after %s (%d of %d)", type(exc).__name__,
                          self.recoveries, self.retries)
+
+    def _fallback(self, exc: Exception) -> bool:
+        """True when ``exc`` ended a session because the chip refused an optional feature
+        (short EF identifiers, extended length): the file layer already switched to the
+        fallback, the session is opened again once and this does not count as a recovery."""
+        files = self.files
+        if files is None or not files.fallback_reopen or not isinstance(
+                exc, (SecureMessagingError, StatusWordError)):
+            return False
+        files.fallback_reopen = False
+        if time.monotonic() > self.deadline:
+            return False
+        log.info("re-opening the session without the refused feature (%s)", type(exc).__name__)
+        self._stale = True
+        return True
 
     # -- files -----------------------------------------------------------------------
     def _read_file(self, ef: EF) -> bytearray:
@@ -469,6 +490,7 @@ def _sod_dgs(sod: bytes) -> set[int]:
 
 def _transient(exc: StatusWordError) -> bool:
     """Status words that a fresh session may cure (not refusals, not missing files)."""
-    return not isinstance(exc, (AccessDenied, FileNotFound)) and exc.sw not in (0x6A86, 0x6D00)
+    return not isinstance(exc, (AccessDenied, FileNotFound)) and \
+        exc.sw not in (SW.WRONG_P1P2, SW.INS_NOT_SUPPORTED)
 
 

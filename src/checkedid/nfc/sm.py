@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 
 from checkedid.errors import InputError, SecureMessagingError, TLVError
 from checkedid.nfc import tlv
-from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.apdu import Command, Response, transceive
 from checkedid.secret import Secret, zero
 
 if TYPE_CHECKING:
@@ -328,8 +328,6 @@ class SecureTransport:
     MAC check, with plain GET RESPONSE commands (ISO/IEC 7816-4 §10.2).
     """
 
-    MAX_GET_RESPONSE = 64
-
     def __init__(self, inner: Transport, session: SMSession) -> None:
         self.inner = inner
         self.session = session
@@ -348,15 +346,7 @@ class SecureTransport:
         plain = Command.from_bytes(apdu)
         was_extended = len(apdu) >= 7 and apdu[4] == 0
         wrapped = self.session.protect_command(plain)
-        raw = self.inner.transmit(wrapped.to_bytes(was_extended or wrapped.needs_extended))
+        raw = transceive(self.inner.transmit,
+                         wrapped.to_bytes(was_extended or wrapped.needs_extended))
         resp = Response.from_bytes(raw)
-        data = bytearray(resp.data)
-        for _ in range(self.MAX_GET_RESPONSE):
-            if resp.sw1 != 0x61:
-                break
-            raw = self.inner.transmit(Command(0x00, 0xC0, 0, 0, b"", resp.sw2 or 256).to_bytes())
-            resp = Response.from_bytes(raw)
-            data += resp.data
-        else:
-            raise SecureMessagingError("secure messaging: the chip kept announcing more data")
-        return self.session.unprotect_response(Response(bytes(data), resp.sw)).to_bytes()
+        return self.session.unprotect_response(resp).to_bytes()

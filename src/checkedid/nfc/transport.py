@@ -21,14 +21,11 @@ import logging
 from typing import Protocol, runtime_checkable
 
 from checkedid.errors import (
-    AccessDenied,
-    FileNotFound,
     ParseError,
     ProtocolError,
-    StatusWordError,
     TransportError,
 )
-from checkedid.nfc.apdu import INS, SW, Command, Response, describe
+from checkedid.nfc.apdu import SW, Command, Response, status_error, transceive
 from checkedid.nfc.sm import SecureTransport, SMSession
 
 __all__ = [
@@ -44,9 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Log level for APDU headers and status words (below DEBUG).
 TRAFFIC = 5
-
-MAX_GET_RESPONSE = 64
-_ACCESS_DENIED = frozenset({0x6982, 0x6983, 0x6984, 0x6985})
 
 
 @runtime_checkable
@@ -147,6 +141,32 @@ class InProcessTransport:
         self.disconnect()
 
 
+class _Tap:
+    """The raw transport under secure messaging, noting whether the last answer was only a
+    status word (an unprotected answer: a protected one always carries DO'99' and DO'8E')."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.bare = False
+        self.sw = 0
+
+    @property
+    def atr(self) -> bytes:
+        return self.inner.atr
+
+    def connect(self) -> None:
+        self.inner.connect()
+
+    def disconnect(self) -> None:
+        self.inner.disconnect()
+
+    def transmit(self, apdu: bytes) -> bytes:
+        out = self.inner.transmit(apdu)
+        self.bare = len(out) <= 2
+        self.sw = int.from_bytes(out[-2:], "big") if len(out) >= 2 else 0
+        return out
+
+
 class ApduConnection:
     """Command/response exchange over a :class:`Transport`, with optional secure messaging.
 
@@ -157,7 +177,8 @@ class ApduConnection:
 
     def __init__(self, transport: Transport, *, extended: bool | None = None) -> None:
         self.base = transport
-        self.transport: Transport = transport
+        self._tap = _Tap(transport)
+        self.transport: Transport = self._tap
         self.extended = extended
         self._session: SMSession | None = None
 
@@ -176,14 +197,24 @@ class ApduConnection:
         if old is not None and old is not session:
             old.wipe()
         self._session = session
-        self.transport = SecureTransport(self.base, session)
+        self.transport = SecureTransport(self._tap, session)
 
     def clear_sm(self) -> None:
         """Drop secure messaging (after a chip reset or an SM error); wipes the keys."""
         if self._session is not None:
             self._session.wipe()
         self._session = None
-        self.transport = self.base
+        self.transport = self._tap
+
+    @property
+    def last_unprotected(self) -> bool:
+        """Whether the last answer came without secure messaging (always, when SM is off)."""
+        return not self.sm_active or self._tap.bare
+
+    @property
+    def last_raw_sw(self) -> int:
+        """The status word of the last answer as it came from the card (outside SM)."""
+        return self._tap.sw
 
     @property
     def supports_extended(self) -> bool:
@@ -205,7 +236,7 @@ class ApduConnection:
         if not self.sm_active and log.isEnabledFor(TRAFFIC):
             log.log(TRAFFIC, "> %02X %02X %02X %02X Lc=%d Le=%s", cmd.cla, cmd.ins, cmd.p1,
                     cmd.p2, len(cmd.data), cmd.le)
-        out = self.transport.transmit(raw)
+        out = transceive(self.transport.transmit, raw, step=step)
         try:
             resp = Response.from_bytes(out)
         except ParseError:
@@ -215,42 +246,23 @@ class ApduConnection:
         return resp
 
     def send(self, cmd: Command, *, step: str = "") -> Response:
-        """Send ``cmd``; follow 61xx with GET RESPONSE and retry once on 6Cxx.
+        """Send ``cmd``; 61xx (GET RESPONSE) and 6Cxx (wrong Le) are resolved below secure
+        messaging by :func:`~checkedid.nfc.apdu.transceive`.
 
         The status word is not checked: see :meth:`check`.
         """
-        resp = self._transmit(cmd, step)
-        if resp.sw1 == 0x6C:
-            cmd = Command(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, resp.sw2 or 256)
-            resp = self._transmit(cmd, step)
-        if resp.sw1 != 0x61:
-            return resp
-        data = bytearray(resp.data)
-        for _ in range(MAX_GET_RESPONSE):
-            get = Command(cmd.cla & 0x03, INS.GET_RESPONSE, 0, 0, b"", resp.sw2 or 256)
-            resp = self._transmit(get, step)
-            data += resp.data
-            if resp.sw1 != 0x61:
-                return Response(bytes(data), resp.sw)
-        raise ProtocolError(f"the chip announced more data after {MAX_GET_RESPONSE} "
-                            "GET RESPONSE commands", step=step)
+        return self._transmit(cmd, step)
 
     @staticmethod
     def check(resp: Response, step: str = "", *, allow: tuple[int, ...] = (SW.OK,)) -> Response:
         """Return ``resp`` if its status word is allowed, else raise a typed error.
 
-        6982/6983/6984/6985 -> :class:`AccessDenied`; 6A82 -> :class:`FileNotFound`;
-        anything else -> :class:`StatusWordError`. ``step`` ends up in the message.
+        The error comes from the library's one table,
+        :func:`~checkedid.nfc.apdu.status_error`. ``step`` ends up in the message.
         """
-        sw = resp.sw
-        if sw in allow:
+        if resp.sw in allow:
             return resp
-        text = describe(sw)
-        if sw in _ACCESS_DENIED:
-            raise AccessDenied(text, sw=sw, step=step or None)
-        if sw == SW.FILE_NOT_FOUND:
-            raise FileNotFound(text, sw=sw, step=step or None)
-        raise StatusWordError(text, sw=sw, step=step or None)
+        raise status_error(resp.sw, step)
 
     def call(self, cmd: Command, *, step: str = "",
              allow: tuple[int, ...] = (SW.OK,)) -> Response:
