@@ -22,6 +22,8 @@ The layout follows ICAO Doc 9303 Part 12 (PKI for MRTDs):
 ``ds-unknown``      DS, ECDSA brainpoolP256r1, under ``csca-unknown``
 ``ml-signer``       master-list signer, RSA 2048, under ``csca-rsa``
 ``ds-weak``         DS, RSA 1024 (weak: PA passes with a warning), under ``csca-rsa``
+``csca-edl``        CSCA of driving licences ("eDL CSCA"), ECDSA P-384, self-signed (trusted)
+``ds-edl``          DS of driving licences, ECDSA P-256, under ``csca-edl``
 ==================  ===========================================================
 """
 
@@ -142,6 +144,7 @@ def build_hierarchy() -> Hierarchy:
         "csca-ec": ("checkedid Test CSCA EC", ec_key("csca-ec", "brainpoolP384r1")),
         "csca-rsa-2": ("checkedid Test CSCA RSA 2", rsa_key("csca-rsa-2", 3072)),
         "csca-unknown": ("checkedid Unknown CSCA", ec_key("csca-unknown", "secp384r1")),
+        "csca-edl": ("checkedid Test CSCA eDL", ec_key("csca-edl", "secp384r1")),
     }
     for serial, (label, (cn, key)) in enumerate(csca_keys.items(), start=1):
         cert = _cert(cn, key, cn, key, serial, ca=True, start=CSCA_FROM, end=CSCA_UNTIL)
@@ -163,6 +166,7 @@ def build_hierarchy() -> Hierarchy:
         ("ds-unknown", "csca-unknown", ec_key("ds-unknown", "brainpoolP256r1"), "ecdsa"),
         ("ml-signer", "csca-rsa", rsa_key("ml-signer", 2048), "pkcs1"),
         ("ds-weak", "csca-rsa", rsa_key("ds-weak", 1024), "pkcs1"),  # appended: serials stay
+        ("ds-edl", "csca-edl", ec_key("ds-edl", "secp256r1"), "ecdsa"),
     ]
     for serial, (label, issuer, key, scheme) in enumerate(signers, start=0x1001):
         start, end = (EXPIRED_FROM, EXPIRED_UNTIL) if label == "ds-expired" else (DS_FROM, DS_UNTIL)
@@ -171,7 +175,7 @@ def build_hierarchy() -> Hierarchy:
         h.signers[label] = CertifiedKey(label, key, cert, issuer, scheme)
 
     revoked = h.signers["ds-revoked"].cert.serial_number
-    for label in ("csca-rsa", "csca-ec", "csca-rsa-2"):
+    for label in ("csca-rsa", "csca-ec", "csca-rsa-2", "csca-edl"):
         h.crls[label] = _crl(csca_keys[label][0], h.cscas[label].key,
                              [revoked] if label == "csca-rsa" else [])
     return h

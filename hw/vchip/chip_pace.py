@@ -52,6 +52,8 @@ def _suite(chip: ChipState) -> pc.Suite | None:
 
 
 def _password(chip: ChipState, ref: int) -> bytes | None:
+    if ref == 1 and "pace_mrz_key" in chip.persona.extras:  # a licence: ISO/IEC 18013-3
+        return bytes(chip.persona.extras["pace_mrz_key"])
     if ref == 1:
         info = chip.persona.mrz_information.encode("ascii")
         return hashlib.sha1(info).digest()  # noqa: S324 - mandated by Doc 9303-11 §9.7.3

@@ -102,7 +102,7 @@ class PersonaSpec:
 
     name: str
     description: str
-    doc_type: str  # "TD3" passport or "TD1" ID card
+    doc_type: str  # "TD3" passport, "TD1" ID card or "DL1" driving licence
     document_number: str
     can: str
     pace: PaceConfig | None
@@ -224,11 +224,13 @@ _FAULTS: tuple[tuple[str, str, str], ...] = (
 
 def specs() -> list[PersonaSpec]:
     """The whole catalogue: base personas, then fault personas."""
+    from hw.vchip import licence
+
     out = list(_BASE)
     by_name = {s.name: s for s in _BASE}
     for fault, base, text in _FAULTS:
         out.append(replace(by_name[base], name=f"fault-{fault}", description=text, fault=fault))
-    return out
+    return out + licence.specs()
 
 
 def spec(name: str) -> PersonaSpec:
@@ -247,7 +249,10 @@ def build(name: str, *, cache: bool = True) -> Persona:
     if cache and name in _CACHE:
         return _CACHE[name]
     s = spec(name)
-    files, mf_files, aa_key, ca_key, extras = _build_files(s)
+    from hw.vchip import licence
+
+    builder = licence.build_files if isinstance(s, licence.LicenceSpec) else _build_files
+    files, mf_files, aa_key, ca_key, extras = builder(s)
     persona = Persona(s, files, mf_files, aa_key, ca_key, extras)
     if cache:
         _CACHE[name] = persona

@@ -55,11 +55,16 @@ class ChipData:
     apdu_count: int = 0
     file_sizes: dict[str, int] = field(default_factory=dict)
     recoveries: int = 0
+    #: ``"eMRTD"`` or ``"eDL"`` (:mod:`checkedid.nfc.application`); for ``"eDL"`` ``dg1``
+    #: is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`, ``dg2`` the DG6 portrait, ``dg15``
+    #: the DG13 key, and ``dg_bytes`` is keyed by the licence's DG numbers.
+    application: str = "eMRTD"
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able summary without personal data: protocol, files, checks, timings."""
         return {
             "protocol": self.protocol,
+            "application": self.application,
             "access": dict(self.access_details),
             "files": dict(self.file_sizes),
             "face_image": None if self.face_image is None else list(self.face_image.shape),

@@ -220,6 +220,7 @@ class FileReader:
         self.register = register
         self.deadline = deadline
         self.secure = False
+        self.applications: tuple[bytes, ...] = (EMRTD_AID,)  # AIDs to SELECT, in order
         self.current: int | None = None  # FID of the selected EF
         self.apdus = 0
         self.bytes_read = 0
@@ -232,10 +233,21 @@ class FileReader:
         self.apdus += 1
         return self.conn.send(cmd, step=step)
 
-    def select_application(self, aid: bytes = EMRTD_AID) -> None:
-        """SELECT the eMRTD application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C)."""
-        resp = self._send(Command(0x00, 0xA4, 0x04, 0x0C, aid), "SELECT eMRTD application")
-        _check(resp, "SELECT eMRTD application")
+    def select_application(self, aid: bytes | None = None) -> None:
+        """SELECT the application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C).
+
+        Without ``aid`` the AIDs of :attr:`applications` are tried in order (a licence
+        offers the EU or the ISO application); the one found is tried first next time.
+        """
+        aids = (aid,) if aid is not None else self.applications
+        for i, candidate in enumerate(aids):
+            resp = self._send(Command(0x00, 0xA4, 0x04, 0x0C, candidate), "SELECT application")
+            if resp.sw == SW.FILE_NOT_FOUND and i + 1 < len(aids):
+                continue
+            _check(resp, "SELECT application")
+            if aid is None and i:
+                self.applications = (candidate, *(a for a in aids if a != candidate))
+            break
         self.current = None
 
     def select_master_file(self) -> None:
