@@ -18,9 +18,10 @@ from typing import Any
 
 from checkedid.cli.output import EXIT_FAILED, EXIT_OK, Progress, add_json_flag, emit
 from checkedid.errors import InputError
+from checkedid.nfc.application import EMRTD, LICENCE, Application
 from checkedid.secret import Secret
 
-__all__ = ["access_from_args", "register"]
+__all__ = ["access_from_args", "read_access", "register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,10 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     key = p.add_mutually_exclusive_group(required=True)
     key.add_argument("--mrz", metavar="TEXT",
                      help="the MRZ text (lines separated by newlines or spaces), or document "
-                     "number + birth date + expiry date with their check digits (24 characters);"
+                     "number + birth date + expiry date with their check digits (24 characters),"
+                     " or a driving licence's one-line MRZ (30 characters, D1...);"
                      " '-' reads it from standard input (keeps it out of the process list)")
     key.add_argument("--mrz-image", metavar="IMG", help="photo of the document's MRZ")
-    key.add_argument("--can", help="the 6-digit card access number printed on the card")
+    key.add_argument("--can", help="the 6-digit card access number printed on the card, or a "
+                     "driving licence's 10-character licence number")
     p.add_argument("--trust", action="append", default=[], metavar="PATH",
                    help="CSCA certificates dir, master list or CRL (repeatable)")
     p.add_argument("--timeout", type=float, default=10.0,
@@ -95,28 +98,42 @@ def _mrz_information(text: str) -> Secret | None:
 
 def access_from_args(args: argparse.Namespace) -> Secret | str:
     """The CAN, or the MRZ access key from --mrz text / stdin / --mrz-image."""
-    if args.can is not None:
-        can = str(args.can).strip()
-        if not (len(can) == 6 and can.isdigit()):
-            raise InputError("--can must be the 6 digits printed on the card")
-        return can
-    from checkedid import mrz as mrzlib
+    return read_access(args)[0]
 
+
+def read_access(args: argparse.Namespace) -> tuple[Secret | str, Application]:
+    """The access key and the application it opens: a licence MRZ (one line of 30
+    characters starting with D) or a 10-character licence number open a driving licence."""
+    if args.can is not None:
+        can = str(args.can).strip().upper()
+        if len(can) == 10 and can.isascii() and can.isalnum():
+            return can, LICENCE
+        if not (len(can) == 6 and can.isdigit()):
+            raise InputError("--can must be the 6 digits printed on the card (or the "
+                             "10-character number of a driving licence)")
+        return can, EMRTD
+    from checkedid import mrz as mrzlib
+    from checkedid.mrz.licence import is_licence_line, parse_licence
+
+    m: Any
     if args.mrz_image is not None:
         m = mrzlib.read(args.mrz_image)
     else:
         text = sys.stdin.read() if args.mrz == "-" else args.mrz
-        info = _mrz_information(text)
-        if info is not None:
-            return info
-        lines = [line for line in text.replace("\\n", "\n").split() if line]
-        m = mrzlib.parse(lines)
+        if is_licence_line(text):
+            m = parse_licence(text)
+        else:
+            info = _mrz_information(text)
+            if info is not None:
+                return info, EMRTD
+            lines = [line for line in text.replace("\\n", "\n").split() if line]
+            m = mrzlib.parse(lines)
     if not m.valid:
         raise InputError("the MRZ does not pass its check digits, so it cannot open the chip: "
                          "re-type it or re-take the photo")
     key = m.access_key()
     assert isinstance(key, Secret)
-    return key
+    return key, (LICENCE if m.format == "DL1" else EMRTD)
 
 
 def _save(directory: Path, data: Any) -> list[str]:
@@ -136,7 +153,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     from checkedid.nfc.reader import ChipReader
     from checkedid.secret import SecretRegistry
 
-    access = access_from_args(args)
+    access, application = read_access(args)
     show = Progress(not args.json)
     secrets = SecretRegistry()
     if isinstance(access, Secret):
@@ -145,12 +162,14 @@ def cmd_read(args: argparse.Namespace) -> int:
     try:
         transport.connect()
         reader = ChipReader(transport, secrets=secrets, timeout=args.read_timeout,
-                            progress=lambda f, d, t: show("reading", f, d, t))
+                            progress=lambda f, d, t: show("reading", f, d, t),
+                            application=application)
         data = reader.read(access)
         show.done()
         out = data.summary()
         if not args.no_fields and data.dg1 is not None:
-            out["dg1"] = _dg1_fields(data.dg1.mrz)
+            out["dg1"] = (data.dg1.licence.to_dict() if application.is_licence
+                          else _dg1_fields(data.dg1.mrz))
         code = EXIT_OK
         if args.trust:
             code = _authenticate(args.trust, data, out)
@@ -184,7 +203,8 @@ def _authenticate(trust_paths: list[str], data: Any, out: dict[str, Any]) -> int
 
     trust = TrustStore.load(trust_paths)
     passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
-    active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes))
+    active, chip = ca.apply_trust(data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes),
+                                  aa_dg=15 if data.application == "eMRTD" else 13)
     out["authentication"] = {"passive": passive.to_dict(), "active": active.to_dict(),
                              "chip": chip.to_dict()}
     verified = passive.verdict.value == "PASSED" and all(
