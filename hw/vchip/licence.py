@@ -73,7 +73,7 @@ class LicenceSpec(PersonaSpec):
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        out.update(birth_date=BIRTH, expiry_date=EXPIRY, mrz=self.mrz)
+        out["mrz"] = self.mrz
         return out
 
 
@@ -117,7 +117,10 @@ def com(dgs: list[int]) -> bytes:
                   + encode(0x5C, bytes(LICENCE_TAGS[n] for n in dgs)))
 
 
-def build_files(s: LicenceSpec) -> tuple[dict[int, bytes], dict[int, bytes], Any, Any, dict[str, Any]]:
+Files = tuple[dict[int, bytes], dict[int, bytes], Any, Any, dict[str, Any]]
+
+
+def build_files(s: LicenceSpec) -> Files:
     """Files (FIDs ``00nn``), MF files, AA and CA keys and extras of a licence persona."""
     from hw.vchip import personas
 

@@ -251,8 +251,8 @@ def build(name: str, *, cache: bool = True) -> Persona:
     s = spec(name)
     from hw.vchip import licence
 
-    builder = licence.build_files if isinstance(s, licence.LicenceSpec) else _build_files
-    files, mf_files, aa_key, ca_key, extras = builder(s)
+    files, mf_files, aa_key, ca_key, extras = licence.build_files(s) \
+        if isinstance(s, licence.LicenceSpec) else _build_files(s)
     persona = Persona(s, files, mf_files, aa_key, ca_key, extras)
     if cache:
         _CACHE[name] = persona

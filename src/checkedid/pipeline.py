@@ -113,6 +113,18 @@ def _mrz_group(mrz: Any) -> CheckGroup:
     return CheckGroup.of("mrz", checks)
 
 
+def _aa_required(active: CheckGroup, covered: set[int], aa_dg: int) -> CheckGroup:
+    """Active Authentication cannot be "not supported" when EF.SOD covers the AA key's data
+    group (DG15, or DG13 of a licence): the signed document says the chip has that key, so
+    a chip without it is a clone or substitute (Doc 9303-11 §6.1; ISO/IEC 18013-3 §8.3)."""
+    if active.verdict is not Verdict.NOT_SUPPORTED or aa_dg not in covered:
+        return active
+    return CheckGroup.of("active", [Check(
+        "active_authentication", Verdict.FAILED,
+        f"EF.SOD covers DG{aa_dg} (the Active Authentication key) but the chip did not "
+        "present it: possible clone or substituted chip")])
+
+
 def check_warnings(*groups: CheckGroup) -> list[str]:
     """The notes the checks leave in ``details["warnings"]`` (weak algorithms: SHA-1, RSA
     below 2048 bits, ...), so that :attr:`Result.warnings` shows them too."""
@@ -206,8 +218,9 @@ def run_pipeline(
         from checkedid.nfc import ca, pa
 
         passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, session.trust)
+        covered = pa.covered_dgs(data.sod_bytes)
         active, chip = ca.apply_trust(
-            data.active, data.chip, passive, pa.covered_dgs(data.sod_bytes),
+            _aa_required(data.active, covered, application.aa_dg), data.chip, passive, covered,
             aa_dg=application.aa_dg,
         )
         checks.update(passive=passive, active=active, chip=chip)

@@ -108,7 +108,7 @@ def read_access(args: argparse.Namespace) -> tuple[Secret | str, Application]:
         can = str(args.can).strip().upper()
         if len(can) == 10 and can.isascii() and can.isalnum():
             return can, LICENCE
-        if not (len(can) == 6 and can.isdigit()):
+        if not (len(can) == 6 and can.isascii() and can.isdigit()):
             raise InputError("--can must be the 6 digits printed on the card (or the "
                              "10-character number of a driving licence)")
         return can, EMRTD

@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
     )
     p.add_argument(
-        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ)"
+        "--can", metavar="N", help="6-digit card access number, or a driving licence's "
+        "licence number (PACE with CAN instead of MRZ)"
     )
     add_trust_option(p)
     add_fields_option(p)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from checkedid.errors import InputError, LDSError
-from checkedid.nfc.files import COM, EMRTD_AID, EF, SOD
+from checkedid.nfc.files import COM, EF, EMRTD_AID, SOD
 from checkedid.nfc.lds.com import DG_TAGS
 
 __all__ = ["EDL_AIDS", "EDL_TAGS", "EMRTD", "LICENCE", "Application"]
@@ -80,7 +80,7 @@ class Application:
             if not (len(can) == 10 and can.isascii() and can.isalnum()):
                 raise InputError("the CAN of a driving licence is its licence number "
                                  "(10 characters, field 5 on the front)")
-        elif not (len(can) == 6 and can.isdigit()):
+        elif not (len(can) == 6 and can.isascii() and can.isdigit()):
             raise InputError("the CAN must be the 6 digits printed on the card")
 
 

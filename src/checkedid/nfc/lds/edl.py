@@ -66,13 +66,13 @@ class DrivingLicence:
 
     issuing_state: str
     surname: str
-    given_names: str
     birth_date: date
     issue_date: date
     expiry_date: date
     issuing_authority: str
     licence_number: str
     categories: tuple[LicenceCategory, ...]
+    given_names: str = ""
     birth_place: str = ""
     nationality: str = ""
     sex: str = ""
