@@ -220,3 +220,45 @@ def test_licence_persona_files_are_covered_by_the_edl_signer(name: str) -> None:
     assert cert is not None
     assert cert.serial_number == get_pki().signer("ds-edl").cert.serial_number
     assert "eDL" in cert.issuer.human_friendly
+
+
+# -- national data fields of passports, ID cards and residence permits --------------------
+def test_pipeline_id_card_birth_place_and_personal_number() -> None:
+    out = _pipeline(build("utopia-id-pace-gm"), ("birth_place", "personal_number",
+                                                  "permit_type", "permit_remarks",
+                                                  "licence_categories"))
+    assert out["fields"] == {"birth_place": "ZENITH", "personal_number": "ZE184226B",
+                             "permit_type": None, "permit_remarks": None,
+                             "licence_categories": None}
+
+
+def test_personal_number_is_not_a_default_field() -> None:
+    from checkedid.result import ALL_FIELDS, DEFAULT_FIELDS
+
+    assert "personal_number" not in DEFAULT_FIELDS and "personal_number" in ALL_FIELDS
+    out = _pipeline(build("utopia-id-pace-gm"), DEFAULT_FIELDS)
+    assert "personal_number" not in out["fields"]
+
+
+def test_residence_permit_fields_from_mrz_dg11_and_dg12() -> None:
+    from types import SimpleNamespace
+
+    from checkedid.document_fields import fields_from_chip
+    from checkedid.mrz import parse
+
+    lines = ["IRUTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",
+             "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+    mrz = parse(lines)
+    data = SimpleNamespace(
+        application="eMRTD", dg1=SimpleNamespace(mrz=mrz),
+        dg11=SimpleNamespace(personal_number=None, place_of_birth="Zenith",
+                             personal_summary="single permit"),
+        dg12=SimpleNamespace(endorsements="ARBEID TOEGESTAAN"))
+    wanted = ("permit_type", "permit_remarks", "personal_number", "birth_place")
+    assert fields_from_chip(data, wanted, date(2025, 1, 1)) == {
+        "permit_type": "IR", "permit_remarks": "ARBEID TOEGESTAAN\nsingle permit",
+        "personal_number": None, "birth_place": "Zenith"}
+    data.dg11 = data.dg12 = None
+    assert fields_from_chip(data, wanted, date(2025, 1, 1)) == {
+        "permit_type": "IR", "permit_remarks": None, "personal_number": None,
+        "birth_place": None}
