@@ -116,7 +116,7 @@ def _mrz_group(mrz: Any) -> CheckGroup:
 def _aa_required(active: CheckGroup, covered: set[int], aa_dg: int) -> CheckGroup:
     """Active Authentication cannot be "not supported" when EF.SOD covers the AA key's data
     group (DG15, or DG13 of a licence): the signed document says the chip has that key, so
-    a chip without it is a clone or substitute (Doc 9303-11 §6.1; ISO/IEC 18013-3 §8.3)."""
+    a chip without it is a clone or substitute (Doc 9303-11 §6.1; ISO/IEC 18013-3:2017 §10.4)."""
     if active.verdict is not Verdict.NOT_SUPPORTED or aa_dg not in covered:
         return active
     return CheckGroup.of("active", [Check(

@@ -1,4 +1,4 @@
-"""The one-line MRZ of a driving licence (ISO/IEC 18013-1 Annex; ISO/IEC 18013-3 §8.2).
+"""The one-line MRZ of a driving licence (ISO/IEC 18013-1; BAP of ISO/IEC 18013-3:2017 Annex B).
 
 The back of an ISO-compliant licence with a chip (the EU licence of Directive
 2006/126/EC, Annex I) carries one line of 30 OCR-B characters::
@@ -12,7 +12,7 @@ The back of an ISO-compliant licence with a chip (the EU licence of Directive
     | `- BAP configuration ("1": SHA-1 key seed from the MRZ)
     `- document code "D" (driving licence)
 
-Basic Access Protection (ISO/IEC 18013-3 §8.2.3) is BAC with another key seed:
+Basic Access Protection (ISO/IEC 18013-3:2017 Annex B) is BAC with another key seed:
 ``K_seed`` = the first 16 bytes of SHA-1 over characters 2-29 (28 characters), then the
 ICAO key derivation (Doc 9303-11 §9.7.1). :meth:`LicenceMRZ.access_key` returns those 28
 characters in a :class:`~checkedid.secret.Secret`; :func:`checkedid.nfc.bac.authenticate`
@@ -97,7 +97,7 @@ class LicenceMRZ:
 
 
 def licence_key_seed(line: str) -> bytes:
-    """``K_seed`` of BAP (ISO/IEC 18013-3 §8.2.3.1): SHA-1(characters 2-29)[:16]."""
+    """``K_seed`` of BAP (ISO/IEC 18013-3:2017 Annex B, key derivation): SHA-1(characters 2-29)[:16]."""
     from checkedid.nfc import kdf
 
     return kdf.bac_seed(line[1:29].encode("ascii"))

@@ -3,9 +3,9 @@
 An :class:`Application` names what differs between document families that share the
 same protocols (BAC/BAP, PACE, secure messaging, CA, AA, Passive Authentication):
 
-==============  =====================================  =====================================
-                eMRTD (ICAO Doc 9303-10 §3, Table 39)  eDL (ISO/IEC 18013-2 §C, 18013-3 §C)
-==============  =====================================  =====================================
+==============  =====================================  ==========================================
+                eMRTD (ICAO Doc 9303-10 §3, Table 39)  eDL (ISO/IEC 18013-2 Annex C, 18013-3 §10)
+==============  =====================================  ==========================================
 AID             ``A0 00 00 02 47 10 01``                EU ``A0 00 00 04 56 45 44 4C 2D 30 31``,
                                                        then ISO ``A0 00 00 02 48 02 00``
 EF.COM / SOD    ``011E`` / ``011D``                    ``001E`` / ``001D``
@@ -15,7 +15,7 @@ AA key          DG15 (tag 6F)                          DG13 (tag 6F)
 CA info         DG14 (tag 6E)                          DG14 (tag 6E)
 EAC-protected   DG3, DG4                               DG7, DG8, DG9 (biometrics, EAP)
 CAN             6 digits                               the licence number (10 characters)
-==============  =====================================  =====================================
+==============  =====================================  ==========================================
 
 The short EF identifiers are the data-group numbers in both (SFI ``1E``/``1D`` for EF.COM
 and EF.SOD).

@@ -2,8 +2,8 @@
 
 What a licence read does differently from a passport read (the protocols are shared):
 
-* access: BAP (ISO/IEC 18013-3 §8.2.3) is BAC with the key seed from the licence MRZ
-  (:mod:`checkedid.mrz.licence`), or PACE (§8.2.4) with the MRZ password (reference
+* access: BAP (ISO/IEC 18013-3:2017 Annex B) is BAC with the key seed from the licence MRZ
+  (:mod:`checkedid.mrz.licence`), or PACE (Annex C, Amd 1:2022) with the MRZ password (reference
   01: the 28 characters 2-29 of the MRZ, used as K without a further hash) or the CAN
   (reference 02: the licence number); PACE runs at MF level, then the licence
   application is selected under secure messaging;
@@ -27,7 +27,7 @@ __all__ = ["pace_password", "parse_files"]
 
 
 def pace_password(password: Secret | str) -> Any:
-    """The PACE password of a licence (ISO/IEC 18013-3 §8.2.4.2).
+    """The PACE password of a licence (ISO/IEC 18013-3:2017 Annex C).
 
     MRZ (reference 01): K = the 28 MRZ characters 2-29 as ASCII; CAN (reference 02):
     K = the licence number as ASCII. Returns a :class:`checkedid.nfc.pace.PacePassword`.
