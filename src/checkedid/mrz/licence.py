@@ -97,7 +97,7 @@ class LicenceMRZ:
 
 
 def licence_key_seed(line: str) -> bytes:
-    """``K_seed`` of BAP (ISO/IEC 18013-3:2017 Annex B, key derivation): SHA-1(characters 2-29)[:16]."""
+    """``K_seed`` of BAP (ISO/IEC 18013-3:2017 Annex B): SHA-1(characters 2-29)[:16]."""
     from checkedid.nfc import kdf
 
     return kdf.bac_seed(line[1:29].encode("ascii"))

@@ -84,8 +84,8 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
                  ) -> AccessResult:
     """Authenticate with PACE or BAC, install secure messaging, select the application.
 
-    ``licence``: a driving licence (ISO/IEC 18013-3:2017 Annexes B and C): BAP instead of BAC (the same
-    protocol with the licence MRZ's key seed) and the licence's PACE passwords.
+    ``licence``: a driving licence (ISO/IEC 18013-3:2017 Annexes B and C): BAP instead of
+    BAC (the same protocol with the licence MRZ's key seed) and the licence's PACE passwords.
     """
     infos, notes = _pace_infos(card_access)
     warnings.extend(notes)
