@@ -262,3 +262,24 @@ def test_residence_permit_fields_from_mrz_dg11_and_dg12() -> None:
     assert fields_from_chip(data, wanted, date(2025, 1, 1)) == {
         "permit_type": "IR", "permit_remarks": None, "personal_number": None,
         "birth_place": None}
+
+
+def test_pipeline_rejects_a_tampered_licence_dg1() -> None:
+    base = build(PACE)
+    files = dict(base.files)
+    files[0x0001] = files[0x0001].replace(b"ERIKSSON", b"ERIKSSEN")
+    out = _pipeline(dataclasses.replace(base, files=files), ("surname",))
+    assert out["decision"] == "REJECTED"
+    assert out["checks"]["passive"]["verdict"] == "FAILED"
+
+
+def test_pipeline_rejects_a_cloned_licence_chip() -> None:
+    from hw.vchip.licence import build_files
+
+    s = dataclasses.replace(spec(BAP), name="cloned-licence", fault="cloned-chip")
+    chip = VirtualChip(Persona(s, *build_files(s)))
+    key = parse_licence(s.mrz).access_key()
+    transport = InProcessTransport(chip)
+    transport.connect()
+    data = ChipReader(transport, application=LICENCE).read(key)
+    assert data.active.verdict is Verdict.FAILED
