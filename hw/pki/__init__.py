@@ -27,7 +27,7 @@ from hw.pki.sod import TAMPERS, sign_cms, sign_sod_with
 
 __all__ = ["TAMPERS", "CertifiedKey", "TestPKI", "get_pki", "sign_sod"]
 
-TRUSTED_CSCAS = ("csca-rsa", "csca-ec")
+TRUSTED_CSCAS = ("csca-rsa", "csca-ec", "csca-edl")
 
 
 class TestPKI:

@@ -25,6 +25,8 @@ The layout follows ICAO Doc 9303 Part 12 (PKI for MRTDs):
 ``ml-signer-no-eku``   master-list signer without the 2.23.136.1.1.3 purpose, ``csca-rsa``
 ``ml-signer-expired``  master-list signer, expired 2020, under ``csca-rsa``
 ``ml-signer-rogue``    master-list signer under ``csca-unknown`` (never pinned)
+``csca-edl``        CSCA of driving licences ("eDL CSCA"), ECDSA P-384, self-signed (trusted)
+``ds-edl``          DS of driving licences, ECDSA P-256, under ``csca-edl``
 ==================  ===========================================================
 """
 
@@ -145,6 +147,7 @@ def build_hierarchy() -> Hierarchy:
         "csca-ec": ("checkedid Test CSCA EC", ec_key("csca-ec", "brainpoolP384r1")),
         "csca-rsa-2": ("checkedid Test CSCA RSA 2", rsa_key("csca-rsa-2", 3072)),
         "csca-unknown": ("checkedid Unknown CSCA", ec_key("csca-unknown", "secp384r1")),
+        "csca-edl": ("checkedid Test CSCA eDL", ec_key("csca-edl", "secp384r1")),
     }
     for serial, (label, (cn, key)) in enumerate(csca_keys.items(), start=1):
         cert = _cert(cn, key, cn, key, serial, ca=True, start=CSCA_FROM, end=CSCA_UNTIL)
@@ -169,6 +172,7 @@ def build_hierarchy() -> Hierarchy:
         ("ml-signer-no-eku", "csca-rsa", ec_key("ml-signer-no-eku", "secp256r1"), "ecdsa"),
         ("ml-signer-expired", "csca-rsa", ec_key("ml-signer-expired", "secp256r1"), "ecdsa"),
         ("ml-signer-rogue", "csca-unknown", ec_key("ml-signer-rogue", "secp256r1"), "ecdsa"),
+        ("ds-edl", "csca-edl", ec_key("ds-edl", "secp256r1"), "ecdsa"),
     ]
     for serial, (label, issuer, key, scheme) in enumerate(signers, start=0x1001):
         expired = label in ("ds-expired", "ml-signer-expired")
@@ -179,7 +183,7 @@ def build_hierarchy() -> Hierarchy:
         h.signers[label] = CertifiedKey(label, key, cert, issuer, scheme)
 
     revoked = h.signers["ds-revoked"].cert.serial_number
-    for label in ("csca-rsa", "csca-ec", "csca-rsa-2"):
+    for label in ("csca-rsa", "csca-ec", "csca-rsa-2", "csca-edl"):
         h.crls[label] = _crl(csca_keys[label][0], h.cscas[label].key,
                              [revoked] if label == "csca-rsa" else [])
     return h

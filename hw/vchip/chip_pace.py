@@ -47,6 +47,8 @@ def _suite(chip: ChipState) -> PaceSuite | None:
 
 
 def _password(chip: ChipState, ref: int) -> bytes | None:
+    if ref == 1 and "pace_mrz_key" in chip.persona.extras:  # a licence: ISO/IEC 18013-3
+        return bytes(chip.persona.extras["pace_mrz_key"])
     if ref == 1:
         return password_key(chip.persona.mrz_information.encode("ascii"), 1)
     if ref == 2 and chip.persona.can:

@@ -75,7 +75,7 @@ def select(chip: ChipState, cmd: Command) -> Response:
     if p2 not in (0x00, 0x04, 0x0C):
         return Response(b"", SW.WRONG_P1P2)
     if p1 == 0x04:
-        if data == EMRTD_AID:
+        if data in chip.persona.extras.get("aids", (EMRTD_AID,)):
             chip.app_selected = True
             chip.selected = None
             return Response(b"", SW.OK)
@@ -140,6 +140,8 @@ def _select_sfi(chip: ChipState, sfi: int) -> int | None:
         fid = MF_SFI.get(sfi)
     else:
         fid = sfi_to_fid(sfi)
+        if fid not in chip.persona.files and sfi in chip.persona.files:
+            fid = sfi  # a driving licence: FIDs 00nn (ISO/IEC 18013-2 Annex C)
         if fid not in chip.persona.files and sfi == 0x1C:
             fid = FID_CARD_ACCESS
     if fid is None or _lookup(chip, fid) is None:

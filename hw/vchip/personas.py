@@ -102,7 +102,7 @@ class PersonaSpec:
 
     name: str
     description: str
-    doc_type: str  # "TD3" passport or "TD1" ID card
+    doc_type: str  # "TD3" passport, "TD1" ID card or "DL1" driving licence
     document_number: str
     can: str
     pace: PaceConfig | None
@@ -234,7 +234,9 @@ CLONE_HIDES: dict[str, int] = {"clone-no-dg15": 15, "clone-no-dg14": 14}
 
 
 def specs() -> list[PersonaSpec]:
-    """The whole catalogue: base personas, fault personas, then quirk personas."""
+    """The whole catalogue: base personas, fault personas, quirk personas, then licences."""
+    from hw.vchip import licence
+
     out = list(_BASE)
     by_name = {s.name: s for s in _BASE}
     for fault, base, text in _FAULTS:
@@ -243,7 +245,7 @@ def specs() -> list[PersonaSpec]:
 
     for quirk, base, text in QUIRK_PERSONAS:
         out.append(replace(by_name[base], name=f"quirk-{quirk}", description=text, quirk=quirk))
-    return out
+    return out + licence.specs()
 
 
 def spec(name: str) -> PersonaSpec:
@@ -262,7 +264,10 @@ def build(name: str, *, cache: bool = True) -> Persona:
     if cache and name in _CACHE:
         return _CACHE[name]
     s = spec(name)
-    files, mf_files, aa_key, ca_key, extras = _build_files(s)
+    from hw.vchip import licence
+
+    files, mf_files, aa_key, ca_key, extras = licence.build_files(s) \
+        if isinstance(s, licence.LicenceSpec) else _build_files(s)
     persona = Persona(s, files, mf_files, aa_key, ca_key, extras)
     if cache:
         _CACHE[name] = persona

@@ -18,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from checkedid.api import FieldName, ImageInput, TrustInput
+from checkedid.document_fields import fields_from_chip
 from checkedid.errors import InputError, InternalError
 from checkedid.result import FaceScore, Result, decide
 from checkedid.verdict import Check, CheckGroup, Verdict
@@ -117,26 +118,6 @@ def _mrz_group(mrz: Any) -> CheckGroup:
     return CheckGroup.of("mrz", checks)
 
 
-def _fields_from_mrz(mrz: Any, wanted: Sequence[str], today: date) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in wanted:
-        if name == "photo":
-            continue
-        if name == "document_type":
-            out[name] = mrz.document_code
-        elif name == "age":
-            b = mrz.birth_date
-            out[name] = (
-                (today.year - b.year - ((today.month, today.day) < (b.month, b.day))) if b else None
-            )
-        elif name in ("birth_date", "expiry_date"):
-            d = getattr(mrz, name)
-            out[name] = d.isoformat() if d else None
-        else:
-            out[name] = getattr(mrz, name)
-    return out
-
-
 def check_warnings(*groups: CheckGroup) -> list[str]:
     """The notes the checks leave in ``details["warnings"]`` (weak algorithms: SHA-1, RSA
     below 2048 bits, ...), so that :attr:`Result.warnings` shows them too."""
@@ -147,7 +128,15 @@ def check_warnings(*groups: CheckGroup) -> list[str]:
     return out
 
 
-def _same_mrz(a: Any, b: Any) -> bool:
+def _same_mrz(a: Any, data: Any) -> bool:
+    """The photographed MRZ is the chip's: DG1's MRZ, or for a licence (whose DG1 holds no
+    MRZ) the licence number and issuing state of DG1 (ISO/IEC 18013-2 Annex C)."""
+    if getattr(data, "application", "eMRTD") == "eDL":
+        lic = data.dg1.licence
+        left = f"{a.issuing_state}/{a.document_number}".encode("ascii", "replace")
+        right = f"{lic.issuing_state}/{lic.licence_number}".encode("ascii", "replace")
+        return hmac.compare_digest(left, right)
+    b = data.dg1.mrz
     left = "\n".join(a.lines).encode("ascii", "replace")
     right = "\n".join(b.lines).encode("ascii", "replace")
     return hmac.compare_digest(left, right)
@@ -198,13 +187,16 @@ def run_pipeline(
     else:
         access = session.track(photo_mrz.access_key())
 
-    # 2. Chip access and reading.
+    # 2. Chip access and reading (a licence MRZ or a licence number as CAN: the eDL).
+    from checkedid.nfc.application import for_access
+
+    application = for_access(can, getattr(photo_mrz, "format", "") == "DL1")
     with steps.step("chip"):
         progress = lambda file, done, total: steps.event("chip", "progress", file, done, total)  # noqa: E731
         conn = transport()
         try:
             data = ChipReader(conn, progress=progress, secrets=session.secrets,
-                              deadline=deadline).read(access)
+                              deadline=deadline, application=application).read(access)
         finally:
             close = getattr(conn, "disconnect", None)
             if callable(close):
@@ -215,12 +207,12 @@ def run_pipeline(
     with steps.step("authentication"):
         from checkedid.nfc import genuine
 
-        # PA; AA / CA bound to EF.SOD and required where it covers DG15 / DG14 (a clone
-        # that hides them is REJECTED); PACE required where the signed DG14 offers it.
+        # PA; AA / CA bound to EF.SOD and required where it covers their keys' data groups
+        # (DG15 / DG13 of a licence, DG14): a clone that hides them is REJECTED; PACE
+        # required where the signed DG14 offers it.
         checks.update(genuine.authenticate(data, session.trust))
     warnings.extend(check_warnings(*(checks[n] for n in ("passive", "active", "chip"))))
 
-    chip_mrz = data.dg1.mrz
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).
     with steps.step("consistency"):
         if photo_mrz is None:
@@ -229,7 +221,7 @@ def run_pipeline(
                 Verdict.NOT_CHECKED,
                 "no document photo: the printed MRZ was not compared with the chip",
             )
-        elif _same_mrz(photo_mrz, chip_mrz):
+        elif _same_mrz(photo_mrz, data):
             checks["consistency"] = _group(
                 "consistency", Verdict.PASSED, "printed MRZ equals the chip's DG1"
             )
@@ -280,7 +272,7 @@ def run_pipeline(
         reasons=reasons,
         face=face,
         protocol=data.protocol,
-        fields=_fields_from_mrz(chip_mrz, fields, date.today()),
+        fields=fields_from_chip(data, fields, date.today()),
         photo_jpeg=photo,
         timings=steps.timings,
         warnings=tuple(dict.fromkeys(warnings)),

@@ -71,7 +71,9 @@ DEFAULT_FIELDS: tuple[str, ...] = (
     "expiry_date",
 )
 #: Every field a caller may ask for.
-ALL_FIELDS: tuple[str, ...] = (*DEFAULT_FIELDS, "optional_data", "age", "photo")
+ALL_FIELDS: tuple[str, ...] = (*DEFAULT_FIELDS, "optional_data", "age", "photo",
+                               "licence_categories", "birth_place", "personal_number",
+                               "permit_type", "permit_remarks")
 
 CHECK_ORDER: tuple[str, ...] = ("mrz", "access", "passive", "active", "chip", "consistency", "face")
 _MAY_BE_UNSUPPORTED = frozenset({"active", "chip"})

@@ -189,7 +189,9 @@ class Session:
 
         wanted = validate_fields(fields)
         if can is not None and not (can.isascii() and can.isdigit() and len(can) == 6):
-            raise InputError("the CAN is the 6-digit number printed on the card")
+            if not (len(can) == 10 and can.isascii() and can.isalnum()):  # a licence number
+                raise InputError("the CAN is the 6-digit number printed on the card (or a "
+                                 "driving licence's 10-character licence number)")
         if selfie is not None:
             self.face_matcher()  # load before the fork so every worker shares it
         factory = self._transport_factory(reader)

@@ -46,7 +46,8 @@ def test_json_output(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*args(files), "--trust", str(files / "trust"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["passive"]["verdict"] == "PASSED"
-    assert data["trust"]["certificates"] == 3
+    # csca-rsa, csca-ec, csca-edl and the link certificate csca-rsa -> csca-rsa-2
+    assert data["trust"]["certificates"] == 4
     assert any(s["kind"] == "master_list" and s["verified"] for s in data["trust"]["sources"])
 
 

@@ -28,10 +28,11 @@ def exported(pki: TestPKI, tmp_path: Path) -> Path:
 
 def test_load_directory(exported: Path, pki: TestPKI) -> None:
     store = TrustStore.load(exported)
-    assert len(store) == 3  # csca-rsa, csca-ec, the link certificate (PEM and DER deduplicated)
-    assert store.crl_count == 3
+    # csca-rsa, csca-ec, csca-edl, the link certificate (PEM and DER deduplicated)
+    assert len(store) == 4
+    assert store.crl_count == 4
     kinds = sorted(s.kind for s in store.sources)
-    assert kinds.count("master_list") == 1 and kinds.count("crl") == 3
+    assert kinds.count("master_list") == 1 and kinds.count("crl") == 4
     ml = next(s for s in store.sources if s.kind == "master_list")
     assert ml.verified is True and ml.signer is not None and "ml-signer" in ml.signer
     assert "pinned CSCA" in ml.reason and ml.anchor is not None and "RSA" in ml.anchor
@@ -96,7 +97,7 @@ def test_master_list_without_a_pinned_csca_is_refused(pki: TestPKI) -> None:
     ml = parse_master_list(pki.master_list,
                            anchors=[asn1x509.Certificate.load(pki.csca("csca-rsa").der)])
     assert ml.verified is True and "pinned CSCA" in ml.reason
-    assert len(ml.certificates) == 3
+    assert len(ml.certificates) == 4  # csca-rsa, csca-ec, csca-edl, the link certificate
 
 
 def test_not_a_master_list(pki: TestPKI) -> None:

@@ -28,14 +28,17 @@ from checkedid.cli.output import (
     readable_file,
 )
 from checkedid.errors import InputError
+from checkedid.nfc.application import EMRTD, LICENCE, Application
 from checkedid.secret import Secret
 
-__all__ = ["CAN_ENV", "CAN_HELP", "access_from_args", "can_from_args", "register"]
+__all__ = ["CAN_ENV", "CAN_HELP", "access_from_args", "can_from_args", "read_access",
+           "register"]
 
 CAN_ENV = "CHECKEDID_CAN"
-CAN_HELP = ("the 6-digit card access number printed on the card; '-' reads it from standard "
-            f"input, and without --can/--mrz the environment variable {CAN_ENV} is used (both "
-            "keep it out of the process list)")
+CAN_HELP = ("the 6-digit card access number printed on the card, or a driving licence's "
+            "10-character licence number; '-' reads it from standard input, and without "
+            f"--can/--mrz the environment variable {CAN_ENV} is used (both keep it out of the "
+            "process list)")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,7 +60,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     key = p.add_mutually_exclusive_group()
     key.add_argument("--mrz", metavar="TEXT",
                      help="the MRZ text (lines separated by newlines or spaces), or document "
-                     "number + birth date + expiry date with their check digits (24 characters);"
+                     "number + birth date + expiry date with their check digits (24 characters),"
+                     " or a driving licence's one-line MRZ (30 characters, D1...);"
                      " '-' reads it from standard input (keeps it out of the process list)")
     key.add_argument("--mrz-image", metavar="IMG", type=readable_file,
                      help="photo of the document's MRZ")
@@ -115,7 +119,11 @@ def _mrz_information(text: str) -> Secret | None:
 
 def can_from_args(args: argparse.Namespace, *, env: bool = True) -> str | None:
     """The CAN from ``--can N``, ``--can -`` (standard input) or, with ``env`` and no
-    ``--can``, the environment variable :data:`CAN_ENV`; ``None`` when none is given."""
+    ``--can``, the environment variable :data:`CAN_ENV`; ``None`` when none is given.
+
+    A CAN is the 6 digits printed on an ID card or passport, or a driving licence's
+    10-character licence number (its PACE CAN, ISO/IEC 18013-3 Annex C).
+    """
     value = getattr(args, "can", None)
     source = "--can"
     if value == "-":
@@ -124,38 +132,52 @@ def can_from_args(args: argparse.Namespace, *, env: bool = True) -> str | None:
         value, source = os.environ.get(CAN_ENV), CAN_ENV
     if value is None:
         return None
-    can = str(value).strip()
+    can = str(value).strip().upper()
+    if len(can) == 10 and can.isascii() and can.isalnum():
+        return can
     if not (len(can) == 6 and can.isascii() and can.isdigit()):
-        raise InputError(f"{source} must be the 6 digits printed on the card")
+        raise InputError(f"{source} must be the 6 digits printed on the card (or the "
+                         "10-character number of a driving licence)")
     return can
 
 
 def access_from_args(args: argparse.Namespace) -> Secret | str:
     """The CAN, or the MRZ access key from --mrz text / stdin / --mrz-image."""
+    return read_access(args)[0]
+
+
+def read_access(args: argparse.Namespace) -> tuple[Secret | str, Application]:
+    """The access key and the application it opens: a licence MRZ (one line of 30
+    characters starting with D) or a 10-character licence number open a driving licence."""
     can = can_from_args(args, env=args.mrz is None and args.mrz_image is None)
     if can is not None:
-        return can
+        return can, (LICENCE if len(can) == 10 else EMRTD)
     if args.mrz is None and args.mrz_image is None:
         raise InputError(f"give --mrz, --mrz-image or --can (or set {CAN_ENV}) to open the chip")
     if args.mrz == "-" and getattr(args, "can", None) == "-":
         raise InputError("only one of --mrz and --can can read standard input")
     from checkedid import mrz as mrzlib
+    from checkedid.mrz.licence import is_licence_line, parse_licence
 
+    m: Any
     if args.mrz_image is not None:
         m = mrzlib.read(args.mrz_image)
     else:
         text = sys.stdin.read() if args.mrz == "-" else args.mrz
-        info = _mrz_information(text)
-        if info is not None:
-            return info
-        lines = [line for line in text.replace("\\n", "\n").split() if line]
-        m = mrzlib.parse(lines)
+        if is_licence_line(text):
+            m = parse_licence(text)
+        else:
+            info = _mrz_information(text)
+            if info is not None:
+                return info, EMRTD
+            lines = [line for line in text.replace("\\n", "\n").split() if line]
+            m = mrzlib.parse(lines)
     if not m.valid:
         raise InputError("the MRZ does not pass its check digits, so it cannot open the chip: "
                          "re-type it or re-take the photo")
     key = m.access_key()
     assert isinstance(key, Secret)
-    return key
+    return key, (LICENCE if m.format == "DL1" else EMRTD)
 
 
 def _save(directory: Path, data: Any) -> list[str]:
@@ -188,7 +210,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     from checkedid.nfc.reader import ChipReader
     from checkedid.secret import SecretRegistry
 
-    access = access_from_args(args)
+    access, application = read_access(args)
     show = Progress(not args.json)
     secrets = SecretRegistry()
     if isinstance(access, Secret):
@@ -201,12 +223,14 @@ def cmd_read(args: argparse.Namespace) -> int:
     try:
         transport.connect()
         reader = ChipReader(transport, secrets=secrets, timeout=args.read_timeout,
-                            progress=lambda f, d, t: show("reading", f, d, t))
+                            progress=lambda f, d, t: show("reading", f, d, t),
+                            application=application)
         data = reader.read(access)
         show.done()
         out = data.summary()
         if not args.no_fields and data.dg1 is not None:
-            out["dg1"] = _dg1_fields(data.dg1.mrz)
+            out["dg1"] = (data.dg1.licence.to_dict() if application.is_licence
+                          else _dg1_fields(data.dg1.mrz))
         code = EXIT_OK
         if args.trust:
             code = _authenticate(args.trust, data, out)

@@ -22,6 +22,7 @@ from checkedid.cli.output import (
     readable_file,
 )
 from checkedid.errors import InputError
+from checkedid.mrz.licence import LicenceMRZ
 from checkedid.mrz.model import MRZ
 
 __all__ = ["cmd_mrz", "register"]
@@ -90,16 +91,34 @@ def _human(m: MRZ) -> str:
     return "\n".join(out)
 
 
+def _human_licence(m: LicenceMRZ) -> str:
+    rows = [("format", "driving licence (1 x 30)"), ("document code", m.document_code),
+            ("issuing state", m.issuing_state), ("BAP config", m.bap_configuration),
+            ("version", m.version), ("licence number", m.document_number),
+            ("MRZ", m.lines[0]),
+            ("check digit", "ok" if m.checks["composite"] else "FAILED"),
+            ("valid", ("yes" if m.valid else "NO")
+             + (f" ({m.corrections} character(s) corrected)" if m.corrections else ""))]
+    out = [f"{k:<16} {v}" for k, v in rows]
+    out.extend(f"{'warning':<16} {w}" for w in m.warnings)
+    return "\n".join(out)
+
+
 def cmd_mrz(args: argparse.Namespace) -> int:
     from checkedid import mrz as mrzlib
+    from checkedid.mrz.licence import is_licence_line, parse_licence
 
     if args.text is not None and args.image is not None:
         raise InputError("give either an IMAGE or --text, not both")
+    result: MRZ | LicenceMRZ
     if args.text is not None:
-        result = mrzlib.parse(_read_text(args.text), correct=args.correct)
+        text = _read_text(args.text)
+        result = parse_licence(text, correct=args.correct) if is_licence_line(text) \
+            else mrzlib.parse(text, correct=args.correct)
     elif args.image is not None:
         result = mrzlib.read(args.image, engine=args.engine)
     else:
         raise InputError("give the photo of a document (IMAGE) or MRZ text (--text)")
-    emit(args, result.to_dict(), _human(result))
+    human = _human_licence(result) if isinstance(result, LicenceMRZ) else _human(result)
+    emit(args, result.to_dict(), human)
     return EXIT_OK if result.valid else EXIT_FAILED

@@ -43,8 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
     )
     p.add_argument(
-        "--can", metavar="N", help="6-digit card access number (PACE with CAN instead of MRZ); "
-        "'-' reads it from standard input"
+        "--can", metavar="N", help="6-digit card access number, or a driving licence's "
+        "licence number (PACE with CAN instead of MRZ); '-' reads it from standard input"
     )
     add_trust_option(p)
     add_fields_option(p)

@@ -1,7 +1,7 @@
 """The machine-readable zone: model, parser, check digits, correction, OCR, test images.
 
 ICAO Doc 9303-3 (common MRZ rules, check digits), -4 (TD3), -5 (TD1), -6 (TD2),
--7 (MRV-A, MRV-B).
+-7 (MRV-A, MRV-B); the one-line driving licence MRZ (ISO/IEC 18013-1, :mod:`.licence`).
 
 >>> from checkedid.mrz import parse
 >>> m = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -18,14 +18,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from checkedid.mrz.checkdigit import check_digit, verify_check_digit
+from checkedid.mrz.licence import LicenceMRZ, parse_licence
 from checkedid.mrz.model import CHECK_KEYS, LAYOUTS, MRZ, Layout
 from checkedid.mrz.parse import parse
 
 if TYPE_CHECKING:
     from checkedid.mrz.reader import read
 
-__all__ = ["CHECK_KEYS", "LAYOUTS", "MRZ", "Layout", "check_digit", "parse", "read",
-           "verify_check_digit"]
+__all__ = ["CHECK_KEYS", "LAYOUTS", "MRZ", "Layout", "LicenceMRZ", "check_digit", "parse",
+           "parse_licence", "read", "verify_check_digit"]
 
 
 def __getattr__(name: str) -> Any:

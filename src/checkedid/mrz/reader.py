@@ -35,6 +35,7 @@ from checkedid.errors import (
     MRZError,
     MRZNotFound,
 )
+from checkedid.mrz.licence import LicenceMRZ, parse_licence
 from checkedid.mrz.locate import bands
 from checkedid.mrz.model import MRZ
 from checkedid.mrz.ocr import Engine, OcrbEngine, upside_down
@@ -71,7 +72,7 @@ def load_image(image: ImageInput) -> Gray:
     return imaging.load_image(image, gray=True)
 
 
-def _score(m: MRZ) -> int:
+def _score(m: MRZ | LicenceMRZ) -> int:
     return sum(1 for v in m.checks.values() if v)
 
 
@@ -85,14 +86,15 @@ def _readings(band: Band, engine: Engine) -> Iterator[tuple[Band, list[str]]]:
         yield candidate, engine.read(candidate)
 
 
-def _read_gray(gray: Gray, engine: Engine) -> MRZ:
-    best: MRZ | None = None
+def _read_gray(gray: Gray, engine: Engine) -> MRZ | LicenceMRZ:
+    best: MRZ | LicenceMRZ | None = None
     for band in bands(gray):
         for candidate, lines in _readings(band, engine):
             if len(lines) != candidate.n_lines:
                 continue
             try:
-                mrz = parse(lines, correct=True)
+                mrz: MRZ | LicenceMRZ = parse_licence(lines, correct=True) \
+                    if candidate.n_lines == 1 else parse(lines, correct=True)
             except MRZError:
                 continue
             if mrz.valid:
@@ -104,8 +106,9 @@ def _read_gray(gray: Gray, engine: Engine) -> MRZ:
     return best
 
 
-def read(image: ImageInput, *, engine: str | Engine = "default") -> MRZ:
-    """Read the MRZ in a photo of a passport page, ID card or visa.
+def read(image: ImageInput, *, engine: str | Engine = "default") -> MRZ | LicenceMRZ:
+    """Read the MRZ in a photo of a passport page, ID card or visa, or the one-line MRZ
+    on the back of a driving licence (a :class:`~checkedid.mrz.licence.LicenceMRZ`).
 
     Returns the parsed zone (check ``.valid``: the best reading is returned even
     when a check digit still fails). Raises :class:`MRZNotFound` when there is no

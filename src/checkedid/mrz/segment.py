@@ -163,9 +163,10 @@ def _chain_lines(comp: npt.NDArray[np.float64]) -> list[_Line]:
 
 
 def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
-    """Choose 2 or 3 consecutive, equally long lines and their character count."""
+    """Choose 2 or 3 consecutive, equally long lines and their character count, else one
+    line of 30 (the MRZ of a driving licence, ISO/IEC 18013-1)."""
     best: tuple[float, list[_Line], int] | None = None
-    for size in (3, 2):
+    for size in (3, 2, 1):
         for start in range(len(lines) - size + 1):
             group = lines[start:start + size]
             lefts = np.array([ln.cx.min() for ln in group])
@@ -176,7 +177,7 @@ def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
             if np.ptp(lefts) > 1.5 * pitch or np.ptp(rights) > 1.5 * pitch:
                 continue
             est = float(np.mean(rights - lefts)) / pitch + 1.0
-            n = 30 if size == 3 else (36 if est < 40 else 44)
+            n = 30 if size != 2 else (36 if est < 40 else 44)
             if abs(est - n) > max(3.0, 0.12 * n):
                 continue
             gaps = np.diff([float(np.mean(ln.cy)) for ln in group])
@@ -312,7 +313,11 @@ def rectify(gray: Gray, quad: Points) -> Band | None:
     ys = tuple(_MARGIN_Y + i * step for i in range(len(group)))
     x0, x1 = PITCH / 2.0, PITCH / 2.0 + (n - 1) * PITCH
     dst = np.array([[x0, ys[0]], [x1, ys[0]], [x1, ys[-1]], [x0, ys[-1]]], dtype=np.float64)
-    fitted = _fit_grid(group, n, ys)
+    if len(group) == 1:  # one line: its top and bottom edges span the quadrilateral
+        half, dst_half = first.height / 2.0, first.height / 2.0 * PITCH / max(pitch, 1e-6)
+        src += np.array([[0, -half], [0, -half], [0, half], [0, half]])
+        dst += np.array([[0, -dst_half], [0, -dst_half], [0, dst_half], [0, dst_half]])
+    fitted = _fit_grid(group, n, ys) if len(group) > 1 else None
     homo = fitted if fitted is not None else np.asarray(
         cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32)), np.float64)
     total = homo @ to_view

@@ -95,6 +95,8 @@ def random_identity(rng: np.random.Generator, *, format: str = "TD3") -> Identit
     else:
         number = _chars(rng, _ALNUM[:26], 1) + _chars(rng, _ALNUM[26:], int(rng.integers(6, 9)))
     optional = "" if rng.random() < 0.4 else _chars(rng, _ALNUM, int(rng.integers(5, 12)))
+    if format == "DL1":  # licence numbers: 10 characters, mostly digits
+        number = _chars(rng, _ALNUM[26:], 10) if rng.random() < 0.7 else _chars(rng, _ALNUM, 10)
     code = {"TD3": "P", "MRVA": "V", "MRVB": "V"}.get(format, "I" if rng.random() < 0.7 else "ID")
     return Identity(
         document_code=code, issuing_state=state, surname=_pick(rng, _SURNAMES),
@@ -123,6 +125,11 @@ def mrz_lines(identity: Identity, format: str = "TD3") -> tuple[str, ...]:
     if g is None:
         raise InputError(f"unknown MRZ format {format!r}; choose one of {', '.join(GEOMETRY)}")
     i = identity
+    if format == "DL1":  # a driving licence: D, BAP config, state, version, number, random
+        random = (i.surname + i.given_names.replace(" ", "") + i.optional_data)
+        body = ("D1" + _pad(i.issuing_state, 3) + "1" + _pad(i.document_number, 10)
+                + _pad(random, 13))
+        return (body + check_digit(body),)
     code = _pad(i.document_code, 2)
     birth, expiry = i.birth_date.strftime("%y%m%d"), i.expiry_date.strftime("%y%m%d")
     sex = "<" if i.sex == "X" else i.sex
@@ -296,7 +303,7 @@ def document_photo(lines: tuple[str, ...] | list[str] | None = None, *, seed: in
     else:
         lines = tuple(lines)
         width = len(lines[0]) if lines else 0
-        format = {(3, 30): "TD1", (2, 44): "MRVA" if lines[0][:1] == "V" else "TD3",
+        format = {(3, 30): "TD1", (1, 30): "DL1", (2, 44): "MRVA" if lines[0][:1] == "V" else "TD3",
                   (2, 36): "MRVB" if lines[0][:1] == "V" else "TD2"}.get(
                       (len(lines), width), format)
     preset = {k: _draw(rng, v) for k, v in DIFFICULTIES[difficulty].items()}

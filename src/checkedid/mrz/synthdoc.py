@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -56,6 +57,8 @@ GEOMETRY: dict[str, Geometry] = {
     "TD2": Geometry(105.0, 74.0, 2, 36, (10.4, 6.0)),
     "MRVB": Geometry(105.0, 74.0, 2, 36, (10.4, 6.0)),
     "TD1": Geometry(85.6, 54.0, 3, 30, (13.4, 9.0, 4.6)),
+    # the back of an ID-1 driving licence: one line of 30 (ISO/IEC 18013-1, EU 2006/126/EC)
+    "DL1": Geometry(85.6, 54.0, 1, 30, (5.6,)),
 }
 
 
@@ -197,10 +200,55 @@ def render_document(lines: tuple[str, ...] | list[str], *, format: str,
     title = _label_font(max(8, round(mm(3.2))), bold=True)
     state = lines[0][2:5].rstrip("<")
     draw.text((mm(5), mm(2.5)), _STATE_NAMES.get(state, state), font=title, fill=(40, 40, 90))
-    kind = ("IDENTITY CARD" if format in ("TD1", "TD2")
-            else "VISA" if format.startswith("MRV") else "PASSPORT")
+    kind = ("IDENTITY CARD" if format in ("TD1", "TD2") else "DRIVING LICENCE"
+            if format == "DL1" else "VISA" if format.startswith("MRV") else "PASSPORT")
     draw.text((mm(g.width_mm * 0.42), mm(2.5)), kind, font=title, fill=(40, 40, 90))
     mrz_top = g.height_mm - g.line_centres_mm[0] - 3.5
+    if format == "DL1":
+        _categories_table(draw, mm, g, mrz_top, rng)
+    else:
+        _front(page, draw, mm, g, lines, mrz_top, rng)
+    # the MRZ: a plain zone, OCR-B at 2.54 mm pitch (Doc 9303-3 §4.1)
+    zone = np.asarray(page)[h - 3, 2]
+    draw.rectangle((0, mm(mrz_top), w, h), fill=(int(zone[0]), int(zone[1]), int(zone[2])))
+    cap = mm(CAP_HEIGHT_MM)
+    font = ocrb_font(max(6, round(cap / _cap_ratio())))
+    left = mm((g.width_mm - g.n_chars * PITCH_MM) / 2.0)
+    for li, text in enumerate(lines):
+        baseline = mm(g.height_mm - g.line_centres_mm[li]) + cap / 2.0
+        for i, ch in enumerate(text):
+            draw.text((left + mm(PITCH_MM) * (i + 0.5), baseline), ch, font=font, fill=ink,
+                      anchor="ms")
+    return np.ascontiguousarray(np.asarray(page)[:, :, ::-1])
+
+
+_CATEGORIES = ("AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE")
+
+
+def _categories_table(draw: ImageDraw.ImageDraw, mm: Any, g: Geometry, bottom: float,
+                      rng: np.random.Generator) -> None:
+    """The back of a licence: the category grid (fields 9-12 of Directive 2006/126/EC)."""
+    ink, line = (30, 30, 45), (90, 90, 120)
+    font = _label_font(max(6, round(mm(1.7))))
+    top, rows = 7.0, len(_CATEGORIES)
+    step = (bottom - 1.5 - top) / rows
+    cols = (4.0, 16.0, 34.0, 52.0, g.width_mm - 4.0)
+    for r, cat in enumerate(_CATEGORIES):
+        y = top + r * step
+        draw.line([(mm(cols[0]), mm(y)), (mm(cols[-1]), mm(y))], fill=line, width=1)
+        draw.text((mm(cols[0] + 1), mm(y + 0.3)), cat, font=font, fill=ink)
+        if rng.random() < 0.35:
+            day = f"{int(rng.integers(1, 29)):02d}.{int(rng.integers(1, 13)):02d}."
+            draw.text((mm(cols[1] + 1), mm(y + 0.3)), day + "2021", font=font, fill=ink)
+            draw.text((mm(cols[2] + 1), mm(y + 0.3)), day + "2031", font=font, fill=ink)
+    for x in cols:
+        draw.line([(mm(x), mm(top)), (mm(x), mm(top + rows * step))], fill=line, width=1)
+
+
+def _front(page: Image.Image, draw: ImageDraw.ImageDraw, mm: Any, g: Geometry,
+           lines: tuple[str, ...], mrz_top: float, rng: np.random.Generator) -> None:
+    """Portrait, labelled fields and signature of a passport page or ID card front."""
+    ink = (30, 30, 45)
     photo_h = min(42.0, mrz_top - 12.0)
     _portrait(page, (round(mm(5)), round(mm(9)), round(mm(5 + photo_h * 0.77)),
                      round(mm(9 + photo_h))), rng)
@@ -221,15 +269,3 @@ def render_document(lines: tuple[str, ...] | list[str], *, format: str,
         sig = (sig - sig.min(0)) / np.maximum(np.ptp(sig, 0), 1e-6)
         draw.line([(mm(g.width_mm - 32) + mm(22) * a, mm(mrz_top - 9) + mm(5) * b)
                    for a, b in sig], fill=(20, 30, 90), width=max(1, round(mm(0.3))))
-    # the MRZ: a plain zone, OCR-B at 2.54 mm pitch (Doc 9303-3 §4.1)
-    zone = np.asarray(page)[h - 3, 2]
-    draw.rectangle((0, mm(mrz_top), w, h), fill=(int(zone[0]), int(zone[1]), int(zone[2])))
-    cap = mm(CAP_HEIGHT_MM)
-    font = ocrb_font(max(6, round(cap / _cap_ratio())))
-    left = mm((g.width_mm - g.n_chars * PITCH_MM) / 2.0)
-    for li, text in enumerate(lines):
-        baseline = mm(g.height_mm - g.line_centres_mm[li]) + cap / 2.0
-        for i, ch in enumerate(text):
-            draw.text((left + mm(PITCH_MM) * (i + 0.5), baseline), ch, font=font, fill=ink,
-                      anchor="ms")
-    return np.ascontiguousarray(np.asarray(page)[:, :, ::-1])

@@ -43,6 +43,8 @@ UNCONFIRMED = ("the chip did not answer under the keys agreed with the DG14 key 
                "(possible clone or substituted chip)")
 WEAK_BAC = ("BAC with 3DES is a weak protocol (keys derived from the MRZ); "
             "the chip offers no PACE")
+WEAK_BAP = ("BAP with 3DES is a weak protocol (keys derived from the licence MRZ); "
+            "the chip offers no PACE")
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,13 @@ def _pace_infos(card_access: bytes) -> tuple[Any, list[str]]:
 
 
 def open_session(conn: ApduConnection, password: Secret | str, card_access: bytes,
-                 files: FileReader, *, warnings: list[str]) -> AccessResult:
-    """Authenticate with PACE or BAC, install secure messaging, select the application."""
+                 files: FileReader, *, warnings: list[str], licence: bool = False
+                 ) -> AccessResult:
+    """Authenticate with PACE or BAC, install secure messaging, select the application.
+
+    ``licence``: a driving licence (ISO/IEC 18013-3:2017 Annexes B and C): BAP instead of
+    BAC (the same protocol with the licence MRZ's key seed) and the licence's PACE passwords.
+    """
     infos, notes = _pace_infos(card_access)
     warnings.extend(notes)
     if infos is not None:
@@ -92,7 +99,10 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
             warnings.append("the chip offers no PACE variant checkedid supports")
             infos = None
     if infos is not None:
-        return _pace(conn, password, infos, files, warnings)
+        return _pace(conn, password, infos, files, warnings, licence)
+    if isinstance(password, str) and licence:
+        raise InputError("this licence offers only BAP, which needs the MRZ on its back: the "
+                         "licence number cannot open it; photograph the back instead")
     if isinstance(password, str):
         raise InputError("this document offers only BAC, which needs the MRZ: the CAN "
                          "cannot open it; photograph the MRZ or enter its data instead")
@@ -102,16 +112,22 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
     result = bac.authenticate(conn, password)
     if conn.session is not result.session:
         conn.install_sm(result.session)
-    warnings.append(WEAK_BAC)
-    return AccessResult("BAC", {"protocol": "BAC", "cipher": "3DES"})
+    name = "BAP" if licence else "BAC"
+    warnings.append(WEAK_BAP if licence else WEAK_BAC)
+    return AccessResult(name, {"protocol": name, "cipher": "3DES"})
 
 
 def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileReader,
-          warnings: list[str]) -> AccessResult:
+          warnings: list[str], licence: bool = False) -> AccessResult:
     from checkedid.nfc import pace
 
-    pw = pace.PacePassword.can(password) if isinstance(password, str) else \
-        pace.PacePassword.mrz(password)
+    if licence:
+        from checkedid.nfc.edl import pace_password
+
+        pw = pace_password(password)
+    else:
+        pw = pace.PacePassword.can(password) if isinstance(password, str) else \
+            pace.PacePassword.mrz(password)
     try:
         result = _pace_variants(conn, pw, infos, warnings)
     finally:

@@ -224,13 +224,14 @@ def _bind(group: CheckGroup, dg: int, passive: CheckGroup, covered: Set[int]) ->
 
 
 def apply_trust(active: CheckGroup, chip: CheckGroup, passive: CheckGroup,
-                covered: Set[int]) -> tuple[CheckGroup, CheckGroup]:
+                covered: Set[int], *, aa_dg: int = 15) -> tuple[CheckGroup, CheckGroup]:
     """Let AA / CA verdicts count only when DG15 / DG14 are authentic (Doc 9303-11 §6.1, §6.2).
 
     A PASSED group gets a ``key_authenticity`` check: PASSED when the data group is in
     ``covered`` (EF.SOD's DGs) and PA verified its hash and EF.SOD's signer (signature,
     chain to a trusted CSCA, validity, revocation); FAILED when it is not covered or one
     of those failed; NOT_CHECKED when one could not be run (no trust store, no CRL).
-    Groups that did not pass are returned unchanged.
+    Groups that did not pass are returned unchanged. ``aa_dg`` is the data group of the
+    AA key: 15 in a passport, 13 in a driving licence (ISO/IEC 18013-2 Annex C).
     """
-    return _bind(active, 15, passive, covered), _bind(chip, 14, passive, covered)
+    return _bind(active, aa_dg, passive, covered), _bind(chip, 14, passive, covered)

@@ -56,12 +56,17 @@ class ChipData:
     file_sizes: dict[str, int] = field(default_factory=dict)
     recoveries: int = 0
     unread: dict[int, str] = field(default_factory=dict)  # DG -> why it was not served
+    #: ``"eMRTD"`` or ``"eDL"`` (:mod:`checkedid.nfc.application`); for ``"eDL"`` ``dg1``
+    #: is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`, ``dg2`` the DG6 portrait, ``dg15``
+    #: the DG13 key, and ``dg_bytes`` is keyed by the licence's DG numbers.
+    application: str = "eMRTD"
 
     def __repr__(self) -> str:
         """Protocol, file sizes and AA/CA verdicts only: the DGs hold personal data."""
         files = ",".join(f"{n}:{size}" for n, size in self.file_sizes.items())
-        return (f"<ChipData {self.protocol} files={files} active={self.active.verdict.value} "
-                f"chip={self.chip.verdict.value} (personal data redacted)>")
+        return (f"<ChipData {self.application} {self.protocol} files={files} "
+                f"active={self.active.verdict.value} chip={self.chip.verdict.value} "
+                "(personal data redacted)>")
 
     __str__ = __repr__
 
@@ -69,6 +74,7 @@ class ChipData:
         """A JSON-able summary without personal data: protocol, files, checks, timings."""
         return {
             "protocol": self.protocol,
+            "application": self.application,
             "access": dict(self.access_details),
             "files": dict(self.file_sizes),
             "face_image": None if self.face_image is None else list(self.face_image.shape),

@@ -138,6 +138,7 @@ class FileReader:
         self.register = register
         self.deadline = deadline
         self.secure = False
+        self.applications: tuple[bytes, ...] = (EMRTD_AID,)  # AIDs to SELECT, in order
         self.current: int | None = None  # FID of the selected EF
         self.apdus = 0
         self.bytes_read = 0
@@ -160,11 +161,22 @@ class FileReader:
         self.apdus += 1
         return self.conn.send(cmd, step=step)
 
-    def select_application(self, aid: bytes = EMRTD_AID) -> None:
-        """SELECT the eMRTD application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C)."""
-        step = "SELECT eMRTD application"
-        resp = self._send(Command(0x00, INS.SELECT, _BY_NAME, _NO_FCI, aid), step)
-        _check(resp, step)
+    def select_application(self, aid: bytes | None = None) -> None:
+        """SELECT the application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C).
+
+        Without ``aid`` the AIDs of :attr:`applications` are tried in order (a licence
+        offers the EU or the ISO application); the one found is tried first next time.
+        """
+        aids = (aid,) if aid is not None else self.applications
+        step = "SELECT application"
+        for i, candidate in enumerate(aids):
+            resp = self._send(Command(0x00, INS.SELECT, _BY_NAME, _NO_FCI, candidate), step)
+            if resp.sw == SW.FILE_NOT_FOUND and i + 1 < len(aids):
+                continue
+            _check(resp, step)
+            if aid is None and i:
+                self.applications = (candidate, *(a for a in aids if a != candidate))
+            break
         self.current = None
 
     def select_master_file(self) -> None:

@@ -31,12 +31,13 @@ __all__ = ["CLONE", "DOWNGRADE", "check_pace_downgrade", "offers_pace", "require
 CLONE = "the chip could not prove it is genuine: possible clone"
 DOWNGRADE = "the chip offers PACE but it was not used"
 
-_PROOF = {15: ("active", "active_authentication", "Active Authentication"),
-          14: ("chip", "chip_authentication", "Chip Authentication")}
+_AA = ("active", "active_authentication", "Active Authentication")
+_CA = ("chip", "chip_authentication", "Chip Authentication")
 
 
-def _demand(group: CheckGroup, dg: int, verdict: Verdict, reason: str) -> CheckGroup:
-    name, check, _ = _PROOF[dg]
+def _demand(group: CheckGroup, proof: tuple[str, str, str], verdict: Verdict,
+            reason: str) -> CheckGroup:
+    name, check, _ = proof
     return CheckGroup.of(name, [*group.checks, Check(f"{check}_required", verdict, reason)],
                          **group.details)
 
@@ -46,7 +47,8 @@ def _has_ca_key(dg14: Any) -> bool:
 
 
 def require_chip_proof(active: CheckGroup, chip: CheckGroup, covered: Set[int],
-                       unread: Mapping[int, str], dg14: Any) -> tuple[CheckGroup, CheckGroup]:
+                       unread: Mapping[int, str], dg14: Any, *,
+                       aa_dg: int = 15) -> tuple[CheckGroup, CheckGroup]:
     """Make AA / CA mandatory where EF.SOD vouches for their keys.
 
     ``covered``: the DG numbers EF.SOD holds hashes for; ``unread``: DG number -> why
@@ -55,28 +57,31 @@ def require_chip_proof(active: CheckGroup, chip: CheckGroup, covered: Set[int],
     ``*_required`` check: FAILED when the covered data group was not served or the
     protocol failed (REJECTED, :data:`CLONE`), NOT_CHECKED when the data group was
     served but the protocol could not be run with it (INCOMPLETE). Groups whose proof
-    is not required, or that passed, are returned unchanged.
+    is not required, or that passed, are returned unchanged. ``aa_dg`` is the data group
+    of the AA key: 15 in a passport, 13 in a driving licence (ISO/IEC 18013-3 §8.2.2).
     """
-    groups = {15: active, 14: chip}
+    groups = {aa_dg: active, 14: chip}
+    proofs = {aa_dg: _AA, 14: _CA}
     for dg, group in groups.items():
         if dg not in covered or group.verdict is Verdict.PASSED:
             continue
-        _, _, protocol = _PROOF[dg]
+        proof = proofs[dg]
+        protocol = proof[2]
         if dg in unread:
-            groups[dg] = _demand(group, dg, Verdict.FAILED,
+            groups[dg] = _demand(group, proof, Verdict.FAILED,
                                  f"{CLONE} (EF.SOD covers DG{dg}, but the chip {unread[dg]}; "
                                  f"{protocol} could not run)")
         elif group.verdict is Verdict.FAILED:
-            groups[dg] = _demand(group, dg, Verdict.FAILED,
+            groups[dg] = _demand(group, proof, Verdict.FAILED,
                                  f"{CLONE} (EF.SOD covers DG{dg} and {protocol} failed)")
         elif dg == 14 and not _has_ca_key(dg14) and dg14 is not None:
             continue  # DG14 without a chip key (only PACE / AA infos): CA is not offered
         elif group.verdict is Verdict.NOT_SUPPORTED:
-            groups[dg] = _demand(group, dg, Verdict.NOT_CHECKED,
+            groups[dg] = _demand(group, proof, Verdict.NOT_CHECKED,
                                  f"EF.SOD covers DG{dg}, but {protocol} could not be run with "
                                  "it (unsupported or unparseable key): the chip is not proven "
                                  "genuine")
-    return groups[15], groups[14]
+    return groups[aa_dg], groups[14]
 
 
 def offers_pace(dg14: Any) -> bool:
@@ -127,10 +132,12 @@ def authenticate(data: Any, trust: Any) -> dict[str, CheckGroup]:
     """
     from checkedid.nfc import ca, pa
 
+    aa_dg = 13 if getattr(data, "application", "eMRTD") == "eDL" else 15
     passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
     covered = pa.covered_dgs(data.sod_bytes)
-    active, chip = ca.apply_trust(data.active, data.chip, passive, covered)
-    active, chip = require_chip_proof(active, chip, covered, data.unread, data.dg14)
+    active, chip = ca.apply_trust(data.active, data.chip, passive, covered, aa_dg=aa_dg)
+    active, chip = require_chip_proof(active, chip, covered, data.unread, data.dg14,
+                                      aa_dg=aa_dg)
     access = CheckGroup.of("access", [Check("access", Verdict.PASSED,
                                             f"{data.protocol} succeeded")],
                            **data.access_details)

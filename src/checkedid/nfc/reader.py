@@ -54,6 +54,7 @@ from checkedid.errors import (
 )
 from checkedid.nfc.access import AccessResult, chip_authentication, open_session
 from checkedid.nfc.apdu import INS, SW, Command
+from checkedid.nfc.application import EMRTD, Application
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
 from checkedid.nfc.files import (
     ATR_INFO,
@@ -137,8 +138,10 @@ class ChipReader:
         retries: int = 3,
         card_wait: float = 20.0,
         chunks: ChunkPolicy | None = None,
+        application: Application = EMRTD,
     ) -> None:
         self.transport = _Counting(conn)
+        self.application = application
         self.progress = progress
         self.secrets = secrets if secrets is not None else SecretRegistry()
         self._deadline_arg = deadline
@@ -168,8 +171,7 @@ class ChipReader:
         """Open the chip with the MRZ access key (a :class:`Secret` holding the MRZ
         information) or a 6-digit CAN, read every accessible file, run CA and AA."""
         if isinstance(access, str):
-            if not (len(access) == 6 and access.isdigit()):
-                raise InputError("the CAN must be the 6 digits printed on the card")
+            self.application.check_can(access)
         elif not isinstance(access, Secret):
             raise InputError("access must be the MRZ access key (a Secret) or a 6-digit CAN")
         start = time.monotonic()
@@ -182,7 +184,12 @@ class ChipReader:
             self.timings["access"] = time.monotonic() - start
             raw, order = self._read_lds()
             t = time.monotonic()
-            objs = parse_files(raw, self.secrets, self.warnings)
+            if self.application.is_licence:
+                from checkedid.nfc import edl
+
+                objs = edl.parse_files(raw, self.secrets, self.warnings)
+            else:
+                objs = parse_files(raw, self.secrets, self.warnings)
             self.timings["parse"] = time.monotonic() - t
             active = self._active_auth(objs)
         finally:
@@ -204,6 +211,7 @@ class ChipReader:
         return ChipData(
             protocol=self.access.protocol, access_details=details,
             warnings=list(dict.fromkeys(self.warnings)), sod_bytes=bytes(raw[SOD.name]),
+            application=self.application.name,
             dg_bytes={n: bytes(raw[f"DG{n}"]) for n in order},
             com=objs.com, dg1=objs.dg1, dg2=objs.dg2, face_image=objs.face_image,
             dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
@@ -243,6 +251,7 @@ class ChipReader:
             policy = self.chunks or ChunkPolicy(extended=conn.supports_extended)
             self.files = FileReader(conn, policy, progress=self.progress,
                                     register=self.secrets.add, deadline=self.deadline)
+            self.files.applications = self.application.aids
         files = self.files
         files.conn, files.secure = conn, False
         files.forget_selection()
@@ -251,7 +260,8 @@ class ChipReader:
         assert self._password is not None
         try:
             self.access = open_session(conn, self._password, self._card_access, files,
-                                       warnings=self.warnings)
+                                       warnings=self.warnings,
+                                       licence=self.application.is_licence)
         except (StatusWordError, ProtocolError):  # AccessDenied included
             if reconnect and had_session:
                 raise DocumentChangedError(
@@ -384,19 +394,20 @@ class ChipReader:
         struck from EF.COM must not turn AA or CA into "not supported".
         """
         t = time.monotonic()
-        raw: dict[str, bytearray] = {COM.name: self._read_file(COM)}
+        app = self.application
+        raw: dict[str, bytearray] = {COM.name: self._read_file(app.com)}
         from checkedid.nfc.lds.com import EFCom
 
         com = EFCom.from_bytes(bytes(raw[COM.name]))
-        raw[SOD.name] = self._read_file(SOD)
+        raw[SOD.name] = self._read_file(app.sod)
         self._sod_digest = hashlib.sha256(raw[SOD.name]).digest()
-        listed = set(com.data_groups)
+        listed = set(app.data_groups(com.tags))
         for n in sorted(_sod_dgs(bytes(raw[SOD.name])) - listed):
             self.warnings.append(f"EF.SOD covers DG{n}, which EF.COM does not list: read too")
             listed.add(n)
-        for n in sorted(listed & set(EAC_DGS)):
+        for n in sorted(listed & set(app.eac_dgs)):
             self.warnings.append(f"DG{n} needs Extended Access Control: not read")
-        order = sorted(listed - set(EAC_DGS))
+        order = sorted(listed - set(app.eac_dgs))
         if 14 in order:  # DG14 first: CA (or PACE-CAM) before personal data is read
             order.remove(14)
             order.insert(0, 14)
@@ -404,7 +415,7 @@ class ChipReader:
         read: list[int] = []
         for n in order:
             try:
-                raw[f"DG{n}"] = self._read_file(EF.dg(n))
+                raw[f"DG{n}"] = self._read_file(app.ef(n))
             except (FileNotFound, AccessDenied) as exc:
                 if n == 1:
                     raise
@@ -460,7 +471,8 @@ class ChipReader:
         """Active Authentication with DG15's key (Doc 9303-11 §6.1)."""
         if objs.dg15 is None:
             return _not_supported("active", "active_authentication",
-                                  "the document has no DG15: Active Authentication is not offered")
+                                  f"the document has no DG{self.application.aa_dg}: "
+                                  "Active Authentication is not offered")
         from checkedid.nfc import aa
 
         t = time.monotonic()

@@ -1,0 +1,92 @@
+"""Driving licence chips (ISO/IEC 18013-3, the EU licence of Directive 2006/126/EC).
+
+What a licence read does differently from a passport read (the protocols are shared):
+
+* access: BAP (ISO/IEC 18013-3:2017 Annex B) is BAC with the key seed from the licence MRZ
+  (:mod:`checkedid.mrz.licence`), or PACE (Annex C, Amd 1:2022) with the MRZ password (reference
+  01: the 28 characters 2-29 of the MRZ, used as K without a further hash) or the CAN
+  (reference 02: the licence number); PACE runs at MF level, then the licence
+  application is selected under secure messaging;
+* files: :data:`checkedid.nfc.application.LICENCE` (AIDs, FIDs ``00xx``, tags);
+* parsing: :func:`parse_files` maps the licence's DG1 to a
+  :class:`~checkedid.nfc.lds.edl.DrivingLicence`, DG6 (the portrait, the same biometric
+  template as a passport's DG2) to the face image, DG13 (the AA public key, the same
+  SubjectPublicKeyInfo as a passport's DG15) to the Active Authentication key, DG14 as
+  for passports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checkedid.errors import InputError, ParseError
+from checkedid.secret import Secret, SecretRegistry
+
+__all__ = ["pace_password", "parse_files"]
+
+
+def pace_password(password: Secret | str) -> Any:
+    """The PACE password of a licence (ISO/IEC 18013-3:2017 Annex C).
+
+    MRZ (reference 01): K = the 28 MRZ characters 2-29 as ASCII; CAN (reference 02):
+    K = the licence number as ASCII. Returns a :class:`checkedid.nfc.pace.PacePassword`.
+    """
+    from checkedid.nfc.pace import PacePassword
+
+    if isinstance(password, str):
+        if not (len(password) == 10 and password.isascii() and password.isalnum()):
+            raise InputError("the CAN of a driving licence is its 10-character licence number")
+        return PacePassword("CAN", Secret(password.upper().encode("ascii"),
+                                          label="PACE password"))
+    raw = bytes(password.buffer)
+    if len(raw) != 28:
+        raise InputError("the licence MRZ key must be the 28 characters 2-29 of the MRZ")
+    return PacePassword("MRZ", Secret(raw, label="PACE password"))
+
+
+def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
+                warnings: list[str]) -> Any:
+    """Parse a licence's EF.COM and data groups into :class:`~checkedid.nfc.chipdata.LDSObjects`.
+
+    ``dg1`` is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`; ``dg2``/``face_image`` come
+    from DG6; ``dg15`` holds DG13's key; ``dg11``/``dg12`` stay empty (licence DG11/DG12
+    have their own content and are hashed but not interpreted).
+    """
+    from dataclasses import replace
+
+    from checkedid.errors import LDSError
+    from checkedid.nfc.application import LICENCE
+    from checkedid.nfc.chipdata import LDSObjects
+    from checkedid.nfc.lds.com import parse_com
+    from checkedid.nfc.lds.edl import parse_licence_dg1
+
+    com = parse_com(bytes(raw["COM"]))
+    com = replace(com, data_groups=LICENCE.data_groups(com.tags))
+    if "DG1" not in raw:
+        raise LDSError("the licence lists no DG1 (holder and categories)", file="COM")
+    out = LDSObjects(com=com, dg1=parse_licence_dg1(bytes(raw["DG1"])))
+    if "DG6" in raw:
+        from checkedid.nfc.lds.dg2 import DG2
+
+        try:
+            out.dg2 = DG2.from_bytes(bytes(raw["DG6"]))
+        except ParseError as exc:
+            warnings.append(f"DG6 could not be decoded ({type(exc).__name__}): no face image")
+        else:
+            for face in out.dg2.faces:
+                if face.image is not None:
+                    secrets.add(face.image)
+            out.face_image = out.dg2.image
+    for name, attr, module in (("DG14", "dg14", "dg14"), ("DG13", "dg15", "dg15")):
+        if name not in raw:
+            continue
+        import importlib
+
+        parser = getattr(importlib.import_module(f"checkedid.nfc.lds.{module}"),
+                         module.upper())
+        try:
+            setattr(out, attr, parser.from_bytes(bytes(raw[name])))
+        except ParseError as exc:
+            warnings.append(f"{name} could not be parsed ({type(exc).__name__}): left out")
+    return out
