@@ -77,8 +77,8 @@ def _shot(rng: np.random.Generator, lines: tuple[str, ...], fmt: str, *,
                               "light": float(rng.uniform(0.0, 0.2)),
                               "blur": float(rng.uniform(0.0, 0.6))}
     args.update(kw)
-    img, quad = synth.photograph(page, rng, format=fmt, size=size,
-                                 scale=scale if scale is not None else float(rng.uniform(0.6, 0.85)),
+    frac = scale if scale is not None else float(rng.uniform(0.6, 0.85))
+    img, quad = synth.photograph(page, rng, format=fmt, size=size, scale=frac,
                                  **args)  # type: ignore[arg-type]
     return img, quad
 
@@ -162,7 +162,7 @@ def _front_side(rng: np.random.Generator, like: BGR) -> BGR:
     page[top:] = page[top - 6:top - 5].mean(axis=(0, 1)).astype(np.uint8)
     for i in range(3):
         y = top + 14 + i * (h - top) // 3
-        cv2.putText(page, "ADDRESS LINE %d  %d" % (i + 1, int(rng.integers(10, 999))),
+        cv2.putText(page, f"ADDRESS LINE {i + 1}  {int(rng.integers(10, 999))}",
                     (w // 10, y), cv2.FONT_HERSHEY_SIMPLEX, w / 1400, (40, 40, 60), 1,
                     cv2.LINE_AA)
     return page
