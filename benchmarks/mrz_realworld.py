@@ -148,7 +148,8 @@ def _glare(rng: np.random.Generator) -> Case:
     r = float(rng.uniform(0.04, 0.09)) * w
     strength = float(rng.uniform(0.45, 0.75))
     spot = strength * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
-    out = img.astype(np.float32) * (1 - spot[..., None]) + 255.0 * spot[..., None]
+    # a specular reflection adds light and clips the sensor at its centre
+    out = img.astype(np.float32) + 320.0 * spot[..., None]
     return Case("glare", _jpeg(np.clip(out, 0, 255).astype(np.uint8), 88), lines)
 
 

@@ -109,6 +109,8 @@ def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
                                   cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
     found.sort(key=lambda t: -t[0])
+    found = _unions(found[:12]) + found
+    found.sort(key=lambda t: -t[0])
     quads: list[Quad] = []
     for _, q in found:
         big = q / scale
@@ -116,6 +118,38 @@ def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
             continue
         quads.append(big)
     return quads
+
+
+def _axis(q: Quad) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float, float]:
+    """Centre, unit long-axis direction, long and short side of a rectangle."""
+    e1, e2 = q[1] - q[0], q[2] - q[1]
+    if np.linalg.norm(e1) < np.linalg.norm(e2):
+        e1, e2 = e2, e1
+    long, short = float(np.linalg.norm(e1)), float(np.linalg.norm(e2))
+    return q.mean(axis=0), e1 / max(long, 1e-9), long, short
+
+
+def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
+    """Pairs of blobs that are two pieces of one zone (a glare spot or a finger splits
+    the lines): same direction and height, on one axis, close along it; merged."""
+    out: list[tuple[float, Quad]] = []
+    for i in range(len(found)):
+        ca, ua, la, sa = _axis(found[i][1])
+        for j in range(i + 1, len(found)):
+            cb, ub, lb, sb = _axis(found[j][1])
+            if abs(float(ua[0] * ub[1] - ua[1] * ub[0])) > 0.08 or not 0.6 < sb / sa < 1.6:
+                continue
+            d = cb - ca
+            along = abs(float(d @ ua))
+            across = abs(float(d[0] * ua[1] - d[1] * ua[0]))
+            gap = along - (la + lb) / 2.0
+            if across > 0.4 * min(sa, sb) or gap < -0.2 * min(la, lb) or gap > 0.5 * (la + lb):
+                continue
+            pts = np.vstack([found[i][1], found[j][1]]).astype(np.float32)
+            rect = cv2.minAreaRect(pts)
+            out.append((found[i][0] + found[j][0],
+                        np.asarray(cv2.boxPoints(rect), dtype=np.float64)))
+    return out
 
 
 def _same(a: Quad, b: Quad) -> bool:
