@@ -146,7 +146,7 @@ def _glare(rng: np.random.Generator) -> Case:
     cx, cy = (1 - t) * quad[0] + t * quad[1]
     cy = float(cy + rng.uniform(0.0, 1.0) * (quad[3][1] - quad[0][1]))
     r = float(rng.uniform(0.04, 0.09)) * w
-    strength = float(rng.uniform(0.45, 0.75))
+    strength = float(rng.uniform(0.3, 0.6))  # the print stays just visible
     spot = strength * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
     # a specular reflection adds light and clips the sensor at its centre
     out = img.astype(np.float32) + 320.0 * spot[..., None]

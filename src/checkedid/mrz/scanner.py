@@ -57,11 +57,13 @@ GUIDANCE: Final = {
 REASONS: Final = tuple(GUIDANCE)
 
 #: Characters smaller than this (pixels of pitch in the frame) cannot be read reliably.
-MIN_PITCH_PX: Final = 4.5
+MIN_PITCH_PX: Final = 6.5
 #: Share of washed-out character cells (see :func:`_washed_out`) that counts as glare.
 GLARE_SHARE: Final = 0.04
 #: Sharpness (see :func:`_sharpness`) below which a band counts as blurred.
 MIN_SHARPNESS: Final = 0.8
+#: Frame sharpness (see :func:`_frame_sharpness`) below which a frame counts as blurred.
+MIN_FRAME_SHARPNESS: Final = 0.55
 _MAX_TRIES = 4
 _FLOOR = 1e-3
 
@@ -128,6 +130,17 @@ def _sharpness(band: Band) -> float:
         return 0.0
     lap = np.abs(cv2.Laplacian(img, cv2.CV_32F, ksize=3))
     return float(np.percentile(lap, 90) / (hi - lo))
+
+
+def _frame_sharpness(gray: Gray) -> float:
+    """Strongest edges of the frame (at half size) relative to its contrast; a frame
+    smeared by motion or out of focus stays well below a sharp one."""
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    lo, hi = (float(v) for v in np.percentile(small, (5, 95)))
+    if hi - lo < 30:
+        return 1.0  # a plain frame: nothing to blur
+    lap = np.abs(cv2.Laplacian(small.astype(np.float32), cv2.CV_32F))
+    return float(np.percentile(lap, 99) / (hi - lo))
 
 
 def _format(text0: str, shape: tuple[int, int]) -> str | None:
@@ -199,17 +212,22 @@ class MRZScanner:
         return ScanStatus(done=reason == "mrz.done", reason=reason, message=GUIDANCE[reason],
                           mrz=mrz, frames=self._frames, votes=self._count)
 
-    def _look(self, gray: Gray) -> tuple[_Frame | None, float]:
-        """The zone in this frame read once (best orientation), and the largest pitch seen."""
+    def _look(self, gray: Gray) -> tuple[_Frame | None, float, int]:
+        """The zone in this frame read once (best orientation), the largest pitch seen and
+        the number of candidate blobs."""
         model = load_model()
         best: _Frame | None = None
         seen_pitch = 0.0
-        for quad in candidates(gray, self.max_side)[:_MAX_TRIES]:
+        quads = candidates(gray, self.max_side)[:_MAX_TRIES]
+        for quad in quads:
+            long = max(float(np.linalg.norm(quad[0] - quad[1])),
+                       float(np.linalg.norm(quad[1] - quad[2])))
             band = rectify(gray, quad)
             if band is None:
+                if quad is quads[0]:  # too small to rectify? (the widest zone is 44 long)
+                    seen_pitch = max(seen_pitch, long / 44.0)
                 continue
-            pitch = float(np.linalg.norm(quad[0] - quad[1]))
-            pitch = max(pitch, float(np.linalg.norm(quad[1] - quad[2]))) / band.line_length
+            pitch = long / band.line_length
             seen_pitch = max(seen_pitch, pitch)
             feats = cell_features(band)
             here, there = model.proba(feats), model.proba(flip_features(feats))
@@ -222,10 +240,10 @@ class MRZScanner:
             logp[washed] = np.log(1.0 / len(CHARSET))  # no vote where glare hid the print
             frame = _Frame(band, logp, mrz, pitch, float(np.mean(washed)), _sharpness(band))
             if mrz is not None and mrz.valid:
-                return frame, seen_pitch
+                return frame, seen_pitch, len(quads)
             if best is None or (mrz is not None and best.mrz is None):
                 best = frame
-        return best, seen_pitch
+        return best, seen_pitch, len(quads)
 
     def feed(self, frame: ImageInput) -> ScanStatus:
         """Take one frame (path, encoded bytes or BGR/gray array) and say what to do next."""
@@ -235,11 +253,14 @@ class MRZScanner:
         gray = load_image(frame)
         if min(gray.shape[:2]) < 16:
             return self._status("mrz.not_found")
-        seen, pitch = self._look(gray)
+        seen, pitch, blobs = self._look(gray)
         if seen is None:
             self._streak.clear()
-            return self._status("mrz.move_closer" if 0 < pitch < MIN_PITCH_PX
-                                else "mrz.not_found")
+            if 0 < pitch < MIN_PITCH_PX:
+                return self._status("mrz.move_closer")
+            if blobs and _frame_sharpness(gray) < MIN_FRAME_SHARPNESS:
+                return self._status("mrz.hold_still")
+            return self._status("mrz.not_found")
         if seen.mrz is None:
             self._streak.clear()
             return self._status(self._problem(seen) or "mrz.hold_still")
