@@ -98,16 +98,21 @@ def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
     level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    _, mask = cv2.threshold(bh, max(14.0, 0.6 * level), 255, cv2.THRESH_BINARY)
-    mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
+    low = max(14.0, 0.6 * level)
+    # Print on a patterned background (visas): the pattern passes the first threshold and
+    # buries the zone in one huge blob; the print, much darker, passes a second one.
+    high = 0.5 * float(np.percentile(bh, 99.5))
     found: list[tuple[float, Quad]] = []
     min_long = 0.12 * max(sh, sw)
-    for k in _CLOSE_SIZES:
-        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
-                                  cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-        opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
-                                  cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-        found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
+    for t in (low, high) if high > 1.4 * low else (low,):
+        _, mask = cv2.threshold(bh, t, 255, cv2.THRESH_BINARY)
+        mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
+        for k in _CLOSE_SIZES:
+            closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                                      cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+            opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
+                                      cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+            found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
     found.sort(key=lambda t: -t[0])
     found = _unions(found[:12]) + found
     found.sort(key=lambda t: -t[0])

@@ -110,10 +110,15 @@ def _components(view: Gray) -> npt.NDArray[np.float64]:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     smooth = cv2.GaussianBlur(view, (3, 3), 0.8)
     bh = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel)
-    _, mask = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    level, mask = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if int(np.max(bh)) < 25:
         return np.zeros((0, 4))
     n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    high = 0.5 * float(np.percentile(bh, 99.5))
+    if n > 300 and high > 1.3 * level:
+        # a background pattern (visas) broke into hundreds of specks: keep the dark print
+        _, mask = cv2.threshold(bh, high, 255, cv2.THRESH_BINARY)
+        n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return np.zeros((0, 4))
     st = stats[1:].astype(np.float64)

@@ -84,12 +84,7 @@ def render_zone(lines: list[str], rng: np.random.Generator) -> npt.NDArray[np.ui
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(-4, 4)), 1.0)
     m = np.vstack([rot, [0.0, 0.0, 1.0]]) @ m
     a = np.asarray(cv2.warpPerspective(a, m, (w, h), borderValue=paper), dtype=np.uint8)
-    if rng.random() < 0.15:
-        a = _patterned(a, ink, float(advance), rng)
-    # a third of the zones are small (5-9 pixel glyphs, as in web-sized pictures); most of
-    # those are upscaled again afterwards, as web pages and messengers do
-    small = rng.random() < 0.33
-    pitch = float(rng.uniform(5.0, 9.5)) if small else float(rng.uniform(7.0, 30.0))
+    pitch = float(rng.uniform(7.0, 30.0))
     stretch = float(np.exp(rng.uniform(-0.25, 0.25)))  # character width : height varies by issuer
     s = pitch / advance
     a = np.asarray(cv2.resize(a, None, fx=s, fy=s / stretch, interpolation=cv2.INTER_AREA),
@@ -106,32 +101,9 @@ def render_zone(lines: list[str], rng: np.random.Generator) -> npt.NDArray[np.ui
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
         if ok:
             out = np.asarray(cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), dtype=np.uint8)
-    if small and rng.random() < 0.7:
-        up = float(rng.uniform(1.3, 3.0))
-        out = np.asarray(cv2.resize(out, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC),
-                         np.uint8)
-        pitch *= up
-        if rng.random() < 0.6:
-            ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY,
-                                                 int(rng.integers(60, 92))])
-            if ok:
-                out = np.asarray(cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), dtype=np.uint8)
     pad = int(2 * pitch)
     return np.asarray(cv2.copyMakeBorder(out, pad, pad, pad, pad, cv2.BORDER_REPLICATE),
                       dtype=np.uint8)
-
-
-def _patterned(a: npt.NDArray[np.uint8], ink: int, advance: float,
-               rng: np.random.Generator) -> npt.NDArray[np.uint8]:
-    """The zone printed over a fine background pattern (as on visas, Doc 9303-7 §3)."""
-    yy, xx = np.mgrid[0:a.shape[0], 0:a.shape[1]].astype(np.float32)
-    f1 = 2 * np.pi / (advance * float(rng.uniform(0.3, 1.0)))
-    f2 = float(rng.uniform(0.05, 0.2)) * f1
-    wave = np.sin(xx * f1 * 0.3 + yy * f1 + 6 * np.sin(xx * f2)) \
-        * np.cos(xx * f1 - yy * f1 * 0.4 + 5 * np.sin(yy * f2))
-    gain = 1.0 - float(rng.uniform(0.1, 0.45)) * (0.5 + 0.5 * wave)
-    paper = a.astype(np.float32) * gain
-    return np.asarray(np.clip(np.minimum(a, np.maximum(paper, ink)), 0, 255), dtype=np.uint8)
 
 
 def dataset(n_bands: int, rng: np.random.Generator) -> tuple[Floats, Labels]:
