@@ -127,3 +127,35 @@ def test_cli_missing_video_and_absent_camera(tmp_path: Path,
 def test_cli_refuses_two_sources(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mrz", "--text", "X", "--camera", "0"]) == 2
     assert "one of IMAGE, --text, --video or --camera" in capsys.readouterr().err
+
+
+def test_best_frame_reads_on_its_own_to_the_same_access_data(tmp_path: Path) -> None:
+    from checkedid.cli.mrz_video import document_frame
+
+    c = document_clip(1, format="TD1", glare=0.0)
+    video = write_video(c.frames, tmp_path / "clip.avi")
+    frame = document_frame(str(video), None, 30.0, quiet=True)
+    single = read(frame)
+    want = mrz.parse(c.lines)
+    assert single.valid
+    assert (single.document_number, single.birth_date, single.expiry_date) == (
+        want.document_number, want.birth_date, want.expiry_date)
+
+
+def test_glare_on_every_frame_gives_votes_but_no_document_frame() -> None:
+    c = clip(0, "TD3")
+    scanner = MRZScanner()
+    for frame in c.frames:
+        if scanner.feed(frame).done:
+            break
+    assert scanner.result is not None and tuple(scanner.result.lines) == c.lines
+    assert scanner.best_frame is None
+
+
+def test_verify_from_a_video_without_mrz_stops_before_the_chip(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    video = write_video([np.full((360, 640, 3), 150, np.uint8)] * 3, tmp_path / "empty.avi")
+    selfie = tmp_path / "selfie.png"
+    selfie.write_bytes(b"not used")
+    assert main(["verify", "--document-video", str(video), "--selfie", str(selfie)]) == 2
+    assert "no machine-readable zone was read from the video" in capsys.readouterr().err

@@ -24,9 +24,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Prints the verdict of every check; exit 0 VERIFIED, 1 REJECTED or INCOMPLETE."
         ),
     )
-    p.add_argument(
-        "--document", required=True, metavar="IMAGE", help="photo of the document's MRZ page"
-    )
+    doc = p.add_mutually_exclusive_group(required=True)
+    doc.add_argument("--document", metavar="IMAGE", help="photo of the document's MRZ page")
+    doc.add_argument("--document-video", metavar="FILE",
+                     help="video of the document's MRZ page (read with the frame scanner)")
+    doc.add_argument("--document-camera", metavar="N", type=int,
+                     help="camera device showing the document's MRZ page")
     p.add_argument("--selfie", required=True, metavar="IMAGE", help="live photo of the holder")
     p.add_argument(
         "--reader", metavar="R", help="PC/SC reader name (substring); default: first with a card"
@@ -161,11 +164,17 @@ def _verify(args: argparse.Namespace) -> int:
     from checkedid.session import Session
 
     fields = [f for f in args.fields.replace(",", " ").split() if f]
+    document: Any = args.document
+    if document is None:  # a video or camera: the frame the scanner confirmed
+        from checkedid.cli.mrz_video import document_frame
+
+        document = document_frame(args.document_video, args.document_camera,
+                                  args.timeout, quiet=args.json)
     bar, on_event = _progress_printer(args)
     with Session(trust=args.trust or None, reader=args.reader) as session:
         try:
             result = session.verify(
-                args.document,
+                document,
                 args.selfie,
                 can=args.can,
                 fields=fields,
@@ -186,6 +195,12 @@ def _demo(args: argparse.Namespace) -> int:
     from checkedid.demo import run_demo
 
     fields = [f for f in args.fields.replace(",", " ").split() if f]
+    document: Any = args.document
+    if document is None:  # a video or camera: the frame the scanner confirmed
+        from checkedid.cli.mrz_video import document_frame
+
+        document = document_frame(args.document_video, args.document_camera,
+                                  args.timeout, quiet=args.json)
     bar, on_event = _progress_printer(args)
     try:
         result, info = run_demo(

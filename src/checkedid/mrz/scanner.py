@@ -182,6 +182,12 @@ def _parse(lines: list[str], logp: Floats, shape: tuple[int, int]) -> MRZ | None
         return None
 
 
+def _protected(m: MRZ) -> tuple[str, ...]:
+    """What the check digits protect and the chip access key needs (Doc 9303-11 §9.7.2)."""
+    return (m.format, m.document_number, m.birth_date.isoformat() if m.birth_date else "",
+            m.expiry_date.isoformat() if m.expiry_date else "")
+
+
 class MRZScanner:
     """Feed frames with :meth:`feed` until ``status.done``; see the module docstring.
 
@@ -202,11 +208,20 @@ class MRZScanner:
         self._frames = 0
         self._count = 0
         self._result: MRZ | None = None
+        self._valid_frames: dict[tuple[str, ...], npt.NDArray[np.generic]] = {}
+        self._best: npt.NDArray[np.generic] | None = None
 
     @property
     def result(self) -> MRZ | None:
         """The MRZ once read, else ``None``."""
         return self._result
+
+    @property
+    def best_frame(self) -> npt.NDArray[np.generic] | None:
+        """Once read: the latest frame that on its own gave a valid reading with the result's
+        document number and dates (a document photo for the rest of a verification), or
+        ``None`` when no single frame did. Held in memory only, dropped by :meth:`reset`."""
+        return self._best
 
     def _status(self, reason: str, mrz: MRZ | None = None) -> ScanStatus:
         return ScanStatus(done=reason == "mrz.done", reason=reason, message=GUIDANCE[reason],
@@ -268,7 +283,16 @@ class MRZScanner:
         if self._shape != shape:
             self._votes, self._shape, self._count = None, shape, 0
             self._streak.clear()
-        weight = 1.0 if seen.mrz.valid else 0.5
+        # cells washed out by glare read as fillers, and fillers can pass check digits: a
+        # frame with glare on the zone is never taken as valid on its own
+        clean = seen.mrz.valid and seen.glare == 0.0
+        if seen.mrz.valid and isinstance(frame, np.ndarray):
+            key = _protected(seen.mrz)
+            self._valid_frames.pop(key, None)
+            self._valid_frames[key] = frame
+            while len(self._valid_frames) > 4:
+                self._valid_frames.pop(next(iter(self._valid_frames)))
+        weight = 1.0 if clean else 0.5
         self._votes = seen.proba * weight if self._votes is None \
             else self._votes + seen.proba * weight
         self._count += 1
@@ -280,6 +304,8 @@ class MRZScanner:
         self._streak = [k for k in self._streak if k == key] + [key]
         if len(self._streak) >= self.agree:
             self._result = voted
+            self._best = self._valid_frames.get(_protected(voted))
+            self._valid_frames.clear()
             return self._status("mrz.done", voted)
         return self._status(self._problem(seen) or "mrz.reading")
 
