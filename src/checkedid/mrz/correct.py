@@ -89,10 +89,15 @@ def _state_code(chars: list[list[str]], span: Span,
 def _letter_swap(row: list[str], span: Span,
                  alternatives: Mapping[tuple[int, int], str]) -> int:
     """An unknown all-letter state code one look-alike away from exactly one known code
-    (``UTD`` -> ``UTO``, ``NLO`` -> ``NLD``) takes that code (Doc 9303-3 §5)."""
+    (``UTD`` -> ``UTO``, ``NLO`` -> ``NLD``) takes that code, and a known code followed by a
+    filler and a stray letter (``D<K``) is padded with fillers (Doc 9303-3 §5)."""
     code = "".join(row[span.start:span.end])
     if code.rstrip("<") in STATE_CODES or not code.rstrip("<"):
         return 0
+    cut = code.find("<")
+    if cut > 0 and code[:cut] in STATE_CODES:  # a filler read as a letter: "D<K" -> "D<<"
+        row[span.start:span.end] = list(code[:cut].ljust(len(code), "<"))
+        return sum(a != b for a, b in zip(code, row[span.start:span.end], strict=True))
     known = set()
     for i in range(span.start, span.end):
         alts = _LETTER_LOOKALIKES.get(row[i], "") + "".join(
