@@ -84,10 +84,12 @@ def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
     return out
 
 
-def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
+def candidates(gray: Gray, side: int = WORK_SIDE, *, pattern: bool = False) -> list[Quad]:
     """Quadrilaterals (source pixel corners) that may hold an MRZ, best first.
 
-    ``side`` is the long side of the reduced frame the search runs on.
+    ``side`` is the long side of the reduced frame the search runs on. ``pattern`` runs
+    the second search for print on a patterned background (visas): only the darkest
+    strokes count, and only when the frame is not noise all over (else: no candidates).
     """
     h, w = gray.shape[:2]
     scale = min(1.0, side / max(h, w))
@@ -104,7 +106,12 @@ def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
     high = 0.5 * float(np.percentile(bh, 99.5))
     found: list[tuple[float, Quad]] = []
     min_long = 0.12 * max(sh, sw)
-    for t in (low, high) if high > 1.4 * low else (low,):
+    if pattern:
+        dense = float(np.count_nonzero(bh > low)) / bh.size
+        thresholds = (high,) if high > 1.4 * low and dense < 0.3 else ()
+    else:
+        thresholds = (low,)
+    for t in thresholds:
         _, mask = cv2.threshold(bh, t, 255, cv2.THRESH_BINARY)
         mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
         for k in _CLOSE_SIZES:
@@ -152,7 +159,8 @@ def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
                 continue
             pts = np.vstack([found[i][1], found[j][1]]).astype(np.float32)
             rect = cv2.minAreaRect(pts)
-            out.append((found[i][0] + found[j][0],
+            # tried right after the better piece: a whole zone outranks any union
+            out.append((0.99 * max(found[i][0], found[j][0]),
                         np.asarray(cv2.boxPoints(rect), dtype=np.float64)))
     return out
 
@@ -169,11 +177,21 @@ def bands(gray: Gray) -> Iterator[Band]:
 
     Large photos get a second, finer search, for a document that fills only a small
     part of the frame (a camera-sized frame is searched once, so rejection stays fast).
+    At each size, candidates from the darkest print alone follow when the others gave
+    nothing readable (a zone on a patterned background).
     """
     for side in (WORK_SIDE, 2 * WORK_SIDE):
         if side > WORK_SIDE and max(gray.shape[:2]) < side:
             return
-        for q in candidates(gray, side)[:_MAX_TRIES]:
+        tried = candidates(gray, side)[:_MAX_TRIES]
+        for q in tried:
+            band = rectify(gray, q)
+            if band is not None:
+                yield band
+        # nothing readable: the zone may be printed over a pattern that swamped the search
+        for q in candidates(gray, side, pattern=True)[:_MAX_TRIES]:
+            if any(_same(q, t) for t in tried):
+                continue
             band = rectify(gray, q)
             if band is not None:
                 yield band
