@@ -259,7 +259,25 @@ def run_pipeline(
                 f"threshold {m.threshold:.3f}",
             )
 
+    # 6. The printed portrait on the document photo against the chip photo (Doc 9303-10
+    # §4.7.2); warning-level unless the session asks for it to decide.
+    portrait, portrait_group = None, None
+    policy = getattr(session, "document_portrait", "warn")
+    if policy != "off" and document_image is not None and data.face_image is not None:
+        from checkedid.docportrait import GROUP, compare_portrait
+
+        matcher = session.face_matcher()
+        if face is None:
+            chip_embedding = matcher.embed(data.face_image, role="document")
+            session.track(chip_embedding.vector)
+        portrait_group, portrait = compare_portrait(matcher, document_image, chip_embedding)
+        if policy == "decide":
+            checks[GROUP] = portrait_group
+        elif portrait_group.verdict is Verdict.FAILED:
+            warnings.append(f"{GROUP}: {portrait_group.reason}")
     decision, reasons = decide(checks)
+    if portrait_group is not None:
+        checks.setdefault(portrait_group.name, portrait_group)
     photo = None
     if "photo" in fields and data.face_image is not None:
         import cv2
@@ -271,6 +289,7 @@ def run_pipeline(
         checks=checks,
         reasons=reasons,
         face=face,
+        document_portrait=portrait,
         protocol=data.protocol,
         fields=fields_from_chip(data, fields, date.today()),
         photo_jpeg=photo,

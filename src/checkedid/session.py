@@ -73,6 +73,9 @@ class Session:
     ``face_matcher``: a matcher object to use instead of the built-in dlib one (anything
     with ``embed(image, role=)`` and ``compare(a, b)`` like
     :class:`checkedid.biometrics.FaceMatcher`, e.g. one built on another ``Backend``).
+    ``document_portrait``: the printed portrait on the document photo against the chip
+    photo (:mod:`checkedid.docportrait`): ``"warn"`` (reported, decision unchanged),
+    ``"decide"`` (counts like the other checks) or ``"off"``.
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class Session:
         preload: bool = False,
         mrz_engine: str = "default",
         face_matcher: FaceMatcherLike | None = None,
+        document_portrait: str = "warn",
     ) -> None:
         mode = isolation or ("process" if _fork_ok() else "none")
         if mode not in ("process", "none"):
@@ -99,6 +103,10 @@ class Session:
         self.face_threshold = face_threshold
         self._transport = transport
         self.mrz_engine = mrz_engine
+        from checkedid.docportrait import check_policy
+
+        #: printed portrait vs chip photo: "warn" (default), "decide" or "off"
+        self.document_portrait = check_policy(document_portrait)
         self._matcher: FaceMatcherLike | None = face_matcher
         self._lock = threading.Lock()
         self._verify_lock = threading.Lock()

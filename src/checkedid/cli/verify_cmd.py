@@ -33,10 +33,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Prints the verdict of every check; exit 0 VERIFIED, 1 REJECTED or INCOMPLETE."
         ),
     )
-    p.add_argument(
-        "--document", required=True, metavar="IMAGE", type=readable_file,
-        help="photo of the document's MRZ page"
-    )
+    doc = p.add_mutually_exclusive_group(required=True)
+    doc.add_argument("--document", metavar="IMAGE", type=readable_file,
+                     help="photo of the document's MRZ page")
+    doc.add_argument("--document-video", metavar="FILE", type=readable_file,
+                     help="video of the document's MRZ page (read with the frame scanner)")
+    doc.add_argument("--document-camera", metavar="N", type=int,
+                     help="camera device showing the document's MRZ page")
     p.add_argument("--selfie", required=True, metavar="IMAGE", type=readable_file,
                    help="live photo of the holder")
     p.add_argument(
@@ -220,11 +223,17 @@ def _verify(args: argparse.Namespace) -> int:
 
     fields = [f for f in args.fields.replace(",", " ").split() if f]
     key = load_sign_key(args)
+    document: Any = args.document
+    if document is None:  # a video or camera: the frame the scanner confirmed
+        from checkedid.cli.mrz_video import document_frame
+
+        document = document_frame(args.document_video, args.document_camera,
+                                  args.timeout, quiet=args.json)
     bar, on_event = _progress_printer(args)
     with Session(trust=args.trust or None, reader=args.reader) as session:
         try:
             result = session.verify(
-                args.document,
+                document,
                 args.selfie,
                 can=can_from_args(args, env=False),
                 fields=fields,
