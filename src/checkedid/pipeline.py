@@ -24,8 +24,8 @@ from checkedid.verdict import Check, CheckGroup, Verdict
 if TYPE_CHECKING:
     from checkedid.session import Session
 
-__all__ = ["ImageInput", "ProgressEvent", "TransportFactory", "check_warnings", "run_pipeline",
-           "verify"]
+__all__ = ["HeldRead", "ImageInput", "ProgressEvent", "TransportFactory", "check_warnings",
+           "finish", "match_face", "read_document", "run_pipeline", "verify"]
 
 log = logging.getLogger(__name__)
 
@@ -148,30 +148,57 @@ def _same_mrz(a: Any, b: Any) -> bool:
     return hmac.compare_digest(left, right)
 
 
-def run_pipeline(
+@dataclass
+class HeldRead:
+    """What the chip read leaves for the face step and the result (personal: worker only).
+
+    :func:`read_document` returns it; :func:`match_face` may run any number of times
+    against it (a bad selfie never costs a second chip read); :func:`finish` turns it
+    into the minimised result. It never leaves the process that read the chip.
+    """
+
+    data: Any
+    checks: dict[str, CheckGroup]
+    warnings: list[str]
+    steps: _Steps
+    fields: Sequence[str]
+    face: FaceScore | None = None
+    live: Any = None  # the selfie's embedding when the selfie was checked before the read
+
+
+def read_document(
     session: Session,
     document_image: ImageInput | None,
-    selfie: ImageInput | None,
     *,
     transport: TransportFactory,
     can: str | None,
     fields: Sequence[str],
     emit: Callable[[dict[str, Any]], None] | None = None,
     timeout: float | None = None,
-) -> dict[str, Any]:
-    """Run every step and return the minimised result as a dict (``Result.to_dict()``).
+    retries: int = 0,
+    selfie: ImageInput | None = None,
+) -> HeldRead:
+    """MRZ, chip read, authentication and consistency (ICAO Doc 9303-11 §4, §5, §6).
 
-    ``timeout`` (seconds from the start) also bounds the chip read, which then ends in
-    :class:`~checkedid.errors.ChipTimeout` (without process isolation nothing else would).
+    ``retries``: how often a read interrupted by the document leaving the reader
+    (:class:`~checkedid.errors.CardRemovedError`) is started again once the document is
+    back; each recovered removal is recorded in the result's warnings. ``selfie``, when
+    given, is checked first (a face of usable quality: ISO/IEC 29794-5) so that a bad
+    selfie fails before the document is read.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     from checkedid import mrz as mrzlib
-    from checkedid.nfc.reader import ChipReader
+    from checkedid.errors import CardRemovedError
 
     steps = _Steps(emit)
     checks: dict[str, CheckGroup] = {}
     warnings: list[str] = []
     photo_mrz = None
+    live = None
+    if selfie is not None:  # 0. the selfie's quality, before anything touches the chip
+        with steps.step("selfie"):
+            live = session.face_matcher().embed(selfie, role="selfie")
+            session.track(live.vector)
 
     # 1. MRZ from the photo (optional when a CAN is given).
     if document_image is not None:
@@ -196,14 +223,18 @@ def run_pipeline(
     # 2. Chip access and reading.
     with steps.step("chip"):
         progress = lambda file, done, total: steps.event("chip", "progress", file, done, total)  # noqa: E731
-        conn = transport()
-        try:
-            data = ChipReader(conn, progress=progress, secrets=session.secrets,
-                              deadline=deadline).read(access)
-        finally:
-            close = getattr(conn, "disconnect", None)
-            if callable(close):
-                close()
+        attempt = 0
+        while True:
+            try:
+                data = _read_chip(session, transport, access, progress, deadline)
+                break
+            except CardRemovedError:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                steps.event("chip", "removed")
+                warnings.append("the document left the reader during the read; the read was "
+                                "restarted when it was back")
     checks["access"] = _group(
         "access", Verdict.PASSED, f"{data.protocol} succeeded", **data.access_details
     )
@@ -237,16 +268,43 @@ def run_pipeline(
             checks["consistency"] = _group(
                 "consistency", Verdict.FAILED, "the printed MRZ differs from the chip's DG1"
             )
+    checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
+    return HeldRead(data, checks, warnings, steps, fields, live=live)
 
-    # 5. Face: selfie against the chip photo.
-    face = None
+
+def _read_chip(session: Session, transport: TransportFactory, access: Any,
+               progress: Callable[[str, int, int], None], deadline: float | None) -> Any:
+    from checkedid.nfc.reader import ChipReader
+
+    conn = transport()
+    try:
+        return ChipReader(conn, progress=progress, secrets=session.secrets,
+                          deadline=deadline).read(access)
+    finally:
+        close = getattr(conn, "disconnect", None)
+        if callable(close):
+            close()
+
+
+def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> CheckGroup:
+    """Selfie against the chip photo (ICAO Doc 9303-10 §4.7.2 DG2); may be repeated.
+
+    A selfie the matcher cannot use raises :class:`~checkedid.errors.NoFaceError` or
+    :class:`~checkedid.errors.FaceQualityError` and leaves ``held`` as it was.
+    """
+    data, checks, steps = held.data, held.checks, held.steps
     with steps.step("face"):
-        if selfie is None:
+        if selfie is None and held.live is None:
             checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
         elif data.face_image is None:
             checks["face"] = _group(
                 "face", Verdict.NOT_CHECKED, "the chip holds no readable face image"
             )
+        elif selfie is None:
+            matcher = session.face_matcher()
+            chip_embedding = matcher.embed(data.face_image, role="document")
+            session.track(chip_embedding.vector)
+            _score_face(held, matcher.compare(held.live, chip_embedding))
         else:
             matcher = session.face_matcher()
             pair = getattr(matcher, "embed_pair", None)
@@ -257,16 +315,23 @@ def run_pipeline(
                 live_embedding = matcher.embed(selfie, role="selfie")
             for emb in (chip_embedding, live_embedding):
                 session.track(emb.vector)
-            m = matcher.compare(live_embedding, chip_embedding)
-            warnings.extend(m.warnings)
-            face = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
-            checks["face"] = _group(
-                "face",
-                Verdict.PASSED if m.is_match else Verdict.FAILED,
-                f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} "
-                f"threshold {m.threshold:.3f}",
-            )
+            _score_face(held, matcher.compare(live_embedding, chip_embedding))
+    return held.checks["face"]
 
+
+def _score_face(held: HeldRead, m: Any) -> None:
+    held.warnings.extend(m.warnings)
+    held.face = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
+    held.checks["face"] = _group(
+        "face",
+        Verdict.PASSED if m.is_match else Verdict.FAILED,
+        f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} threshold {m.threshold:.3f}",
+    )
+
+
+def finish(held: HeldRead) -> dict[str, Any]:
+    """The decision and the minimised result (``Result.to_dict()``) of a held read."""
+    data, checks, fields = held.data, held.checks, held.fields
     decision, reasons = decide(checks)
     photo = None
     if "photo" in fields and data.face_image is not None:
@@ -278,15 +343,38 @@ def run_pipeline(
         decision=decision,
         checks=checks,
         reasons=reasons,
-        face=face,
+        face=held.face,
         protocol=data.protocol,
-        fields=_fields_from_mrz(chip_mrz, fields, date.today()),
+        fields=_fields_from_mrz(data.dg1.mrz, fields, date.today()),
         photo_jpeg=photo,
-        timings=steps.timings,
-        warnings=tuple(dict.fromkeys(warnings)),
+        timings=held.steps.timings,
+        warnings=tuple(dict.fromkeys(held.warnings)),
     )
     log.info("verification finished: %s", decision.value)
     return result.to_dict()
+
+
+def run_pipeline(
+    session: Session,
+    document_image: ImageInput | None,
+    selfie: ImageInput | None,
+    *,
+    transport: TransportFactory,
+    can: str | None,
+    fields: Sequence[str],
+    emit: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float | None = None,
+    retries: int = 0,
+) -> dict[str, Any]:
+    """Run every step and return the minimised result as a dict (``Result.to_dict()``).
+
+    ``timeout`` (seconds from the start) also bounds the chip read, which then ends in
+    :class:`~checkedid.errors.ChipTimeout` (without process isolation nothing else would).
+    """
+    held = read_document(session, document_image, transport=transport, can=can, fields=fields,
+                         emit=emit, timeout=timeout, retries=retries, selfie=selfie)
+    match_face(session, held, None if held.live is not None else selfie)
+    return finish(held)
 
 
 def verify(

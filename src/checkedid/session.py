@@ -27,6 +27,7 @@ from checkedid import isolation
 from checkedid.errors import InputError
 from checkedid.result import Result, validate_fields
 from checkedid.secret import Secret, SecretRegistry
+from checkedid.stepwise import ChipRead, FaceOutcome
 
 __all__ = ["Session"]
 
@@ -85,6 +86,7 @@ class Session:
         self.mrz_engine = mrz_engine
         self._matcher: Any = face_matcher
         self._lock = threading.Lock()
+        self._held: Any = None  # the step-wise read: a HeldWorker or (process-less) a HeldRead
         if preload:
             self.face_matcher()
 
@@ -100,7 +102,12 @@ class Session:
         return self.secrets.add(obj)
 
     def wipe(self) -> int:
-        """Zero every buffer this session owns; returns how many objects were wiped."""
+        """Zero every buffer this session owns and drop a held read; returns how many
+        objects were wiped."""
+        held, self._held = self._held, None
+        close = getattr(held, "close", None)
+        if callable(close):
+            close()
         return self.secrets.wipe_all()
 
     def __enter__(self) -> Session:
@@ -193,6 +200,57 @@ class Session:
         else:
             data = work(on_event if on_event is not None else (lambda _d: None))
         return Result.from_dict(data)
+
+
+    # -- the step-wise verification -------------------------------------------------
+    def read_document(
+        self,
+        document_image: Any,
+        *,
+        selfie: Any = None,
+        reader: str | None = None,
+        can: str | None = None,
+        fields: Sequence[str] | None = None,
+        progress: Callable[[Any], None] | None = None,
+        timeout: float | None = 60.0,
+        retries: int = 2,
+    ) -> ChipRead:
+        """Step 1 of a step-wise verification: MRZ, chip, authentication, consistency.
+
+        The chip result is *held* (in the isolated worker under process isolation) for
+        :meth:`match_selfie`, which may run as often as needed, and :meth:`finish`. A
+        ``selfie`` given here is quality-checked before the chip is touched (and
+        matched). A read interrupted by the document leaving the reader restarts up to
+        ``retries`` times once it is back; each such recovery is a result warning.
+        """
+        from checkedid.stepwise import read_document
+
+        self.wipe()  # one held read at a time
+        self._held, summary = read_document(
+            self, document_image, selfie=selfie, transport=self._transport_factory(reader),
+            can=can, fields=validate_fields(fields), progress=progress, timeout=timeout,
+            retries=retries)
+        return summary
+
+    def match_selfie(self, selfie: Any, *, timeout: float | None = 60.0) -> FaceOutcome:
+        """Step 2 (repeatable): compare ``selfie`` with the held chip photo.
+
+        Raises :class:`~checkedid.errors.NoFaceError` / ``FaceQualityError`` for an
+        unusable selfie; the held read stays, so the person just tries again.
+        """
+        from checkedid.stepwise import match_selfie
+
+        return match_selfie(self, self._held, selfie, timeout=timeout)
+
+    def finish(self, *, timeout: float | None = 60.0) -> Result:
+        """Step 3: the decision as a minimised :class:`Result`; then everything is wiped."""
+        from checkedid.stepwise import finish
+
+        held = self._held
+        try:
+            return finish(self, held, timeout=timeout)
+        finally:
+            self.wipe()
 
 
 def _fork_ok() -> bool:
