@@ -132,7 +132,7 @@ class Session:
                 self._matcher.load()
             return self._matcher
 
-    def _transport_factory(self, reader: str | None) -> Callable[[], Any]:
+    def _transport_factory(self, reader: str | None, wait: float = 0.0) -> Callable[[], Any]:
         if self._transport is not None:
             return self._transport
         name = reader if reader is not None else self.reader
@@ -140,7 +140,7 @@ class Session:
         def open_reader() -> Any:
             from checkedid.nfc.pcsc import PcscTransport
 
-            t = PcscTransport(name)
+            t = PcscTransport(name, timeout=wait)
             t.connect()
             return t
 
@@ -214,6 +214,7 @@ class Session:
         progress: Callable[[Any], None] | None = None,
         timeout: float | None = 60.0,
         retries: int = 2,
+        card_wait: float = 20.0,
     ) -> ChipRead:
         """Step 1 of a step-wise verification: MRZ, chip, authentication, consistency.
 
@@ -221,13 +222,14 @@ class Session:
         :meth:`match_selfie`, which may run as often as needed, and :meth:`finish`. A
         ``selfie`` given here is quality-checked before the chip is touched (and
         matched). A read interrupted by the document leaving the reader restarts up to
-        ``retries`` times once it is back; each such recovery is a result warning.
+        ``retries`` times once it is back (waiting up to ``card_wait`` seconds for it);
+        each such recovery is a result warning.
         """
         from checkedid.stepwise import read_document
 
         self.wipe()  # one held read at a time
         self._held, summary = read_document(
-            self, document_image, selfie=selfie, transport=self._transport_factory(reader),
+            self, document_image, selfie=selfie, transport=self._transport_factory(reader, card_wait),
             can=can, fields=validate_fields(fields), progress=progress, timeout=timeout,
             retries=retries)
         return summary

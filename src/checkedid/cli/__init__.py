@@ -19,7 +19,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from checkedid.cli import chip_cmd, face_cmd, mrz_cmd, pa_cmd, verify_cmd
+from checkedid.cli import chip_cmd, face_cmd, kiosk_cmd, mrz_cmd, pa_cmd, verify_cmd
 from checkedid.cli.output import EXIT_CHIP, EXIT_USAGE, fail
 from checkedid.errors import CheckedIDError, ChipError
 
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log progress to stderr (-vv for debug; never personal data)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (chip_cmd, pa_cmd, mrz_cmd, face_cmd, verify_cmd):
+    for module in (chip_cmd, pa_cmd, mrz_cmd, face_cmd, verify_cmd, kiosk_cmd):
         module.register(sub)
     return parser
 
