@@ -226,7 +226,8 @@ def read_document(
         attempt = 0
         while True:
             try:
-                data = _read_chip(session, transport, access, progress, deadline)
+                data = _read_chip(session, transport, access, progress, deadline,
+                                  lambda: steps.event("chip", "removed"))
                 break
             except CardRemovedError:
                 if attempt >= retries:
@@ -273,13 +274,15 @@ def read_document(
 
 
 def _read_chip(session: Session, transport: TransportFactory, access: Any,
-               progress: Callable[[str, int, int], None], deadline: float | None) -> Any:
+               progress: Callable[[str, int, int], None], deadline: float | None,
+               on_removed: Callable[[], None]) -> Any:
     from checkedid.nfc.reader import ChipReader
 
     conn = transport()
     try:
-        return ChipReader(conn, progress=progress, secrets=session.secrets,
-                          deadline=deadline).read(access)
+        reader = ChipReader(conn, progress=progress, secrets=session.secrets, deadline=deadline)
+        reader.on_removed = on_removed
+        return reader.read(access)
     finally:
         close = getattr(conn, "disconnect", None)
         if callable(close):

@@ -228,10 +228,10 @@ class Session:
         from checkedid.stepwise import read_document
 
         self.wipe()  # one held read at a time
+        transport = self._transport_factory(reader, card_wait)
         self._held, summary = read_document(
-            self, document_image, selfie=selfie, transport=self._transport_factory(reader, card_wait),
-            can=can, fields=validate_fields(fields), progress=progress, timeout=timeout,
-            retries=retries)
+            self, document_image, selfie=selfie, transport=transport, can=can,
+            fields=validate_fields(fields), progress=progress, timeout=timeout, retries=retries)
         return summary
 
     def match_selfie(self, selfie: Any, *, timeout: float | None = 60.0) -> FaceOutcome:

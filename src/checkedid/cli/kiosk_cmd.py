@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--reader", metavar="R", help="PC/SC reader name (substring)")
     add_trust_option(p)
     add_fields_option(p)
-    p.add_argument("--webhook", metavar="URL", help="POST each signed result here (needs --sign-key)")
+    p.add_argument("--webhook", metavar="URL",
+                   help="POST each signed result here (needs --sign-key)")
     p.add_argument("--sign-key", metavar="PEM", help="kiosk private key (ECDSA P-256 or Ed25519)")
     p.add_argument("--key-id", metavar="KID", help="key id in the signed result's header")
     p.add_argument("--audience", metavar="AUD", help="the relying party the signed result is for")
