@@ -1,8 +1,9 @@
 """Images for the kiosk tests: the persona's generated document photo and sample selfies.
 
 The selfie is the persona's own portrait (the chip holds a cropped, recompressed copy);
-the impostor another person's photo. The sample faces come from ``tests/data/faces`` when the repository has them, else from
-``../shared/data/faces`` (``CHECKEDID_FACES`` names another directory).
+the impostor another person's photo. The sample faces come from ``tests/data/faces``
+when the repository has them, else from ``../shared/data/faces`` (``CHECKEDID_FACES``
+names another directory).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from typing import Any
 
 __all__ = ["Hub"]
@@ -24,6 +25,8 @@ class Hub:
                                       "decision": None, "card_present": False}
         self._subs: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = []
         self._lock = threading.Lock()
+        #: the last events (no personal data), for diagnostics and tests
+        self.history: deque[dict[str, Any]] = deque(maxlen=500)
 
     def publish(self, kind: str, **data: Any) -> dict[str, Any]:
         """Send ``{"type": kind, "seq": n, ...}`` to every subscriber and update the state."""
@@ -34,6 +37,7 @@ class Hub:
                 if key in data:
                     self.state[key] = data[key]
             subs = list(self._subs)
+            self.history.append(event)
         for loop, queue in subs:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, event)

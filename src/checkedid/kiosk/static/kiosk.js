@@ -33,6 +33,7 @@
     el.step.dataset.step = name;
     el.step.textContent = t(name === "idle" ? "step.start" : "step." + name);
     el.video.hidden = !(name === "document" || name === "selfie");
+    el.video.classList.toggle("mirror", name === "selfie");  // a selfie view is a mirror
     el.reader.hidden = name !== "chip";
     el.bar.hidden = name !== "chip";
     el.decision.hidden = name !== "decision";
