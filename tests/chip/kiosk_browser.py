@@ -107,17 +107,33 @@ def wait_step(driver: Any, step: str, timeout: float = 90.0) -> None:
             "return document.querySelector('[data-testid=step]').dataset.step")
         if seen == step:
             return
+        if step in (driver.execute_script("return window.kioskSteps || []") or []):
+            raise AssertionError(f"step {step!r} passed before it could be seen (now {seen!r})")
         time.sleep(0.1)
     guidance = driver.execute_script(
         "return document.querySelector('[data-testid=guidance]').dataset.code")
     raise AssertionError(f"page stayed on step {seen!r} (guidance {guidance!r}), not {step!r}")
 
 
-def wait_video(driver: Any, timeout: float = 20.0) -> None:
-    """Wait until the camera's video plays (for a screenshot that shows it)."""
+def wait_video(driver: Any, timeout: float = 5.0) -> None:
+    """Wait (briefly) until the camera's video has a picture, for a screenshot that shows it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if driver.execute_script("const v = document.getElementById('video');"
-                                 "return !v.hidden && v.videoWidth > 0 && v.currentTime > 0.3"):
+                                 "return v.hidden || v.videoWidth > 0"):
+            time.sleep(0.3)
             return
-        time.sleep(0.1)
+        time.sleep(0.05)
+
+
+def wait_guidance(driver: Any, code: str, timeout: float = 30.0) -> None:
+    """Wait until the page's guidance shows ``code``."""
+    deadline = time.monotonic() + timeout
+    seen = ""
+    while time.monotonic() < deadline:
+        seen = driver.execute_script(
+            "return document.querySelector('[data-testid=guidance]').dataset.code")
+        if seen == code:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"guidance stayed {seen!r}, never {code!r}")

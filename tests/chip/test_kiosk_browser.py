@@ -12,7 +12,8 @@ import pytest
 
 from checkedid.kiosk import Kiosk, KioskConfig, create_app
 from tests.chip.conftest import VChipFactory
-from tests.chip.kiosk_browser import chromium, serve, wait_step, wait_video, write_y4m
+from tests.chip.kiosk_browser import (chromium, serve, wait_guidance, wait_step, wait_video,
+                                     write_y4m)
 from tests.chip.kiosk_data import GOOD, kiosk_images
 
 pytestmark = pytest.mark.slow
@@ -53,6 +54,10 @@ def _run(tmp_path: Path, vchip: VChipFactory, trust: object, images: dict[str, b
         driver.save_screenshot(str(tmp_path / "1-document.png"))
         wait_step(driver, "chip")
         driver.save_screenshot(str(tmp_path / "2-chip.png"))
+        if fault is not None:  # the page asks to put the document back, then reads on
+            wait_guidance(driver, "chip.removed")
+            driver.save_screenshot(str(tmp_path / "2-chip-removed.png"))
+            wait_guidance(driver, "chip.reading")
         wait_step(driver, "selfie")
         wait_video(driver)
         driver.save_screenshot(str(tmp_path / "3-selfie.png"))
@@ -62,6 +67,8 @@ def _run(tmp_path: Path, vchip: VChipFactory, trust: object, images: dict[str, b
             "return document.querySelector('[data-testid=decision]').dataset.decision")
         progress = driver.execute_script(
             "return document.querySelector('[data-testid=progress]').getAttribute('aria-valuenow')")
+        shown = driver.execute_script("return window.kioskSteps")
+        assert shown == ["idle", "document", "chip", "selfie", "decision"]
         guidance = [e["guidance"]["code"] for e in _events(kiosk) if e.get("guidance")]
         assert int(progress) >= 90
     return decision, guidance

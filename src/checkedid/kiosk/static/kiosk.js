@@ -30,10 +30,14 @@
 
   function show(name) {
     step = name;
+    (window.kioskSteps = window.kioskSteps || []).push(name);  // the steps shown, for tests
     el.step.dataset.step = name;
     el.step.textContent = t(name === "idle" ? "step.start" : "step." + name);
     el.video.hidden = !(name === "document" || name === "selfie");
     el.video.classList.toggle("mirror", name === "selfie");  // a selfie view is a mirror
+    const stage = el.video.parentElement;
+    stage.classList.toggle("selfie", name === "selfie");
+    stage.classList.toggle("document", name === "document");
     el.reader.hidden = name !== "chip";
     el.bar.hidden = name !== "chip";
     el.decision.hidden = name !== "decision";
