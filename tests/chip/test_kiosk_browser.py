@@ -12,8 +12,14 @@ import pytest
 
 from checkedid.kiosk import Kiosk, KioskConfig, create_app
 from tests.chip.conftest import VChipFactory
-from tests.chip.kiosk_browser import (chromium, serve, wait_guidance, wait_step, wait_video,
-                                     write_y4m)
+from tests.chip.kiosk_browser import (
+    chromium,
+    serve,
+    wait_guidance,
+    wait_step,
+    wait_video,
+    write_y4m,
+)
 from tests.chip.kiosk_data import GOOD, kiosk_images
 
 pytestmark = pytest.mark.slow
