@@ -205,3 +205,32 @@ def test_delivery_retries_with_backoff_then_reports() -> None:
     failing = Delivery("http://relying.example/hook", post=lambda *_a: 400, sleep=sleeps.append)
     status = failing.send("a.b.c")
     assert (status.state, status.attempts, status.error) == ("failed", 1, "HTTP 400")
+
+
+def test_signed_result_goes_to_the_webhook_and_a_failure_shows_in_health(
+        fake: FakeSession) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checkedid.signing import verify_signed_result
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    posted: list[bytes] = []
+    answers = iter([201, 503, 503, 503, 503])
+
+    def post(url: str, body: bytes, timeout: float) -> int:
+        posted.append(body)
+        return next(answers)
+
+    kiosk = Kiosk(KioskConfig(transport=lambda: None, monitor=False, sign_key=key,
+                              webhook="http://relying.example/hook"), session=fake)
+    assert kiosk.delivery is not None
+    kiosk.delivery = Delivery("http://relying.example/hook", post=post, sleep=lambda _s: None)
+    with TestClient(create_app(kiosk)) as client:
+        ok = client.post("/api/verifications", files=_files()).json()
+        failed = client.post("/api/verifications", files=_files()).json()
+        health = client.get("/api/health").json()
+    assert verify_signed_result(ok["signed"], key.public_key())["decision"] == "VERIFIED"
+    assert posted[0] == ok["signed"].encode()
+    assert ok["delivery"]["state"] == "delivered"
+    assert (failed["delivery"]["state"], failed["delivery"]["attempts"]) == ("failed", 4)
+    assert health["delivery"]["state"] == "failed" and health["delivery"]["delivered"] == 1

@@ -120,9 +120,11 @@ def create_app(kiosk: Kiosk) -> Starlette:
                 if bad is not None:
                     return bad
                 images[which] = data
+            nonce = form.get("nonce")
             await form.close()
             try:
-                out = await run_in_threadpool(kiosk.verify, images["document"], images["selfie"])
+                out = await run_in_threadpool(kiosk.verify, images["document"], images["selfie"],
+                                              nonce if isinstance(nonce, str) else None)
             except VerificationFailed as exc:
                 return JSONResponse(exc.info, status_code=exc.status)
             finally:

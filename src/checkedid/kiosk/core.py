@@ -60,6 +60,8 @@ class KioskConfig:
     lang: str = "en"
     max_upload: int = 8 << 20
     timeout: float = 90.0
+    result_seconds: float = 60.0  # the service resets a decision screen the page did not
+    abandon_seconds: float = 300.0  # a guided flow nobody finishes is dropped
     card_wait: float = 30.0
     isolation: str | None = None
     transport: Callable[[], Any] | None = None
@@ -97,6 +99,7 @@ class Kiosk:
         self._frame: bytes | None = None
         self._selfie_tries = 0
         self.flow = "idle"  # idle / document / chip / selfie / decision
+        self._generation = 0  # which guided flow a timer belongs to
         self.card_present = False
         self.model_loaded = False
         self.last_step: str | None = None
@@ -175,11 +178,11 @@ class Kiosk:
             self._busy.release()
 
     # -- headless: both images at once -----------------------------------------------
-    def verify(self, document: bytes, selfie: bytes) -> dict[str, Any]:
+    def verify(self, document: bytes, selfie: bytes, nonce: str | None = None) -> dict[str, Any]:
         """Whole verification from two images (caller holds the busy lock)."""
         try:
             self._read(document, selfie)
-            return self._decide()
+            return self._decide(nonce)
         finally:
             self.session.wipe()
 
@@ -209,7 +212,7 @@ class Kiosk:
             raise VerificationFailed(messages.for_error(exc, self.last_step),
                                      _status_for(exc)) from None
 
-    def _decide(self) -> dict[str, Any]:
+    def _decide(self, nonce: str | None = None) -> dict[str, Any]:
         try:
             result = self.session.finish(timeout=self.config.timeout)
         except CheckedIDError as exc:
@@ -219,18 +222,20 @@ class Kiosk:
                                "code": f"decision.{result.decision.value.lower()}",
                                "result": result.to_dict()}
         if self.config.sign_key is not None:
-            out["signed"] = self._sign(result)
+            out["signed"] = self._sign(result, nonce)
             if self.delivery is not None:
                 out["delivery"] = self.delivery.send(out["signed"]).to_dict()
         return out
 
-    def _sign(self, result: Any) -> str:
+    def _sign(self, result: Any, nonce: str | None = None) -> str:
         from checkedid.signing import sign_result
 
         params = inspect.signature(sign_result).parameters
         kw: dict[str, Any] = {"kid": self.config.key_id}
         if "audience" in params and self.config.audience is not None:
             kw["audience"] = self.config.audience
+        if "nonce" in params and nonce is not None:
+            kw["nonce"] = nonce
         return sign_result(result, self.config.sign_key, **kw)
 
     # -- the browser flow --------------------------------------------------------------
@@ -239,6 +244,8 @@ class Kiosk:
         self.acquire()
         self.flow = "document"
         self._selfie_tries = 0
+        self._generation += 1
+        self._later(self.config.abandon_seconds, self._generation)
         self.hub.publish("step.started", step="document", name="document", progress=0,
                          decision=None, guidance=messages.describe("mrz.searching"))
 
@@ -257,13 +264,28 @@ class Kiosk:
             self.hub.publish("guidance", guidance=messages.describe(code))
         return code
 
+    def _later(self, seconds: float, generation: int) -> None:
+        """Reset after ``seconds`` unless another flow began meanwhile."""
+        def fire() -> None:
+            if self._generation == generation and self.flow != "idle":
+                self.reset()
+
+        timer = threading.Timer(seconds, fire)
+        timer.daemon = True
+        timer.start()
+
     def _chip(self) -> None:
         frame, self._frame = self._frame, None
         try:
-            assert frame is not None
+            if frame is None:
+                raise VerificationFailed(messages.describe("internal.error"), 500)
             read = self._read(frame, None)
         except VerificationFailed as exc:
             self._fail(exc.info)
+            return
+        except Exception as exc:  # the page must never hang on a step
+            log.error("chip step failed: %s", type(exc).__name__)
+            self._fail(messages.describe("internal.error", operator=type(exc).__name__))
             return
         del frame
         if not read.face_available:
@@ -299,6 +321,7 @@ class Kiosk:
             self._fail(exc.info)
             return {"code": exc.info["code"]}
         self.flow = "decision"
+        self._later(self.config.result_seconds, self._generation)
         delivery = out.get("delivery")
         self.hub.publish("decision", step="decision", decision=out["decision"], progress=100,
                          guidance=messages.describe(out["code"]),
@@ -311,6 +334,7 @@ class Kiosk:
     def _fail(self, info: dict[str, Any]) -> None:
         self.session.wipe()
         self.flow = "decision"
+        self._later(self.config.result_seconds, self._generation)
         self.hub.publish("error", step="decision", decision="ERROR", guidance=info)
 
     def reset(self) -> None:
