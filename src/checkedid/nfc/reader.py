@@ -163,6 +163,8 @@ class ChipReader:
         self._stale = False
         self._reconnect = False
         self._after_open: list[Callable[[], None]] = []
+        #: called when the document left the reader mid-read (the kiosk's "keep it on")
+        self.on_removed: Callable[[], None] | None = None
         self._chip_check: CheckGroup | None = None
         self.timings: dict[str, float] = {}
 
@@ -359,6 +361,11 @@ class ChipReader:
                     policy.use_short()
                 self._reconnect = self._reconnect or isinstance(
                     exc, (CardRemovedError, NoCardError, TransportError))
+                if isinstance(exc, (CardRemovedError, NoCardError)):
+                    self.warnings.append("the document left the reader during the read; "
+                                         "reading resumed where it stopped once it was back")
+                    if self.on_removed is not None:
+                        self.on_removed()
                 log.info("recovering after %s (%d of %d)", type(exc).__name__,
                          self.recoveries, self.retries)
 
