@@ -247,7 +247,11 @@ def read_document(
         # PA; AA / CA bound to EF.SOD and required where it covers their keys' data groups
         # (DG15 / DG13 of a licence, DG14): a clone that hides them is REJECTED; PACE
         # required where the signed DG14 offers it.
-        checks.update(genuine.authenticate(data, session.trust))
+        rules = getattr(session, "policy", None)
+        checks.update(genuine.authenticate(
+            data, session.trust, crl_grace=rules.crl_grace if rules is not None else None))
+        if rules is not None and rules.require_chip_authentication:
+            _require_chip_authentication(checks)
     warnings.extend(check_warnings(*(checks[n] for n in ("passive", "active", "chip"))))
 
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).
@@ -271,6 +275,17 @@ def read_document(
     return HeldRead(data, checks, warnings, steps, fields, live=live,
                     document_image=document_image if policy != "off" else None,
                     portrait_policy=policy)
+
+
+def _require_chip_authentication(checks: dict[str, CheckGroup]) -> None:
+    """The policy's stricter rule: a document whose chip offers neither Active nor Chip
+    Authentication (so a clone cannot be told from it) is INCOMPLETE, not VERIFIED."""
+    active, chip = checks["active"], checks["chip"]
+    if Verdict.NOT_SUPPORTED is active.verdict is chip.verdict:
+        checks["chip"] = CheckGroup.of("chip", [*chip.checks, Check(
+            "required_by_policy", Verdict.NOT_CHECKED,
+            "the policy requires chip authentication, and this chip offers neither Active "
+            "nor Chip Authentication: it cannot be told from a clone")], **chip.details)
 
 
 def _read_chip(session: Session, transport: TransportFactory, access: Any,

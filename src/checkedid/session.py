@@ -33,6 +33,7 @@ from checkedid.api import (
     TrustInput,
 )
 from checkedid.errors import InputError
+from checkedid.policy import Policy
 from checkedid.result import Result, validate_fields
 from checkedid.secret import Secret, SecretRegistry, Wipeable
 from checkedid.stepwise import ChipRead, FaceOutcome
@@ -77,6 +78,9 @@ class Session:
     ``document_portrait``: the printed portrait on the document photo against the chip
     photo (:mod:`checkedid.docportrait`): ``"warn"`` (reported, decision unchanged),
     ``"decide"`` (counts like the other checks) or ``"off"``.
+    ``policy``: the operator's :class:`~checkedid.policy.Policy` (CRL grace period, chip
+    authentication required, face threshold, printed portrait); ``face_threshold`` and
+    ``document_portrait`` given here take precedence over the policy's.
     """
 
     def __init__(
@@ -90,7 +94,8 @@ class Session:
         preload: bool = False,
         mrz_engine: str = "default",
         face_matcher: FaceMatcherLike | None = None,
-        document_portrait: str = "warn",
+        document_portrait: str | None = None,
+        policy: Policy | None = None,
     ) -> None:
         mode = isolation or ("process" if _fork_ok() else "none")
         if mode not in ("process", "none"):
@@ -101,13 +106,16 @@ class Session:
         self.secrets = SecretRegistry()
         self.trust = _load_trust(trust)
         self.reader = reader
-        self.face_threshold = face_threshold
+        self.policy = policy or Policy()
+        self.face_threshold = face_threshold if face_threshold is not None \
+            else self.policy.face_threshold
         self._transport = transport
         self.mrz_engine = mrz_engine
         from checkedid.docportrait import check_policy
 
         #: printed portrait vs chip photo: "warn" (default), "decide" or "off"
-        self.document_portrait = check_policy(document_portrait)
+        self.document_portrait = check_policy(document_portrait or
+                                               self.policy.document_portrait)
         self._matcher: FaceMatcherLike | None = face_matcher
         self._lock = threading.Lock()
         self._verify_lock = threading.Lock()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from checkedid.cli.verify_cmd import add_fields_option, add_trust_option
+from checkedid.cli.verify_cmd import (
+    add_fields_option,
+    add_policy_option,
+    add_trust_option,
+    load_policy,
+    read_sign_key,
+)
 from checkedid.errors import InputError
 
 __all__ = ["register"]
@@ -24,6 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--reader", metavar="R", help="PC/SC reader name (substring)")
     add_trust_option(p)
+    add_policy_option(p)
     add_fields_option(p)
     p.add_argument("--webhook", metavar="URL",
                    help="POST each signed result here (needs --sign-key)")
@@ -32,16 +39,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--audience", metavar="AUD", help="the relying party the signed result is for")
     p.add_argument("--lang", choices=("nl", "en", "de"), default="en", help="language of the page")
     p.set_defaults(func=_kiosk)
-
-
-def _load_key(path: str) -> object:
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    try:
-        with open(path, "rb") as fh:
-            return load_pem_private_key(fh.read(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise InputError(f"cannot load the signing key {path}: {exc}") from None
 
 
 def _kiosk(args: argparse.Namespace) -> int:
@@ -56,7 +53,8 @@ def _kiosk(args: argparse.Namespace) -> int:
     config = KioskConfig(reader=args.reader, trust=args.trust or None, fields=fields,
                          webhook=args.webhook, audience=args.audience, lang=args.lang,
                          key_id=args.key_id,
-                         sign_key=_load_key(args.sign_key) if args.sign_key else None)
+                         sign_key=read_sign_key(args.sign_key) if args.sign_key else None,
+                         policy=load_policy(args))
     uvicorn.run(create_app(Kiosk(config)), host=args.host, port=args.port, log_level="warning",
                 access_log=False)
     return 0

@@ -65,6 +65,7 @@ class KioskConfig:
     abandon_seconds: float = 300.0  # a guided flow nobody finishes is dropped
     card_wait: float = 30.0
     isolation: Isolation | None = None
+    policy: Any = None  # checkedid.policy.Policy
     transport: Callable[[], Any] | None = None
     monitor: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -92,7 +93,7 @@ class Kiosk:
         self.hub = Hub()
         self.session = session or checkedid.Session(
             trust=config.trust, reader=config.reader, transport=config.transport,
-            isolation=config.isolation)
+            isolation=config.isolation, policy=config.policy)
         self.delivery = Delivery(config.webhook) if config.webhook else None
         self.scanner = FrameScanner(self.session.mrz_engine)
         self._busy = threading.Lock()
