@@ -122,9 +122,7 @@ def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileR
     from checkedid.nfc import pace
 
     if licence:
-        from checkedid.nfc.edl import pace_password
-
-        pw = pace_password(password)
+        pw = pace.licence_password(password)
     else:
         pw = pace.PacePassword.can(password) if isinstance(password, str) else \
             pace.PacePassword.mrz(password)

@@ -499,11 +499,11 @@ def _sod_dgs(sod: bytes) -> set[int]:
     """DG numbers whose hashes EF.SOD holds (empty if EF.SOD cannot be parsed here;
     Passive Authentication reports that)."""
     from checkedid.errors import ParseError
-    from checkedid.nfc import pa
+    from checkedid.nfc.sod import parse_sod
 
     try:
-        return {n for n in pa.covered_dgs(sod) if 1 <= n <= 16}
-    except ParseError:
+        return {n for n in parse_sod(sod).dg_hashes if 1 <= n <= 16}
+    except ParseError:  # LDSError included
         return set()
 
 
