@@ -14,7 +14,7 @@ from hw.vchip import lds_build, personas
 from hw.vchip.chip import VirtualChip
 
 from checkedid.errors import LDSError
-from checkedid.nfc import access
+from checkedid.nfc import access, chipauth
 from checkedid.nfc.apdu import Command
 from checkedid.nfc.cardaccess import parse_security_infos
 from checkedid.nfc.domainparams import DOMAIN_PARAMETERS
@@ -123,11 +123,11 @@ def test_pace_cam_uses_the_key_whose_key_id_matches_among_several() -> None:
                 _pk_info(_standardized_spki(pid, _point(chip_key)), pid),
                 _pk_info(_standardized_spki(pid, _point(others[1])), 2),
                 _pk_info(_standardized_spki(pid, b"\x04" + bytes(64)), 3))
-    outcome = access.chip_authentication(conn, None,  # type: ignore[arg-type]
+    outcome = chipauth.chip_authentication(conn, None,  # type: ignore[arg-type]
                                          access.AccessResult("PACE", pace=result), raw)
     assert outcome.verdict is Verdict.PASSED, outcome.reason
     raw_without = _dg14(_pk_info(_standardized_spki(pid, _point(others[0])), pid),
                         _pk_info(_standardized_spki(pid, _point(others[1])), 2))
-    refused = access.chip_authentication(conn, None,  # type: ignore[arg-type]
+    refused = chipauth.chip_authentication(conn, None,  # type: ignore[arg-type]
                                          access.AccessResult("PACE", pace=result), raw_without)
     assert refused.verdict is Verdict.FAILED

@@ -52,9 +52,10 @@ from checkedid.errors import (
     StatusWordError,
     TransportError,
 )
-from checkedid.nfc.access import AccessResult, chip_authentication, open_session
+from checkedid.nfc.access import AccessResult, open_session
 from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.application import EMRTD, Application
+from checkedid.nfc.chipauth import chip_authentication
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
 from checkedid.nfc.files import (
     ATR_INFO,
