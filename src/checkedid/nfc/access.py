@@ -29,8 +29,8 @@ from checkedid.errors import (
 from checkedid.secret import Secret
 
 if TYPE_CHECKING:
+    from checkedid.nfc.connection import ApduConnection
     from checkedid.nfc.files import FileReader
-    from checkedid.nfc.transport import ApduConnection
 
 __all__ = ["AccessResult", "curve_name", "open_session"]
 

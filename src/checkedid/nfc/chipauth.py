@@ -17,8 +17,8 @@ from checkedid.verdict import Check, CheckGroup, Verdict
 
 if TYPE_CHECKING:
     from checkedid.nfc.access import AccessResult
+    from checkedid.nfc.connection import ApduConnection
     from checkedid.nfc.files import FileReader
-    from checkedid.nfc.transport import ApduConnection
 
 __all__ = ["UNCONFIRMED", "chip_authentication"]
 

@@ -45,10 +45,10 @@ from checkedid.nfc.cardaccess import (
     PACEInfo,
     encode_oid,
 )
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.domainparams import DOMAIN_PARAMETERS, domain_parameters
 from checkedid.nfc.ecmath import Curve, DHGroup
 from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import ApduConnection
 from checkedid.secret import Secret, zero
 from checkedid.verdict import Check, CheckGroup, Verdict
 

@@ -57,6 +57,7 @@ from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.application import EMRTD, Application
 from checkedid.nfc.chipauth import chip_authentication
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.files import (
     ATR_INFO,
     CARD_ACCESS,
@@ -69,7 +70,7 @@ from checkedid.nfc.files import (
     Progress,
     parse_atr_info,
 )
-from checkedid.nfc.transport import ApduConnection, Transport
+from checkedid.nfc.transport import Transport
 from checkedid.secret import Secret, SecretRegistry
 from checkedid.verdict import Check, CheckGroup, Verdict
 
