@@ -23,7 +23,8 @@ from hw.vchip.vpcd import DEFAULT_PORT, VpcdLink
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m hw.vchip",
                                 description="Virtual eMRTD chip for pcscd's vpcd reader driver.")
-    p.add_argument("--persona", help="persona to present (see --list-personas)")
+    p.add_argument("--persona", help="persona to present: a name (see --list-personas), a persona "
+                   "TOML file, or a directory saved by 'checkedid read --save'")
     p.add_argument("--fault", help=f"fault profile NAME[:ARG] ({', '.join(sorted(FAULTS))})")
     p.add_argument("--host", default="127.0.0.1", help="vpcd host (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,

@@ -260,9 +260,14 @@ Builder = Callable[[PersonaSpec], Persona]
 
 
 def build(name: str, *, cache: bool = True) -> Persona:
-    """Build (or reuse) the chip contents of persona ``name``."""
+    """Build (or reuse) the chip contents of persona ``name``: a catalogue name, or a persona
+    TOML file / ``checkedid read --save`` directory (:mod:`hw.vchip.persona_files`)."""
     if cache and name in _CACHE:
         return _CACHE[name]
+    from hw.vchip import persona_files
+
+    if persona_files.is_persona_path(name):
+        return persona_files.load(name)
     s = spec(name)
     from hw.vchip import licence
 

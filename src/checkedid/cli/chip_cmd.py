@@ -181,7 +181,8 @@ def read_access(args: argparse.Namespace) -> tuple[Secret | str, Application]:
 
 
 def _save(directory: Path, data: Any) -> list[str]:
-    """EF.SOD and the DGs as read, readable by the owner only (they hold personal data).
+    """EF.COM, EF.SOD, the DGs and EF.CardAccess as read, readable by the owner only (they
+    hold personal data). ``python -m hw.vchip --persona DIR`` serves such a directory.
 
     The directory is created 0700 (an existing one is tightened to 0700 and must not be
     a symbolic link); files are created with ``O_EXCL | O_NOFOLLOW``, so an existing file
@@ -191,8 +192,10 @@ def _save(directory: Path, data: Any) -> list[str]:
         raise InputError(f"--save {directory}: is a symbolic link; give a real directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
-    written = [("EF.SOD", data.sod_bytes)] + [(f"DG{n}.bin", raw)
-                                               for n, raw in sorted(data.dg_bytes.items())]
+    com = getattr(data.com, "raw", b"") if data.com is not None else b""
+    written = ([("EF.COM", bytes(com))] if com else []) + [("EF.SOD", data.sod_bytes)] \
+        + [(f"DG{n}.bin", raw) for n, raw in sorted(data.dg_bytes.items())] \
+        + ([("EF.CardAccess", data.card_access)] if data.card_access else [])
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for name, raw in written:
         try:

@@ -56,6 +56,7 @@ class ChipData:
     file_sizes: dict[str, int] = field(default_factory=dict)
     recoveries: int = 0
     unread: dict[int, str] = field(default_factory=dict)  # DG -> why it was not served
+    card_access: bytes = b""  # EF.CardAccess as read at MF level (empty: none)
     #: ``"eMRTD"`` or ``"eDL"`` (:mod:`checkedid.nfc.application`); for ``"eDL"`` ``dg1``
     #: is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`, ``dg2`` the DG6 portrait, ``dg15``
     #: the DG13 key, and ``dg_bytes`` is keyed by the licence's DG numbers.
