@@ -89,7 +89,7 @@ def _shared_secret(key: Any, public: bytes) -> bytearray | None:
             return bytearray(key.exchange(ec.ECDH(), peer))
         p, x = key.p, key.x
         y = int.from_bytes(public, "big")
-        if not 1 < y < p - 1:
+        if not 1 < y < p - 1 or pow(y, key.q, p) != 1:  # TR-03110-3 §A.2.2: in the subgroup
             return None
         return bytearray(pow(y, x, p).to_bytes((p.bit_length() + 7) // 8, "big"))
     except (ValueError, AttributeError):
