@@ -36,7 +36,8 @@ ImageInput: TypeAlias = str | Path | bytes | npt.NDArray[np.generic]
 
 FieldName = Literal["surname", "given_names", "sex", "birth_date", "nationality",
                     "document_number", "document_type", "issuing_state", "expiry_date",
-                    "optional_data", "age", "photo"]
+                    "optional_data", "age", "photo", "licence_categories", "birth_place",
+                    "personal_number", "permit_type", "permit_remarks"]
 
 Isolation = Literal["process", "none"]
 

@@ -229,8 +229,36 @@ def test_signed_result_goes_to_the_webhook_and_a_failure_shows_in_health(
         ok = client.post("/api/verifications", files=_files()).json()
         failed = client.post("/api/verifications", files=_files()).json()
         health = client.get("/api/health").json()
-    assert verify_signed_result(ok["signed"], key.public_key())["decision"] == "VERIFIED"
+    token = verify_signed_result(ok["signed"], key.public_key(), audience="checkedid-kiosk",
+                                 nonce=_claims(ok["signed"])["nonce"])
+    assert token["decision"] == "VERIFIED" and token["nonce"].startswith("kiosk-")
     assert posted[0] == ok["signed"].encode()
     assert ok["delivery"]["state"] == "delivered"
     assert (failed["delivery"]["state"], failed["delivery"]["attempts"]) == ("failed", 4)
     assert health["delivery"]["state"] == "failed" and health["delivery"]["delivered"] == 1
+
+
+def _claims(token: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    body = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return claims
+
+
+def test_a_relying_party_nonce_and_audience_bind_the_signed_result(fake: FakeSession) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checkedid.signing import WrongNonce, verify_signed_result
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    kiosk = Kiosk(KioskConfig(transport=lambda: None, monitor=False, sign_key=key,
+                              audience="bank-42"), session=fake)
+    with TestClient(create_app(kiosk)) as client:
+        out = client.post("/api/verifications", files=_files(), data={"nonce": "rp-n-1"}).json()
+    claims = verify_signed_result(out["signed"], key.public_key(), audience="bank-42",
+                                  nonce="rp-n-1")
+    assert claims["aud"] == "bank-42" and claims["nonce"] == "rp-n-1"
+    with pytest.raises(WrongNonce):
+        verify_signed_result(out["signed"], key.public_key(), audience="bank-42", nonce="other")

@@ -12,7 +12,6 @@ A verification runs step-wise (:meth:`checkedid.Session.read_document`, then
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -45,6 +44,11 @@ class VerificationFailed(Exception):
         super().__init__(info["code"])
         self.info = info
         self.status = status
+
+
+#: ``aud`` of signed results when ``--audience`` is not given (a kiosk without a named
+#: relying party; production kiosks name theirs).
+DEFAULT_AUDIENCE = "checkedid-kiosk"
 
 
 @dataclass
@@ -230,15 +234,17 @@ class Kiosk:
         return out
 
     def _sign(self, result: Any, nonce: str | None = None) -> str:
+        """The JWS for the relying party: bound to ``--audience`` and to the request's
+        ``nonce`` (the ``nonce`` form field of ``POST /api/verifications``). A verification
+        started at the page has no relying-party request: the kiosk then makes a random
+        nonce, which keeps the token unique (the receiver still checks aud, exp and jti)."""
+        import secrets
+
         from checkedid.signing import sign_result
 
-        params = inspect.signature(sign_result).parameters
-        kw: dict[str, Any] = {"kid": self.config.key_id}
-        if "audience" in params and self.config.audience is not None:
-            kw["audience"] = self.config.audience
-        if "nonce" in params and nonce is not None:
-            kw["nonce"] = nonce
-        return sign_result(result, self.config.sign_key, **kw)
+        return sign_result(result, self.config.sign_key, kid=self.config.key_id,
+                           audience=self.config.audience or DEFAULT_AUDIENCE,
+                           nonce=nonce or f"kiosk-{secrets.token_urlsafe(16)}")
 
     # -- the browser flow --------------------------------------------------------------
     def begin(self) -> None:
