@@ -172,8 +172,8 @@ def _pace_once(transport: Any, name: str) -> tuple[float, str]:
     from checkedid.errors import SecureMessagingError
     from checkedid.nfc import pace
     from checkedid.nfc.cardaccess import parse_security_infos
+    from checkedid.nfc.connection import ApduConnection
     from checkedid.nfc.files import CARD_ACCESS, ChunkPolicy, FileReader
-    from checkedid.nfc.transport import ApduConnection
 
     conn = ApduConnection(transport)
     files = FileReader(conn, ChunkPolicy(extended=conn.supports_extended))
@@ -331,11 +331,11 @@ def bench_authenticity(port: int, runs: int = 20) -> dict[str, Any]:
     from checkedid.demo import virtual_trust_store
     from checkedid.nfc import aa, ca, pa
     from checkedid.nfc.access import open_session
+    from checkedid.nfc.connection import ApduConnection
     from checkedid.nfc.files import CARD_ACCESS, EF, FileReader
     from checkedid.nfc.lds.dg14 import parse_dg14
     from checkedid.nfc.lds.dg15 import parse_dg15
     from checkedid.nfc.pcsc import PcscTransport
-    from checkedid.nfc.transport import ApduConnection
     from checkedid.nfc.trust import TrustStore
 
     name = "utopia-id-pace-gm"

@@ -8,7 +8,7 @@ cd "$here"
 
 # shellcheck source=hw/apt.sh
 source hw/apt.sh
-apt_install_missing pcscd vsmartcard-vpcd libpcsclite-dev swig gcc fonts-ocr-b tesseract-ocr strace
+apt_install_missing pcscd vsmartcard-vpcd libpcsclite-dev swig gcc fonts-ocr-b tesseract-ocr strace chromium chromium-driver
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
@@ -26,7 +26,7 @@ stamp_have="$(cat .venv/.checkedid-stamp 2>/dev/null || true)"
 if [ "$stamp_want" != "$stamp_have" ]; then
     echo "==> installing Python packages into .venv (first run builds pyscard; takes a few minutes)"
     .venv/bin/python -m pip install -q --upgrade pip "setuptools<81" wheel
-    .venv/bin/python -m pip install -q -e ".[face,dev]"
+    .venv/bin/python -m pip install -q -e ".[face,dev,kiosk]"
     # face_recognition without its dependency on the dlib source distribution:
     # dlib-bin (in the [face] extra) provides the dlib module as a wheel.
     .venv/bin/python -m pip install -q --no-deps "face_recognition>=1.3.0"

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checkedid.nfc.tlv import encode
 from hw.vchip import lds_build
+from hw.vchip.iso7816 import tlv as encode
 from hw.vchip.personas import PaceConfig, PersonaSpec
 
 __all__ = ["EDL_AID", "LICENCE_TAGS", "LicenceSpec", "build_files", "licence_mrz", "specs"]

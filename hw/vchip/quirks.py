@@ -328,7 +328,7 @@ QUIRK_PERSONAS: tuple[tuple[str, str, str], ...] = (
 
 def layer_for(persona: Persona, fault: Fault | None) -> Fault | None:
     """The persona's quirk layer (installed on its files), stacked with ``fault`` if any."""
-    spec = getattr(persona.spec, "quirk", None)
+    spec = getattr(getattr(persona, "spec", None), "quirk", None)
     if not spec:
         return fault
     name, _, arg = spec.partition(":")

@@ -26,14 +26,14 @@ from checkedid.verdict import Check, CheckGroup, Verdict
 if TYPE_CHECKING:
     from checkedid.session import Session
 
-__all__ = ["ImageInput", "ProgressEvent", "TransportFactory", "check_warnings", "run_pipeline",
-           "verify"]
+__all__ = ["HeldRead", "ImageInput", "ProgressEvent", "TransportFactory", "check_warnings",
+           "finish", "match_face", "read_document", "run_pipeline", "verify"]
 
 log = logging.getLogger(__name__)
 
 TransportFactory = Callable[[], Any]
-Step = Literal["mrz", "chip", "authentication", "consistency", "face"]
-State = Literal["start", "progress", "end"]
+Step = Literal["selfie", "mrz", "chip", "authentication", "consistency", "face"]
+State = Literal["start", "progress", "removed", "end"]
 STEPS: tuple[Step, ...] = get_args(Step)
 
 
@@ -142,30 +142,62 @@ def _same_mrz(a: Any, data: Any) -> bool:
     return hmac.compare_digest(left, right)
 
 
-def run_pipeline(
+@dataclass
+class HeldRead:
+    """What the chip read leaves for the face step and the result (personal: worker only).
+
+    :func:`read_document` returns it; :func:`match_face` may run any number of times
+    against it (a bad selfie never costs a second chip read); :func:`finish` turns it
+    into the minimised result. It never leaves the process that read the chip.
+    """
+
+    data: Any
+    checks: dict[str, CheckGroup]
+    warnings: list[str]
+    steps: _Steps
+    fields: Sequence[str]
+    face: FaceScore | None = None
+    live: Any = None  # the selfie's embedding when the selfie was checked before the read
+    chip_embedding: Any = None  # the chip photo's embedding, once computed
+    document_image: Any = None  # for the printed-portrait check (None: not wanted)
+    portrait_policy: str = "warn"  # Session.document_portrait: "warn", "decide" or "off"
+    portrait: FaceScore | None = None
+    portrait_group: CheckGroup | None = None
+
+
+def read_document(
     session: Session,
     document_image: ImageInput | None,
-    selfie: ImageInput | None,
     *,
     transport: TransportFactory,
     can: str | None,
     fields: Sequence[str],
     emit: Callable[[dict[str, Any]], None] | None = None,
     timeout: float | None = None,
-) -> dict[str, Any]:
-    """Run every step and return the minimised result as a dict (``Result.to_dict()``).
+    retries: int = 0,
+    selfie: ImageInput | None = None,
+) -> HeldRead:
+    """MRZ, chip read, authentication and consistency (ICAO Doc 9303-11 §4, §5, §6).
 
-    ``timeout`` (seconds from the start) also bounds the chip read, which then ends in
-    :class:`~checkedid.errors.ChipTimeout` (without process isolation nothing else would).
+    ``retries``: how often a read interrupted by the document leaving the reader
+    (:class:`~checkedid.errors.CardRemovedError`) is started again once the document is
+    back; each recovered removal is recorded in the result's warnings. ``selfie``, when
+    given, is checked first (a face of usable quality: ISO/IEC 29794-5) so that a bad
+    selfie fails before the document is read.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     from checkedid import mrz as mrzlib
-    from checkedid.nfc.reader import ChipReader
+    from checkedid.errors import CardRemovedError
 
     steps = _Steps(emit)
     checks: dict[str, CheckGroup] = {}
     warnings: list[str] = []
     photo_mrz = None
+    live = None
+    if selfie is not None:  # 0. the selfie's quality, before anything touches the chip
+        with steps.step("selfie"):
+            live = session.face_matcher().embed(selfie, role="selfie")
+            session.track(live.vector)
 
     # 1. MRZ from the photo (optional when a CAN is given).
     if document_image is not None:
@@ -193,14 +225,19 @@ def run_pipeline(
     application = for_access(can, getattr(photo_mrz, "format", "") == "DL1")
     with steps.step("chip"):
         progress = lambda file, done, total: steps.event("chip", "progress", file, done, total)  # noqa: E731
-        conn = transport()
-        try:
-            data = ChipReader(conn, progress=progress, secrets=session.secrets,
-                              deadline=deadline, application=application).read(access)
-        finally:
-            close = getattr(conn, "disconnect", None)
-            if callable(close):
-                close()
+        attempt = 0
+        while True:
+            try:
+                data = _read_chip(session, transport, access, progress, deadline,
+                                  lambda: steps.event("chip", "removed"), application)
+                break
+            except CardRemovedError:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                steps.event("chip", "removed")
+                warnings.append("the document left the reader during the read; the read was "
+                                "restarted when it was back")
     warnings.extend(getattr(data, "warnings", ()))
 
     # 3. Authentication: PA with the session's trust store, AA/CA as read, trust rules.
@@ -210,7 +247,11 @@ def run_pipeline(
         # PA; AA / CA bound to EF.SOD and required where it covers their keys' data groups
         # (DG15 / DG13 of a licence, DG14): a clone that hides them is REJECTED; PACE
         # required where the signed DG14 offers it.
-        checks.update(genuine.authenticate(data, session.trust))
+        rules = getattr(session, "policy", None)
+        checks.update(genuine.authenticate(
+            data, session.trust, crl_grace=rules.crl_grace if rules is not None else None))
+        if rules is not None and rules.require_chip_authentication:
+            _require_chip_authentication(checks)
     warnings.extend(check_warnings(*(checks[n] for n in ("passive", "active", "chip"))))
 
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).
@@ -229,11 +270,52 @@ def run_pipeline(
             checks["consistency"] = _group(
                 "consistency", Verdict.FAILED, "the printed MRZ differs from the chip's DG1"
             )
+    checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
+    policy = getattr(session, "document_portrait", "warn")
+    return HeldRead(data, checks, warnings, steps, fields, live=live,
+                    document_image=document_image if policy != "off" else None,
+                    portrait_policy=policy)
 
-    # 5. Face: selfie against the chip photo.
-    face = None
+
+def _require_chip_authentication(checks: dict[str, CheckGroup]) -> None:
+    """The policy's stricter rule: a document whose chip offers neither Active nor Chip
+    Authentication (so a clone cannot be told from it) is INCOMPLETE, not VERIFIED."""
+    active, chip = checks["active"], checks["chip"]
+    if Verdict.NOT_SUPPORTED is active.verdict is chip.verdict:
+        checks["chip"] = CheckGroup.of("chip", [*chip.checks, Check(
+            "required_by_policy", Verdict.NOT_CHECKED,
+            "the policy requires chip authentication, and this chip offers neither Active "
+            "nor Chip Authentication: it cannot be told from a clone")], **chip.details)
+
+
+def _read_chip(session: Session, transport: TransportFactory, access: Any,
+               progress: Callable[[str, int, int], None], deadline: float | None,
+               on_removed: Callable[[], None], application: Any) -> Any:
+    from checkedid.nfc.reader import ChipReader
+
+    conn = transport()
+    try:
+        reader = ChipReader(conn, progress=progress, secrets=session.secrets, deadline=deadline,
+                            application=application)
+        reader.on_removed = on_removed
+        return reader.read(access)
+    finally:
+        close = getattr(conn, "disconnect", None)
+        if callable(close):
+            close()
+
+
+def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> CheckGroup:
+    """Selfie against the chip photo (ICAO Doc 9303-10 §4.7.2 DG2); may be repeated.
+
+    A selfie the matcher cannot use raises :class:`~checkedid.errors.NoFaceError` or
+    :class:`~checkedid.errors.FaceQualityError` and leaves ``held`` as it was. The first
+    time the chip photo is embedded, the printed portrait is compared with it too
+    (:func:`_check_portrait`).
+    """
+    data, checks, steps = held.data, held.checks, held.steps
     with steps.step("face"):
-        if selfie is None:
+        if selfie is None and held.live is None:
             checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
         elif data.face_image is None:
             checks["face"] = _group(
@@ -242,24 +324,61 @@ def run_pipeline(
         else:
             matcher = session.face_matcher()
             pair = getattr(matcher, "embed_pair", None)
-            if callable(pair):  # both photos at once, on both cores where that helps
+            if selfie is None:
+                live_embedding = held.live
+                chip_embedding = held.chip_embedding or matcher.embed(data.face_image,
+                                                                      role="document")
+            elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
+                chip_embedding = held.chip_embedding
+                live_embedding = matcher.embed(selfie, role="selfie")
+            elif callable(pair):  # both photos at once, on both cores where that helps
                 live_embedding, chip_embedding = pair(selfie, data.face_image)
             else:
                 chip_embedding = matcher.embed(data.face_image, role="document")
                 live_embedding = matcher.embed(selfie, role="selfie")
             for emb in (chip_embedding, live_embedding):
                 session.track(emb.vector)
-            m = matcher.compare(live_embedding, chip_embedding)
-            warnings.extend(m.warnings)
-            face = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
-            checks["face"] = _group(
-                "face",
-                Verdict.PASSED if m.is_match else Verdict.FAILED,
-                f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} "
-                f"threshold {m.threshold:.3f}",
-            )
+            held.chip_embedding = chip_embedding
+            _score_face(held, matcher.compare(live_embedding, chip_embedding))
+            _check_portrait(matcher, held)
+    return held.checks["face"]
 
+
+def _check_portrait(matcher: Any, held: HeldRead) -> None:
+    """The printed portrait on the document photo against the chip photo (Doc 9303-10
+    §4.7.2), once per read; warning-level unless the session makes it decide."""
+    if held.document_image is None or held.portrait_group is not None:
+        return
+    from checkedid.docportrait import compare_portrait
+
+    held.portrait_group, held.portrait = compare_portrait(matcher, held.document_image,
+                                                          held.chip_embedding)
+
+
+def _score_face(held: HeldRead, m: Any) -> None:
+    held.warnings.extend(m.warnings)
+    held.face = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
+    held.checks["face"] = _group(
+        "face",
+        Verdict.PASSED if m.is_match else Verdict.FAILED,
+        f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} threshold {m.threshold:.3f}",
+    )
+
+
+def finish(held: HeldRead) -> dict[str, Any]:
+    """The decision and the minimised result (``Result.to_dict()``) of a held read."""
+    data, checks, fields, warnings = held.data, held.checks, held.fields, held.warnings
+    portrait_group = held.portrait_group
+    if portrait_group is not None:
+        from checkedid.docportrait import GROUP
+
+        if held.portrait_policy == "decide":
+            checks[GROUP] = portrait_group
+        elif portrait_group.verdict is Verdict.FAILED:
+            warnings.append(f"{GROUP}: {portrait_group.reason}")
     decision, reasons = decide(checks)
+    if portrait_group is not None:
+        checks.setdefault(portrait_group.name, portrait_group)
     photo = None
     if "photo" in fields and data.face_image is not None:
         import cv2
@@ -270,15 +389,39 @@ def run_pipeline(
         decision=decision,
         checks=checks,
         reasons=reasons,
-        face=face,
+        face=held.face,
+        document_portrait=held.portrait,
         protocol=data.protocol,
         fields=fields_from_chip(data, fields, date.today()),
         photo_jpeg=photo,
-        timings=steps.timings,
+        timings=held.steps.timings,
         warnings=tuple(dict.fromkeys(warnings)),
     )
     log.info("verification finished: %s", decision.value)
     return result.to_dict()
+
+
+def run_pipeline(
+    session: Session,
+    document_image: ImageInput | None,
+    selfie: ImageInput | None,
+    *,
+    transport: TransportFactory,
+    can: str | None,
+    fields: Sequence[str],
+    emit: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float | None = None,
+    retries: int = 0,
+) -> dict[str, Any]:
+    """Run every step and return the minimised result as a dict (``Result.to_dict()``).
+
+    ``timeout`` (seconds from the start) also bounds the chip read, which then ends in
+    :class:`~checkedid.errors.ChipTimeout` (without process isolation nothing else would).
+    """
+    held = read_document(session, document_image, transport=transport, can=can, fields=fields,
+                         emit=emit, timeout=timeout, retries=retries, selfie=selfie)
+    match_face(session, held, None if held.live is not None else selfie)
+    return finish(held)
 
 
 def verify(

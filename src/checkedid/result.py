@@ -16,9 +16,11 @@ fields the relying party asked for. Schema (``"schema": "checkedid.result/1"``):
         "active":    {...},   # Active Authentication (NOT_SUPPORTED when the chip has no DG15)
         "chip":      {...},   # Chip Authentication / PACE-CAM (NOT_SUPPORTED without DG14)
         "consistency": {...}, # the photographed MRZ equals the chip's DG1
-        "face":      {...}    # selfie vs chip photo
+        "face":      {...},   # selfie vs chip photo
+        "document_portrait": {...}  # printed portrait vs chip photo (when both were there)
       },
       "face": {"score": float, "threshold": float, "is_match": bool} | null,
+      "document_portrait": {"score", "threshold", "is_match"} | null,
       "protocol": "PACE" | "BAC" | null,
       "fields": {"surname": "...", ...},                # only the fields that were asked for
       "photo_jpeg_base64": "..." ,                      # only when the field "photo" was asked for
@@ -28,6 +30,8 @@ fields the relying party asked for. Schema (``"schema": "checkedid.result/1"``):
 
 Decision rule: VERIFIED needs every check group PASSED, except ``active`` and
 ``chip`` which may be NOT_SUPPORTED (the document does not offer them).
+``document_portrait`` is warning-level unless the session makes it decide
+(:mod:`checkedid.docportrait`): then it is in the groups the rule is applied to.
 Any FAILED check gives REJECTED. Anything else (a check that could not run, e.g.
 no trust store) gives INCOMPLETE: never a partial result presented as verified.
 """
@@ -76,6 +80,8 @@ ALL_FIELDS: tuple[str, ...] = (*DEFAULT_FIELDS, "optional_data", "age", "photo",
                                "permit_type", "permit_remarks")
 
 CHECK_ORDER: tuple[str, ...] = ("mrz", "access", "passive", "active", "chip", "consistency", "face")
+#: Groups present only when they ran (not required for VERIFIED).
+OPTIONAL_GROUPS: tuple[str, ...] = ("document_portrait",)
 _MAY_BE_UNSUPPORTED = frozenset({"active", "chip"})
 
 
@@ -145,6 +151,7 @@ class Result:
     checks: Mapping[str, CheckGroup]
     reasons: tuple[str, ...] = ()
     face: FaceScore | None = None
+    document_portrait: FaceScore | None = None
     protocol: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     photo_jpeg: bytes | None = None
@@ -173,8 +180,11 @@ class Result:
             "decision": self.decision.value,
             "verified": self.verified,
             "reasons": list(self.reasons),
-            "checks": {n: self.checks[n].to_dict() for n in CHECK_ORDER if n in self.checks},
+            "checks": {n: self.checks[n].to_dict() for n in (*CHECK_ORDER, *OPTIONAL_GROUPS)
+                       if n in self.checks},
             "face": self.face.to_dict() if self.face else None,
+            "document_portrait": self.document_portrait.to_dict()
+            if self.document_portrait else None,
             "protocol": self.protocol,
             "fields": dict(self.fields),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
@@ -203,12 +213,15 @@ class Result:
             for name, g in data["checks"].items()
         }
         face = data.get("face")
+        printed = data.get("document_portrait")
         photo = data.get("photo_jpeg_base64")
         return cls(
             decision=Decision(data["decision"]),
             checks=checks,
             reasons=tuple(data.get("reasons", ())),
             face=FaceScore(face["score"], face["threshold"], face["is_match"]) if face else None,
+            document_portrait=FaceScore(printed["score"], printed["threshold"],
+                                        printed["is_match"]) if printed else None,
             protocol=data.get("protocol"),
             fields=dict(data.get("fields", {})),
             photo_jpeg=base64.b64decode(photo) if photo else None,

@@ -33,8 +33,10 @@ from checkedid.api import (
     TrustInput,
 )
 from checkedid.errors import InputError
+from checkedid.policy import Policy
 from checkedid.result import Result, validate_fields
 from checkedid.secret import Secret, SecretRegistry, Wipeable
+from checkedid.stepwise import ChipRead, FaceOutcome
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -73,6 +75,12 @@ class Session:
     ``face_matcher``: a matcher object to use instead of the built-in dlib one (anything
     with ``embed(image, role=)`` and ``compare(a, b)`` like
     :class:`checkedid.biometrics.FaceMatcher`, e.g. one built on another ``Backend``).
+    ``document_portrait``: the printed portrait on the document photo against the chip
+    photo (:mod:`checkedid.docportrait`): ``"warn"`` (reported, decision unchanged),
+    ``"decide"`` (counts like the other checks) or ``"off"``.
+    ``policy``: the operator's :class:`~checkedid.policy.Policy` (CRL grace period, chip
+    authentication required, face threshold, printed portrait); ``face_threshold`` and
+    ``document_portrait`` given here take precedence over the policy's.
     """
 
     def __init__(
@@ -86,6 +94,8 @@ class Session:
         preload: bool = False,
         mrz_engine: str = "default",
         face_matcher: FaceMatcherLike | None = None,
+        document_portrait: str | None = None,
+        policy: Policy | None = None,
     ) -> None:
         mode = isolation or ("process" if _fork_ok() else "none")
         if mode not in ("process", "none"):
@@ -96,12 +106,20 @@ class Session:
         self.secrets = SecretRegistry()
         self.trust = _load_trust(trust)
         self.reader = reader
-        self.face_threshold = face_threshold
+        self.policy = policy or Policy()
+        self.face_threshold = face_threshold if face_threshold is not None \
+            else self.policy.face_threshold
         self._transport = transport
         self.mrz_engine = mrz_engine
+        from checkedid.docportrait import check_policy
+
+        #: printed portrait vs chip photo: "warn" (default), "decide" or "off"
+        self.document_portrait = check_policy(document_portrait or
+                                               self.policy.document_portrait)
         self._matcher: FaceMatcherLike | None = face_matcher
         self._lock = threading.Lock()
         self._verify_lock = threading.Lock()
+        self._held: Any = None  # the step-wise read: a HeldWorker or (process-less) a HeldRead
         if preload:
             self.face_matcher()
 
@@ -118,7 +136,12 @@ class Session:
         return obj
 
     def wipe(self) -> int:
-        """Zero every buffer this session owns; returns how many objects were wiped."""
+        """Zero every buffer this session owns and drop a held read; returns how many
+        objects were wiped."""
+        held, self._held = self._held, None
+        close = getattr(held, "close", None)
+        if callable(close):
+            close()
         return self.secrets.wipe_all()
 
     def __enter__(self) -> Session:
@@ -144,7 +167,7 @@ class Session:
                 self._matcher = matcher
             return self._matcher
 
-    def _transport_factory(self, reader: str | None) -> TransportFactory:
+    def _transport_factory(self, reader: str | None, wait: float = 0.0) -> TransportFactory:
         if self._transport is not None:
             return self._transport
         name = reader if reader is not None else self.reader
@@ -152,7 +175,7 @@ class Session:
         def open_reader() -> Transport:
             from checkedid.nfc.pcsc import PcscTransport
 
-            t = PcscTransport(name)
+            t = PcscTransport(name, timeout=wait)
             t.connect()
             return t
 
@@ -225,6 +248,59 @@ class Session:
             with self._verify_lock:  # one verification at a time owns the registry swap
                 data = work(on_event if on_event is not None else (lambda _d: None))
         return Result.from_dict(data)
+
+
+    # -- the step-wise verification -------------------------------------------------
+    def read_document(
+        self,
+        document_image: Any,
+        *,
+        selfie: Any = None,
+        reader: str | None = None,
+        can: str | None = None,
+        fields: Sequence[str] | None = None,
+        progress: Callable[[Any], None] | None = None,
+        timeout: float | None = 60.0,
+        retries: int = 2,
+        card_wait: float = 20.0,
+    ) -> ChipRead:
+        """Step 1 of a step-wise verification: MRZ, chip, authentication, consistency.
+
+        The chip result is *held* (in the isolated worker under process isolation) for
+        :meth:`match_selfie`, which may run as often as needed, and :meth:`finish`. A
+        ``selfie`` given here is quality-checked before the chip is touched (and
+        matched). A read interrupted by the document leaving the reader restarts up to
+        ``retries`` times once it is back (waiting up to ``card_wait`` seconds for it);
+        each such recovery is a result warning.
+        """
+        from checkedid.stepwise import read_document
+
+        self.wipe()  # one held read at a time
+        transport = self._transport_factory(reader, card_wait)
+        self._held, summary = read_document(
+            self, document_image, selfie=selfie, transport=transport, can=can,
+            fields=validate_fields(fields), progress=progress, timeout=timeout, retries=retries)
+        return summary
+
+    def match_selfie(self, selfie: Any, *, timeout: float | None = 60.0) -> FaceOutcome:
+        """Step 2 (repeatable): compare ``selfie`` with the held chip photo.
+
+        Raises :class:`~checkedid.errors.NoFaceError` / ``FaceQualityError`` for an
+        unusable selfie; the held read stays, so the person just tries again.
+        """
+        from checkedid.stepwise import match_selfie
+
+        return match_selfie(self, self._held, selfie, timeout=timeout)
+
+    def finish(self, *, timeout: float | None = 60.0) -> Result:
+        """Step 3: the decision as a minimised :class:`Result`; then everything is wiped."""
+        from checkedid.stepwise import finish
+
+        held = self._held
+        try:
+            return finish(self, held, timeout=timeout)
+        finally:
+            self.wipe()
 
 
 def _fork_ok() -> bool:

@@ -42,9 +42,21 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from checkedid.errors import InputError, ParseError
 from checkedid.result import Result
 
-__all__ = ["CLAIMS", "DEFAULT_TTL", "TYP", "ClaimsMissing", "ResultExpired", "ResultReplayed",
-           "SignatureInvalid", "WrongAudience", "WrongNonce", "sign_result",
-           "verify_signed_result"]
+__all__ = [
+    "CLAIMS",
+    "DEFAULT_TTL",
+    "TYP",
+    "ClaimsMissing",
+    "KioskKeyError",
+    "ResultExpired",
+    "ResultReplayed",
+    "SignatureInvalid",
+    "WrongAudience",
+    "WrongNonce",
+    "load_kiosk_key",
+    "sign_result",
+    "verify_signed_result",
+]
 
 TYP = "checkedid.result+jws"
 CLAIMS = ("iat", "exp", "jti", "aud", "nonce")
@@ -138,7 +150,42 @@ def sign_result(
     return f"{signing_input}.{_b64(signature)}"
 
 
-def verify_signed_result(token: str, key: VerifyingKey, *, audience: str, nonce: str,
+class KioskKeyError(InputError):
+    """The key given to check a signed result is not a usable kiosk public key."""
+
+
+def load_kiosk_key(key: VerifyingKey | bytes | str) -> VerifyingKey:
+    """The kiosk's public key from a key object or PEM (bytes or text).
+
+    Raises :class:`KioskKeyError` for anything but an ECDSA P-256 or Ed25519 *public* key
+    (a private key given by mistake included: the relying party never needs it).
+    """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    loaded: object = key
+    if isinstance(key, (bytes, bytearray, str)):
+        pem = key.encode("ascii", "replace") if isinstance(key, str) else bytes(key)
+        if b"PRIVATE KEY-----" in pem:
+            raise KioskKeyError("this is the kiosk's private key: check signed results with "
+                                "its public key (PEM 'PUBLIC KEY')")
+        try:
+            loaded = load_pem_public_key(pem)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise KioskKeyError("the kiosk key is not a PEM public key") from None
+    if isinstance(loaded, ed25519.Ed25519PublicKey):
+        return loaded
+    if isinstance(loaded, ec.EllipticCurvePublicKey) and isinstance(loaded.curve, ec.SECP256R1):
+        return loaded
+    if isinstance(loaded, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey)):
+        raise KioskKeyError("this is the kiosk's private key: check signed results with its "
+                            "public key")
+    raise KioskKeyError(f"the kiosk key is a {type(loaded).__name__.lstrip('_')}: signed "
+                        "results use ECDSA P-256 or Ed25519")
+
+
+def verify_signed_result(token: str, key: VerifyingKey | bytes | str, *, audience: str,
+                         nonce: str,
                          seen: Container[str] | None = None, now: float | None = None,
                          leeway: int = LEEWAY) -> dict[str, Any]:
     """Check ``token`` against the kiosk's public ``key`` and the relying party's own
@@ -149,6 +196,7 @@ def verify_signed_result(token: str, key: VerifyingKey, *, audience: str, nonce:
     verify, its subclasses when a claim fails, :class:`~checkedid.errors.ParseError`
     when the token is malformed.
     """
+    key = load_kiosk_key(key)
     parts = token.split(".")
     if len(parts) != 3:
         raise ParseError("a signed result has three dot-separated parts")

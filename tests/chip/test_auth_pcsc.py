@@ -13,11 +13,11 @@ from hw.vchip import personas
 
 from checkedid.nfc import aa, ca, pa
 from checkedid.nfc.access import open_session
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.files import CARD_ACCESS, COM, EF, SOD, FileReader
 from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
 from checkedid.nfc.pcsc import PcscTransport
-from checkedid.nfc.transport import ApduConnection
 from checkedid.nfc.trust import TrustStore
 from checkedid.secret import Secret
 from checkedid.verdict import Verdict

@@ -10,8 +10,8 @@ from checkedid.errors import AccessDenied
 from checkedid.nfc import tlv
 from checkedid.nfc.apdu import Command
 from checkedid.nfc.bac import REJECTED, BACError, authenticate
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.pcsc import PcscTransport
-from checkedid.nfc.transport import ApduConnection
 from checkedid.secret import Secret
 from tests.chip.conftest import READER, VChipFactory
 

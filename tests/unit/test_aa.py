@@ -15,10 +15,11 @@ from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.nfc import aa
 from checkedid.nfc.apdu import Command, Response
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
 from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import ApduConnection, InProcessTransport
+from checkedid.nfc.transport import InProcessTransport
 from checkedid.verdict import Verdict
 
 

@@ -14,8 +14,9 @@ from hw.vchip.personas import build, spec
 from checkedid.errors import AccessDenied, StatusWordError
 from checkedid.nfc.apdu import Command
 from checkedid.nfc.bac import REJECTED, BACError, authenticate
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.sm import SecureTransport
-from checkedid.nfc.transport import ApduConnection, InProcessTransport
+from checkedid.nfc.transport import InProcessTransport
 from checkedid.secret import Secret
 from tests.conftest import data_path
 

@@ -14,16 +14,17 @@ from hw.vchip import lds_build, personas
 from hw.vchip.chip import VirtualChip
 
 from checkedid.errors import LDSError
-from checkedid.nfc import access
+from checkedid.nfc import access, chipauth
 from checkedid.nfc.apdu import Command
 from checkedid.nfc.cardaccess import parse_security_infos
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.domainparams import DOMAIN_PARAMETERS
 from checkedid.nfc.ecdsa import CurvePublicKey
 from checkedid.nfc.ecmath import DHGroup
 from checkedid.nfc.lds.dg14 import DHPublicKey, parse_dg14
 from checkedid.nfc.pace import PacePassword, PACEResult, authenticate
 from checkedid.nfc.tlv import encode
-from checkedid.nfc.transport import ApduConnection, InProcessTransport
+from checkedid.nfc.transport import InProcessTransport
 from checkedid.verdict import Verdict
 
 PK_ECDH, PK_DH = "0.4.0.127.0.7.2.2.1.2", "0.4.0.127.0.7.2.2.1.1"
@@ -123,11 +124,11 @@ def test_pace_cam_uses_the_key_whose_key_id_matches_among_several() -> None:
                 _pk_info(_standardized_spki(pid, _point(chip_key)), pid),
                 _pk_info(_standardized_spki(pid, _point(others[1])), 2),
                 _pk_info(_standardized_spki(pid, b"\x04" + bytes(64)), 3))
-    outcome = access.chip_authentication(conn, None,  # type: ignore[arg-type]
+    outcome = chipauth.chip_authentication(conn, None,  # type: ignore[arg-type]
                                          access.AccessResult("PACE", pace=result), raw)
     assert outcome.verdict is Verdict.PASSED, outcome.reason
     raw_without = _dg14(_pk_info(_standardized_spki(pid, _point(others[0])), pid),
                         _pk_info(_standardized_spki(pid, _point(others[1])), 2))
-    refused = access.chip_authentication(conn, None,  # type: ignore[arg-type]
+    refused = chipauth.chip_authentication(conn, None,  # type: ignore[arg-type]
                                          access.AccessResult("PACE", pace=result), raw_without)
     assert refused.verdict is Verdict.FAILED

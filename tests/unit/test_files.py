@@ -17,6 +17,7 @@ from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.errors import AccessDenied, ChipTimeout, FileNotFound, LDSError
 from checkedid.nfc import tlv
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.files import (
     ATR_INFO,
     CARD_ACCESS,
@@ -30,7 +31,7 @@ from checkedid.nfc.files import (
     parse_atr_info,
 )
 from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import ApduConnection, InProcessTransport
+from checkedid.nfc.transport import InProcessTransport
 
 K_ENC = bytes(range(16))
 K_MAC = bytes(range(16, 32))

@@ -62,6 +62,7 @@ class _Persona:
     aa_key: Any = None
     files: dict[int, bytes] = field(default_factory=dict)
     mf_files: dict[int, bytes] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
     name: str = "icao-worked-example"
 
 

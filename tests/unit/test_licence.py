@@ -17,8 +17,8 @@ from checkedid.mrz.licence import parse_licence
 from checkedid.nfc import pa
 from checkedid.nfc.application import EMRTD, ISO_EDL_AID, LICENCE, for_access
 from checkedid.nfc.bac import BACError
-from checkedid.nfc.edl import pace_password
 from checkedid.nfc.lds.edl import parse_licence_dg1
+from checkedid.nfc.pace import licence_password as pace_password
 from checkedid.nfc.reader import ChipReader
 from checkedid.nfc.tlv import encode
 from checkedid.nfc.transport import InProcessTransport

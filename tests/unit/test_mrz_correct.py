@@ -210,3 +210,23 @@ def test_single_confusions_in_random_documents_never_give_a_wrong_valid_mrz(fmt:
                     assert m.lines == tuple(bad)
     assert trials > 200
     assert fixed / trials > 0.75
+
+
+def test_unknown_state_code_one_look_alike_from_a_known_one() -> None:
+    from checkedid.mrz import parse
+
+    lines = ("P<BRAPETRANOVIC<<ANNA<MARIA<<<<<<<<<<<<<<<<<",
+             "EU85003460BRA0302092M2605063<<<<<<<<<<<<<<<8")
+    m = parse([lines[0].replace("P<BRA", "P<NLO"), lines[1].replace("BRA0", "UTD0")],
+              correct=True)
+    assert (m.issuing_state, m.nationality, m.valid) == ("NLD", "UTO", True)
+    assert m.corrections == 2
+
+
+def test_state_code_with_a_stray_letter_after_its_filler() -> None:
+    from checkedid.mrz import parse
+
+    lines = ("P<BRAPETRANOVIC<<ANNA<MARIA<<<<<<<<<<<<<<<<<",
+             "EU85003460BRA0302092M2605063<<<<<<<<<<<<<<<8")
+    m = parse([lines[0].replace("P<BRA", "P<D<K"), lines[1]], correct=True)
+    assert m.issuing_state == "D" and m.lines[0].startswith("P<D<<PETRANOVIC")

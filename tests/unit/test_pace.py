@@ -28,8 +28,9 @@ from checkedid.nfc.cardaccess import (
     encode_oid,
     parse_security_infos,
 )
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.pace import PacePassword, PACEResult, authenticate, choose, verify_cam
-from checkedid.nfc.transport import ApduConnection, InProcessTransport
+from checkedid.nfc.transport import InProcessTransport
 from checkedid.verdict import Verdict
 from tests.conftest import data_path
 from tests.fuzz import EXAMPLES, FUZZ

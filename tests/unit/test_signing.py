@@ -8,6 +8,7 @@ from checkedid.errors import InputError, ParseError
 from checkedid.result import Decision, Result
 from checkedid.signing import (
     ClaimsMissing,
+    KioskKeyError,
     ResultExpired,
     ResultReplayed,
     SignatureInvalid,
@@ -123,3 +124,34 @@ def test_a_token_without_claims_is_refused() -> None:
 def test_signer_needs_audience_and_nonce(bad: dict[str, str]) -> None:
     with pytest.raises(InputError):
         sign_result(_result(), KEY, **{**RP, **bad})
+
+
+@pytest.mark.parametrize("form", ["pem-bytes", "pem-text"])
+def test_the_relying_party_may_pass_the_kiosk_key_as_pem(form: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    token = sign_result(_result(), key, **RP)
+    data = verify_signed_result(token, pem if form == "pem-bytes" else pem.decode(), **RP)
+    assert data["aud"] == "bank-42"
+
+
+def test_unusable_kiosk_keys_are_a_typed_error() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    token = sign_result(_result(), key, **RP)
+    private_pem = key.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+    rsa_pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    cases = [(private_pem, "private key"), (key, "private key"), (b"junk", "not a PEM public"),
+             (rsa_pem, "ECDSA P-256 or Ed25519")]
+    for bad, words in cases:
+        with pytest.raises(KioskKeyError, match=words):
+            verify_signed_result(token, bad, **RP)  # type: ignore[arg-type]
+    assert issubclass(KioskKeyError, InputError)

@@ -17,12 +17,8 @@ from checkedid.errors import (
     TransportError,
 )
 from checkedid.nfc.apdu import Command, Response
-from checkedid.nfc.transport import (
-    ApduConnection,
-    InProcessTransport,
-    Transport,
-    atr_supports_extended,
-)
+from checkedid.nfc.connection import ApduConnection
+from checkedid.nfc.transport import InProcessTransport, Transport, atr_supports_extended
 
 
 class Scripted:
@@ -102,7 +98,7 @@ def test_in_process_transport_against_the_virtual_chip(caplog: pytest.LogCapture
     assert isinstance(t, Transport)
     with pytest.raises(TransportError):
         t.transmit(b"\x00\xa4\x04\x0c")
-    with t, caplog.at_level(1, logger="checkedid.nfc.transport"):
+    with t, caplog.at_level(1, logger="checkedid.nfc.connection"):
         assert t.supports_extended
         conn = ApduConnection(t)
         assert conn.supports_extended
@@ -120,7 +116,7 @@ def test_logs_nothing_under_sm(caplog: pytest.LogCaptureFixture) -> None:
     conn = ApduConnection(card)
     conn.install_sm(SMSession("AES-128", bytes(16), bytes(16), 0))
     card.transmit = lambda apdu: b"\x69\x87"  # type: ignore[method-assign]
-    with caplog.at_level(logging.NOTSET, logger="checkedid.nfc.transport"), \
+    with caplog.at_level(logging.NOTSET, logger="checkedid.nfc.connection"), \
             pytest.raises(SecureMessagingError, match="ended the session"):
         conn.send(Command(0, 0xB0, 0, 0, le=1))  # a plain 6987 ends secure messaging
     assert caplog.text == ""

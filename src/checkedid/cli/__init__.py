@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from checkedid.cli import chip_cmd, face_cmd, mrz_cmd, pa_cmd, trust_cmd, verify_cmd
+from checkedid.cli import chip_cmd, face_cmd, kiosk_cmd, mrz_cmd, pa_cmd, trust_cmd, verify_cmd
 from checkedid.cli.output import EXIT_CHIP, EXIT_INTERNAL, EXIT_USAGE, fail
 from checkedid.errors import CheckedIDError, ChipError
 
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log progress to stderr (-vv for debug; never personal data)")
     parser.add_argument("--version", action="version", version=f"checkedid {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (chip_cmd, pa_cmd, trust_cmd, mrz_cmd, face_cmd, verify_cmd):
+    for module in (chip_cmd, pa_cmd, trust_cmd, mrz_cmd, face_cmd, verify_cmd, kiosk_cmd):
         module.register(sub)
     return parser
 

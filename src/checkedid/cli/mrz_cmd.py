@@ -2,8 +2,12 @@
 
 ``checkedid mrz IMAGE`` runs :func:`checkedid.mrz.read` (locate, OCR, check-digit-guided
 correction); ``checkedid mrz --text 'LINE1 LINE2'`` (or ``--text -`` for stdin) parses
-text an integrator already has. Output: the fields, the MRZ lines, and the status of
-every check digit (ICAO Doc 9303-3 §4.9). Key material is never printed.
+text an integrator already has. ``checkedid mrz --video FILE`` or ``--camera N`` feeds the
+frames of a video file or a camera (OpenCV VideoCapture) to
+:class:`checkedid.mrz.scanner.MRZScanner`, which votes per character over the frames and
+prints guidance (reason codes such as ``mrz.hold_still``) while it reads. Output: the
+fields, the MRZ lines, and the status of every check digit (ICAO Doc 9303-3 §4.9). Key
+material is never printed.
 
 Exit codes: 0 all check digits hold, 1 the MRZ was read but a check digit fails,
 2 unreadable file, no MRZ found or malformed text.
@@ -17,6 +21,7 @@ import sys
 from checkedid.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     add_json_flag,
     emit,
     readable_file,
@@ -50,6 +55,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--correct", action="store_true",
                    help="with --text: repair OCR look-alikes (0/O, 1/I, ...) guided by the "
                         "check digits")
+    p.add_argument("--video", metavar="FILE",
+                   help="read the MRZ from the frames of a video file")
+    p.add_argument("--camera", metavar="N", type=int,
+                   help="read the MRZ from camera device N (e.g. 0)")
+    p.add_argument("--timeout", metavar="S", type=float, default=60.0,
+                   help="with --camera: give up after S seconds (default 60)")
     add_json_flag(p)
     p.set_defaults(func=cmd_mrz)
 
@@ -108,17 +119,27 @@ def cmd_mrz(args: argparse.Namespace) -> int:
     from checkedid import mrz as mrzlib
     from checkedid.mrz.licence import is_licence_line, parse_licence
 
-    if args.text is not None and args.image is not None:
-        raise InputError("give either an IMAGE or --text, not both")
+    sources = [x for x in (args.image, args.text, getattr(args, "video", None),
+                           getattr(args, "camera", None)) if x is not None]
+    if len(sources) > 1:
+        raise InputError("give one of IMAGE, --text, --video or --camera")
     result: MRZ | LicenceMRZ
-    if args.text is not None:
+    if getattr(args, "video", None) is not None or getattr(args, "camera", None) is not None:
+        from checkedid.cli.mrz_video import scan
+
+        found = scan(args)
+        if found is None:
+            return EXIT_USAGE
+        result = found
+    elif args.text is not None:
         text = _read_text(args.text)
         result = parse_licence(text, correct=args.correct) if is_licence_line(text) \
             else mrzlib.parse(text, correct=args.correct)
     elif args.image is not None:
         result = mrzlib.read(args.image, engine=args.engine)
     else:
-        raise InputError("give the photo of a document (IMAGE) or MRZ text (--text)")
+        raise InputError("give the photo of a document (IMAGE), MRZ text (--text), a video "
+                         "(--video) or a camera (--camera)")
     human = _human_licence(result) if isinstance(result, LicenceMRZ) else _human(result)
     emit(args, result.to_dict(), human)
     return EXIT_OK if result.valid else EXIT_FAILED

@@ -33,10 +33,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Prints the verdict of every check; exit 0 VERIFIED, 1 REJECTED or INCOMPLETE."
         ),
     )
-    p.add_argument(
-        "--document", required=True, metavar="IMAGE", type=readable_file,
-        help="photo of the document's MRZ page"
-    )
+    doc = p.add_mutually_exclusive_group(required=True)
+    doc.add_argument("--document", metavar="IMAGE", type=readable_file,
+                     help="photo of the document's MRZ page")
+    doc.add_argument("--document-video", metavar="FILE", type=readable_file,
+                     help="video of the document's MRZ page (read with the frame scanner)")
+    doc.add_argument("--document-camera", metavar="N", type=int,
+                     help="camera device showing the document's MRZ page")
     p.add_argument("--selfie", required=True, metavar="IMAGE", type=readable_file,
                    help="live photo of the holder")
     p.add_argument(
@@ -47,6 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "licence number (PACE with CAN instead of MRZ); '-' reads it from standard input"
     )
     add_trust_option(p)
+    add_policy_option(p)
     add_fields_option(p)
     p.add_argument("--timeout", type=positive_float, default=60.0,
                    help="seconds for the whole verification")
@@ -88,6 +92,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d.set_defaults(func=_demo)
 
 
+def add_policy_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", metavar="TOML", type=readable_file,
+                   help="the operator's decision policy (checkedid.policy: CRL grace days, "
+                        "chip authentication required, face threshold, printed portrait)")
+
+
+def load_policy(args: argparse.Namespace) -> Any:
+    """The ``--policy`` file as a :class:`checkedid.policy.Policy` (None without it)."""
+    if not getattr(args, "policy", None):
+        return None
+    from checkedid.policy import Policy
+
+    return Policy.load(args.policy)
+
+
 def add_trust_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--trust",
@@ -125,10 +144,17 @@ def load_sign_key(args: argparse.Namespace) -> Any:
     if not args.audience or not args.nonce:
         raise InputError("--sign-key needs --audience (the relying party) and --nonce (its "
                          "request's nonce): a signed result without them can be replayed")
+    return read_sign_key(args.sign_key)
+
+
+def read_sign_key(path: str) -> Any:
+    """A kiosk signing key from a PEM file: ECDSA P-256 or Ed25519, unencrypted
+    (:class:`~checkedid.errors.InputError` naming the file and what to use otherwise)."""
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    path = args.sign_key
+    from checkedid.errors import InputError
+
     use = "use an ECDSA P-256 or Ed25519 private key in PEM"
     try:
         with open(path, "rb") as fh:
@@ -220,11 +246,18 @@ def _verify(args: argparse.Namespace) -> int:
 
     fields = [f for f in args.fields.replace(",", " ").split() if f]
     key = load_sign_key(args)
+    policy = load_policy(args)
+    document: Any = args.document
+    if document is None:  # a video or camera: the frame the scanner confirmed
+        from checkedid.cli.mrz_video import document_frame
+
+        document = document_frame(args.document_video, args.document_camera,
+                                  args.timeout, quiet=args.json)
     bar, on_event = _progress_printer(args)
-    with Session(trust=args.trust or None, reader=args.reader) as session:
+    with Session(trust=args.trust or None, reader=args.reader, policy=policy) as session:
         try:
             result = session.verify(
-                args.document,
+                document,
                 args.selfie,
                 can=can_from_args(args, env=False),
                 fields=fields,

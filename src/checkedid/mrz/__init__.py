@@ -9,8 +9,10 @@ ICAO Doc 9303-3 (common MRZ rules, check digits), -4 (TD3), -5 (TD1), -6 (TD2),
 >>> m.format, m.valid, m.checks["composite"]
 ('TD3', True, True)
 
-:func:`read` (photo -> MRZ) lives in :mod:`checkedid.mrz.reader` and is imported lazily,
-so parsing needs neither OpenCV nor the OCR models.
+:func:`read` (photo -> MRZ) lives in :mod:`checkedid.mrz.reader` and :class:`MRZScanner`
+(video frames -> MRZ, with per-character votes and guidance) in
+:mod:`checkedid.mrz.scanner`; both are imported lazily, so parsing needs neither OpenCV nor
+the OCR models.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from checkedid.mrz.parse import parse
 
 if TYPE_CHECKING:
     from checkedid.mrz.reader import read
+    from checkedid.mrz.scanner import MRZScanner, ScanStatus
 
-__all__ = ["CHECK_KEYS", "LAYOUTS", "MRZ", "Layout", "LicenceMRZ", "check_digit", "parse",
-           "parse_licence", "read", "verify_check_digit"]
+__all__ = ["CHECK_KEYS", "LAYOUTS", "MRZ", "Layout", "LicenceMRZ", "MRZScanner", "ScanStatus",
+           "check_digit", "parse", "parse_licence", "read", "verify_check_digit"]
 
 
 def __getattr__(name: str) -> Any:
@@ -34,4 +37,8 @@ def __getattr__(name: str) -> Any:
         from checkedid.mrz.reader import read
 
         return read
+    if name in ("MRZScanner", "ScanStatus"):
+        from checkedid.mrz import scanner
+
+        return getattr(scanner, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

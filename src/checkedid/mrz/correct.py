@@ -51,6 +51,10 @@ LOOKALIKES = {"0": "OD", "O": "0", "D": "0", "1": "I", "I": "1", "2": "Z", "Z": 
 #: Every letter a digit may stand for, for state codes checked against the code table.
 _LETTERS_FOR_DIGIT = {"0": "OD", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A"}
 
+#: Letters that blur into each other in small or soft prints, for unknown state codes.
+_LETTER_LOOKALIKES = {"O": "DQU", "D": "O", "Q": "O", "U": "O", "I": "L", "L": "I",
+                      "B": "E", "E": "BF", "F": "E", "C": "G", "G": "C"}
+
 MAX_CHANGES = 2
 MAX_CANDIDATES = 4000
 
@@ -60,6 +64,8 @@ def _state_code(chars: list[list[str]], span: Span,
     """Replace digits in a state code when exactly one reading is a known code
     (Doc 9303-3 §5), e.g. ``0<<`` -> ``D<<`` rather than ``O<<``."""
     row = chars[span.line]
+    if all(c in LETTERS or c == "<" for c in row[span.start:span.end]):
+        return _letter_swap(row, span, alternatives)
     options: list[list[str]] = []
     for i in range(span.start, span.end):
         c = row[i]
@@ -78,6 +84,32 @@ def _state_code(chars: list[list[str]], span: Span,
     changed = sum(a != b for a, b in zip(row[span.start:span.end], code, strict=True))
     row[span.start:span.end] = list(code)
     return changed
+
+
+def _letter_swap(row: list[str], span: Span,
+                 alternatives: Mapping[tuple[int, int], str]) -> int:
+    """An unknown all-letter state code one look-alike away from exactly one known code
+    (``UTD`` -> ``UTO``, ``NLO`` -> ``NLD``) takes that code, and a known code followed by a
+    filler and a stray letter (``D<K``) is padded with fillers (Doc 9303-3 §5)."""
+    code = "".join(row[span.start:span.end])
+    if code.rstrip("<") in STATE_CODES or not code.rstrip("<"):
+        return 0
+    cut = code.find("<")
+    if cut > 0 and code[:cut] in STATE_CODES:  # a filler read as a letter: "D<K" -> "D<<"
+        row[span.start:span.end] = list(code[:cut].ljust(len(code), "<"))
+        return sum(a != b for a, b in zip(code, row[span.start:span.end], strict=True))
+    known = set()
+    for i in range(span.start, span.end):
+        alts = _LETTER_LOOKALIKES.get(row[i], "") + "".join(
+            a for a in alternatives.get((span.line, i), "") if a in LETTERS)
+        for a in dict.fromkeys(alts):
+            trial = code[:i - span.start] + a + code[i - span.start + 1:]
+            if "<" not in trial.rstrip("<") and trial.rstrip("<") in STATE_CODES:
+                known.add(trial)
+    if len(known) != 1:
+        return 0
+    row[span.start:span.end] = list(known.pop())
+    return 1
 
 
 def _alphabet_repair(chars: list[list[str]], layout: Layout,

@@ -32,8 +32,7 @@ from checkedid.mrz.checkdigit import ALPHABET, DIGITS, FILLER, LETTERS, STATE_CO
 from checkedid.mrz.model import CHECK_KEYS
 from checkedid.secret import Secret
 
-__all__ = ["FORMAT", "LENGTH", "LicenceMRZ", "is_licence_line", "licence_key_seed",
-           "parse_licence"]
+__all__ = ["FORMAT", "LENGTH", "LicenceMRZ", "is_licence_line", "parse_licence"]
 
 #: Format name of the licence MRZ (next to TD1 / TD2 / TD3 / MRVA / MRVB).
 FORMAT = "DL1"
@@ -94,13 +93,6 @@ class LicenceMRZ:
                 "(personal data redacted)>")
 
     __str__ = __repr__
-
-
-def licence_key_seed(line: str) -> bytes:
-    """``K_seed`` of BAP (ISO/IEC 18013-3:2017 Annex B): SHA-1(characters 2-29)[:16]."""
-    from checkedid.nfc import kdf
-
-    return kdf.bac_seed(line[1:29].encode("ascii"))
 
 
 def _line(text: str | Sequence[str]) -> str:

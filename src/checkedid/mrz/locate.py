@@ -84,10 +84,12 @@ def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
     return out
 
 
-def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
+def candidates(gray: Gray, side: int = WORK_SIDE, *, pattern: bool = False) -> list[Quad]:
     """Quadrilaterals (source pixel corners) that may hold an MRZ, best first.
 
-    ``side`` is the long side of the reduced frame the search runs on.
+    ``side`` is the long side of the reduced frame the search runs on. ``pattern`` runs
+    the second search for print on a patterned background (visas): only the darkest
+    strokes count, and only when the frame is not noise all over (else: no candidates).
     """
     h, w = gray.shape[:2]
     scale = min(1.0, side / max(h, w))
@@ -98,16 +100,28 @@ def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
     level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    _, mask = cv2.threshold(bh, max(14.0, 0.6 * level), 255, cv2.THRESH_BINARY)
-    mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
+    low = max(14.0, 0.6 * level)
+    # Print on a patterned background (visas): the pattern passes the first threshold and
+    # buries the zone in one huge blob; the print, much darker, passes a second one.
+    high = 0.5 * float(np.percentile(bh, 99.5))
     found: list[tuple[float, Quad]] = []
     min_long = 0.12 * max(sh, sw)
-    for k in _CLOSE_SIZES:
-        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
-                                  cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-        opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
-                                  cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-        found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
+    if pattern:
+        dense = float(np.count_nonzero(bh > low)) / bh.size
+        thresholds = (high,) if high > 1.4 * low and dense < 0.3 else ()
+    else:
+        thresholds = (low,)
+    for t in thresholds:
+        _, mask = cv2.threshold(bh, t, 255, cv2.THRESH_BINARY)
+        mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
+        for k in _CLOSE_SIZES:
+            closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                                      cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+            opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
+                                      cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+            found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
+    found.sort(key=lambda t: -t[0])
+    found = _unions(found[:12]) + found
     found.sort(key=lambda t: -t[0])
     quads: list[Quad] = []
     for _, q in found:
@@ -116,6 +130,39 @@ def candidates(gray: Gray, side: int = WORK_SIDE) -> list[Quad]:
             continue
         quads.append(big)
     return quads
+
+
+def _axis(q: Quad) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float, float]:
+    """Centre, unit long-axis direction, long and short side of a rectangle."""
+    e1, e2 = q[1] - q[0], q[2] - q[1]
+    if np.linalg.norm(e1) < np.linalg.norm(e2):
+        e1, e2 = e2, e1
+    long, short = float(np.linalg.norm(e1)), float(np.linalg.norm(e2))
+    return q.mean(axis=0), e1 / max(long, 1e-9), long, short
+
+
+def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
+    """Pairs of blobs that are two pieces of one zone (a glare spot or a finger splits
+    the lines): same direction and height, on one axis, close along it; merged."""
+    out: list[tuple[float, Quad]] = []
+    for i in range(len(found)):
+        ca, ua, la, sa = _axis(found[i][1])
+        for j in range(i + 1, len(found)):
+            cb, ub, lb, sb = _axis(found[j][1])
+            if abs(float(ua[0] * ub[1] - ua[1] * ub[0])) > 0.08 or not 0.6 < sb / sa < 1.6:
+                continue
+            d = cb - ca
+            along = abs(float(d @ ua))
+            across = abs(float(d[0] * ua[1] - d[1] * ua[0]))
+            gap = along - (la + lb) / 2.0
+            if across > 0.4 * min(sa, sb) or gap < -0.2 * min(la, lb) or gap > 0.5 * (la + lb):
+                continue
+            pts = np.vstack([found[i][1], found[j][1]]).astype(np.float32)
+            rect = cv2.minAreaRect(pts)
+            # tried right after the better piece: a whole zone outranks any union
+            out.append((0.99 * max(found[i][0], found[j][0]),
+                        np.asarray(cv2.boxPoints(rect), dtype=np.float64)))
+    return out
 
 
 def _same(a: Quad, b: Quad) -> bool:
@@ -130,11 +177,21 @@ def bands(gray: Gray) -> Iterator[Band]:
 
     Large photos get a second, finer search, for a document that fills only a small
     part of the frame (a camera-sized frame is searched once, so rejection stays fast).
+    At each size, candidates from the darkest print alone follow when the others gave
+    nothing readable (a zone on a patterned background).
     """
     for side in (WORK_SIDE, 2 * WORK_SIDE):
         if side > WORK_SIDE and max(gray.shape[:2]) < side:
             return
-        for q in candidates(gray, side)[:_MAX_TRIES]:
+        tried = candidates(gray, side)[:_MAX_TRIES]
+        for q in tried:
+            band = rectify(gray, q)
+            if band is not None:
+                yield band
+        # nothing readable: the zone may be printed over a pattern that swamped the search
+        for q in candidates(gray, side, pattern=True)[:_MAX_TRIES]:
+            if any(_same(q, t) for t in tried):
+                continue
             band = rectify(gray, q)
             if band is not None:
                 yield band

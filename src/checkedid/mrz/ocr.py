@@ -150,6 +150,25 @@ def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
     return feats
 
 
+def _untextured(ink: Floats, band: Band) -> Floats:
+    """Remove a printed background pattern (visas, Doc 9303-7 §3) from the ink map.
+
+    The rows between and around the text lines hold no characters: whatever ink they
+    show is background pattern, and that level is taken off everywhere.
+    """
+    rows = np.ones(ink.shape[0], dtype=bool)
+    for cy in band.line_y:
+        rows[max(0, round(cy - 0.75 * PITCH)):round(cy + 0.75 * PITCH)] = False
+    if int(rows.sum()) < 3:
+        return ink
+    # a pattern covers the paper (median well above sensor and JPEG noise, which reach
+    # about 0.2 on small, upscaled pictures); noise alone is left to the classifier
+    if float(np.median(ink[rows])) <= 0.2:
+        return ink
+    level = min(float(np.percentile(ink[rows], 90)), 0.6)
+    return np.asarray(np.clip((ink - level) / (1.0 - level), 0.0, 1.0), dtype=np.float32)
+
+
 def cell_features(band: Band) -> Floats:
     """Feature rows of every cell, line by line (``n_lines * line_length`` rows).
 
@@ -157,7 +176,7 @@ def cell_features(band: Band) -> Floats:
     (a high percentile of the glyph heights, so the small fillers do not count): the
     height-to-pitch ratio differs between issuers, the small ``<`` stands out anyway.
     """
-    ink = ink_map(band.image)
+    ink = _untextured(ink_map(band.image), band)
     feats = np.vstack([_line_cells(ink, cy, band.line_length) for cy in band.line_y])
     heights = feats[:, -3][feats[:, -3] > 0]
     ref = max(float(np.percentile(heights, 90)), 4.0) if heights.size else float(PITCH)

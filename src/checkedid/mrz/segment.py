@@ -110,10 +110,15 @@ def _components(view: Gray) -> npt.NDArray[np.float64]:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     smooth = cv2.GaussianBlur(view, (3, 3), 0.8)
     bh = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel)
-    _, mask = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    level, mask = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if int(np.max(bh)) < 25:
         return np.zeros((0, 4))
     n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    high = 0.5 * float(np.percentile(bh, 99.5))
+    if n > 300 and high > 1.3 * level:
+        # a background pattern (visas) broke into hundreds of specks: keep the dark print
+        _, mask = cv2.threshold(bh, high, 255, cv2.THRESH_BINARY)
+        n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return np.zeros((0, 4))
     st = stats[1:].astype(np.float64)
@@ -153,13 +158,39 @@ def _chain_lines(comp: npt.NDArray[np.float64]) -> list[_Line]:
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
-    lines = []
+    pieces = []
     for idx in groups.values():
-        if len(idx) >= 12:
+        if len(idx) >= 4:
             sel = comp[idx]
-            lines.append(_Line(sel[:, 0], sel[:, 1], float(np.percentile(sel[:, 3], 75))))
+            pieces.append(_Line(sel[:, 0], sel[:, 1], float(np.percentile(sel[:, 3], 75))))
+    lines = [ln for ln in _join_pieces(pieces, ref_h) if ln.cx.size >= 12]
     lines.sort(key=lambda ln: float(np.mean(ln.cy)))
     return lines
+
+
+def _join_pieces(pieces: list[_Line], ref_h: float) -> list[_Line]:
+    """Join pieces of one text line that a glare spot or a fold split apart.
+
+    Two pieces are joined when they do not overlap horizontally and the longer one's
+    line, extended, passes through the other's characters.
+    """
+    pieces = sorted(pieces, key=lambda ln: -ln.cx.size)
+    out: list[_Line] = []
+    for piece in pieces:
+        for i, line in enumerate(out):
+            lo, hi = float(line.cx.min()), float(line.cx.max())
+            if float(piece.cx.max()) > lo - ref_h and float(piece.cx.min()) < hi + ref_h:
+                continue
+            if line.cx.size < 6:
+                continue
+            off = np.abs(piece.cy - np.array([line.y_at(float(x)) for x in piece.cx]))
+            if float(np.median(off)) < 0.3 * ref_h:
+                out[i] = _Line(np.concatenate([line.cx, piece.cx]),
+                               np.concatenate([line.cy, piece.cy]), line.height)
+                break
+        else:
+            out.append(piece)
+    return out
 
 
 def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
@@ -174,7 +205,9 @@ def _pick_zone(lines: list[_Line]) -> tuple[list[_Line], int] | None:
             pitch = float(np.median([ln.pitch for ln in group]))
             if pitch <= 0:
                 continue
-            if np.ptp(lefts) > 1.5 * pitch or np.ptp(rights) > 1.5 * pitch:
+            # one side may be cut by the image border (a lost last or first column)
+            spread = sorted((float(np.ptp(lefts)), float(np.ptp(rights))))
+            if spread[0] > 1.5 * pitch or spread[1] > 2.6 * pitch:
                 continue
             est = float(np.mean(rights - lefts)) / pitch + 1.0
             n = 30 if size != 2 else (36 if est < 40 else 44)

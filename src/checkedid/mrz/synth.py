@@ -293,7 +293,9 @@ def document_photo(lines: tuple[str, ...] | list[str] | None = None, *, seed: in
 
     ``difficulty`` picks camera settings from :data:`DIFFICULTIES`; any
     :func:`photograph` keyword (``rotation=180``, ``blur=2.0``, ``size=(1600, 1200)``, …)
-    and ``doc_width`` (document pixels) override them. The same seed gives the same photo.
+    and ``doc_width`` (document pixels) override them; ``portrait`` (BGR) is the photo
+    printed on the page (a persona's face, for the printed-portrait check). The same seed
+    gives the same photo.
     """
     if difficulty not in DIFFICULTIES:
         raise InputError(f"unknown difficulty {difficulty!r}; choose easy, medium or hard")
@@ -310,7 +312,8 @@ def document_photo(lines: tuple[str, ...] | list[str] | None = None, *, seed: in
     if preset.pop("flip") > rng.random():
         preset["rotation"] += 180.0
     doc_width = overrides.pop("doc_width", None)
+    portrait = overrides.pop("portrait", None)
     preset.update(overrides)
-    doc = render_document(lines, format=format, rng=rng, size=doc_width)
+    doc = render_document(lines, format=format, rng=rng, size=doc_width, portrait=portrait)
     image, quad = photograph(doc, rng, format=format, **preset)
     return SyntheticPhoto(image=image, lines=tuple(lines), format=format, mrz_quad=quad)

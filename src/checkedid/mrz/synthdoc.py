@@ -151,6 +151,21 @@ def _portrait(page: Image.Image, box: tuple[int, int, int, int], rng: np.random.
     page.paste(tile, (x0, y0))
 
 
+def _print_photo(page: Image.Image, box: tuple[int, int, int, int], photo: BGR) -> None:
+    """Paste ``photo`` (BGR) into ``box``, centre-cropped to the box's proportions."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    ph, pw = photo.shape[:2]
+    if pw * h > ph * w:  # too wide: crop the sides
+        nw = max(1, ph * w // h)
+        photo = photo[:, (pw - nw) // 2:(pw - nw) // 2 + nw]
+    else:
+        nh = max(1, pw * h // w)
+        photo = photo[:nh]
+    tile = cv2.resize(np.ascontiguousarray(photo[:, :, :3]), (w, h), interpolation=cv2.INTER_AREA)
+    page.paste(Image.fromarray(np.ascontiguousarray(tile[:, :, ::-1])), (x0, y0))
+
+
 _STATE_NAMES = {"UTO": "UTOPIA", "D": "DEUTSCHLAND", "GBR": "UNITED KINGDOM", "FRA": "FRANCE",
                 "NLD": "NEDERLAND", "CAN": "CANADA", "JPN": "JAPAN", "BRA": "BRASIL",
                 "KEN": "KENYA"}
@@ -176,10 +191,13 @@ def _fields(lines: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def render_document(lines: tuple[str, ...] | list[str], *, format: str,
-                    rng: np.random.Generator, size: int | None = None) -> BGR:
+                    rng: np.random.Generator, size: int | None = None,
+                    portrait: BGR | None = None) -> BGR:
     """Render the document page holding ``lines`` as a BGR image ``size`` pixels wide.
 
     The default width gives 8 pixels per millimetre (20 pixels per MRZ character).
+    ``portrait`` (a BGR photo, e.g. a persona's chip photo) is printed in the photo zone,
+    cropped to its 3:4 proportion; without it a neutral silhouette is drawn.
     """
     g = _geometry(format)
     lines = tuple(lines)
@@ -207,7 +225,7 @@ def render_document(lines: tuple[str, ...] | list[str], *, format: str,
     if format == "DL1":
         _categories_table(draw, mm, g, mrz_top, rng)
     else:
-        _front(page, draw, mm, g, lines, mrz_top, rng)
+        _front(page, draw, mm, g, lines, mrz_top, rng, portrait)
     # the MRZ: a plain zone, OCR-B at 2.54 mm pitch (Doc 9303-3 §4.1)
     zone = np.asarray(page)[h - 3, 2]
     draw.rectangle((0, mm(mrz_top), w, h), fill=(int(zone[0]), int(zone[1]), int(zone[2])))
@@ -246,12 +264,16 @@ def _categories_table(draw: ImageDraw.ImageDraw, mm: Any, g: Geometry, bottom: f
 
 
 def _front(page: Image.Image, draw: ImageDraw.ImageDraw, mm: Any, g: Geometry,
-           lines: tuple[str, ...], mrz_top: float, rng: np.random.Generator) -> None:
+           lines: tuple[str, ...], mrz_top: float, rng: np.random.Generator,
+           portrait: BGR | None = None) -> None:
     """Portrait, labelled fields and signature of a passport page or ID card front."""
     ink = (30, 30, 45)
     photo_h = min(42.0, mrz_top - 12.0)
-    _portrait(page, (round(mm(5)), round(mm(9)), round(mm(5 + photo_h * 0.77)),
-                     round(mm(9 + photo_h))), rng)
+    box = (round(mm(5)), round(mm(9)), round(mm(5 + photo_h * 0.77)), round(mm(9 + photo_h)))
+    if portrait is None:
+        _portrait(page, box, rng)
+    else:
+        _print_photo(page, box, portrait)
     label, value = _label_font(max(6, round(mm(1.5)))), _label_font(max(7, round(mm(2.4))), True)
     fields = _fields(lines)
     x0 = 5 + photo_h * 0.77 + 4

@@ -5,3 +5,12 @@ This package imports nothing at import time; use the submodules
 (``checkedid.nfc.apdu``, ``checkedid.nfc.transport``, ``checkedid.nfc.sm`` ...).
 Only :mod:`checkedid.nfc.pcsc` needs pyscard.
 """
+
+
+def __getattr__(name: str) -> object:
+    """``wait_for_card`` and ``monitor`` (card presence over PC/SC) load pyscard on first use."""
+    if name in ("wait_for_card", "monitor", "CardEvent"):
+        from checkedid.nfc import pcsc
+
+        return getattr(pcsc, name)
+    raise AttributeError(f"module 'checkedid.nfc' has no attribute {name!r}")

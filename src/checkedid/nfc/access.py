@@ -22,25 +22,20 @@ from typing import TYPE_CHECKING, Any
 from checkedid.errors import (
     AccessDenied,
     InputError,
-    LDSError,
     ParseError,
-    SecureMessagingError,
     StatusWordError,
     TLVError,
 )
 from checkedid.secret import Secret
-from checkedid.verdict import Check, CheckGroup, Verdict
 
 if TYPE_CHECKING:
+    from checkedid.nfc.connection import ApduConnection
     from checkedid.nfc.files import FileReader
-    from checkedid.nfc.transport import ApduConnection
 
-__all__ = ["UNCONFIRMED", "AccessResult", "chip_authentication", "curve_name", "open_session"]
+__all__ = ["AccessResult", "curve_name", "open_session"]
 
 log = logging.getLogger(__name__)
 
-UNCONFIRMED = ("the chip did not answer under the keys agreed with the DG14 key "
-               "(possible clone or substituted chip)")
 WEAK_BAC = ("BAC with 3DES is a weak protocol (keys derived from the MRZ); "
             "the chip offers no PACE")
 WEAK_BAP = ("BAP with 3DES is a weak protocol (keys derived from the licence MRZ); "
@@ -122,9 +117,7 @@ def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileR
     from checkedid.nfc import pace
 
     if licence:
-        from checkedid.nfc.edl import pace_password
-
-        pw = pace_password(password)
+        pw = pace.licence_password(password)
     else:
         pw = pace.PacePassword.can(password) if isinstance(password, str) else \
             pace.PacePassword.mrz(password)
@@ -170,58 +163,3 @@ def _pace_variants(conn: ApduConnection, pw: Any, infos: Any, warnings: list[str
                             f"(SW {exc.sw:04X}) although EF.CardAccess offers it; "
                             f"PACE {nxt.mapping} {nxt.cipher} used")
     raise InputError("the chip offers no PACE variant checkedid supports")
-
-
-def _group(verdict: Verdict, reason: str) -> CheckGroup:
-    return CheckGroup.of("chip", [Check("chip_authentication", verdict, reason)])
-
-
-def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessResult,
-                        dg14_raw: bytes) -> CheckGroup:
-    """CA with DG14 (Doc 9303-11 §6.2) or PACE-CAM verification (§4.4.3.5.2).
-
-    A malformed DG14 is a FAILED check, not an exception: the chip's authenticity
-    cannot be shown.
-    """
-    from checkedid.nfc.lds.dg14 import DG14
-
-    try:
-        dg14 = DG14.from_bytes(dg14_raw)
-    except (LDSError, ParseError) as exc:
-        return _group(Verdict.FAILED, f"DG14 cannot be parsed ({type(exc).__name__})")
-    pace_result = access.pace
-    if pace_result is not None and getattr(pace_result, "cam", None) is not None:
-        from checkedid.nfc import pace
-
-        if not dg14.ca_public_keys:
-            return _group(Verdict.FAILED, "PACE-CAM ran but DG14 holds no chip public key")
-        candidates = dg14.cam_keys(getattr(pace_result, "parameter_id", None))
-        if not candidates:
-            return _group(Verdict.FAILED, "PACE-CAM ran but DG14's chip key is not an EC key")
-        check: CheckGroup = pace.verify_cam(pace_result, candidates[0])
-        for other in candidates[1:]:  # several keys (TR-03110-3 §A.1.1.2): keyId match first
-            if check.verdict is Verdict.PASSED:
-                break
-            check = pace.verify_cam(pace_result, other)
-        return check
-    if not dg14.ca_infos and not dg14.ca_public_keys:
-        return _group(Verdict.NOT_SUPPORTED, "DG14 offers no Chip Authentication")
-    from checkedid.nfc import ca
-
-    result = ca.chip_authenticate(conn, dg14)
-    if result.session is None:
-        refused: CheckGroup = result.check
-        return refused
-    if conn.session is not result.session:
-        conn.install_sm(result.session)
-    # The chip is proven only when it answers under the new keys (Doc 9303-11 §6.2.1):
-    # re-select the application with them; a MAC or SM failure means it does not hold
-    # the DG14 key. Removal of the card propagates (the reader runs CA again).
-    try:
-        files.select_application()
-    except (SecureMessagingError, StatusWordError) as exc:
-        log.info("no answer under the Chip Authentication keys (%s)", type(exc).__name__)
-        failed: CheckGroup = ca.confirm(result.check, False, UNCONFIRMED)
-        return failed
-    confirmed: CheckGroup = ca.confirm(result.check, True)
-    return confirmed

@@ -20,29 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checkedid.errors import InputError, ParseError
-from checkedid.secret import Secret, SecretRegistry
+from checkedid.errors import ParseError
+from checkedid.secret import SecretRegistry
 
-__all__ = ["pace_password", "parse_files"]
-
-
-def pace_password(password: Secret | str) -> Any:
-    """The PACE password of a licence (ISO/IEC 18013-3:2017 Annex C).
-
-    MRZ (reference 01): K = the 28 MRZ characters 2-29 as ASCII; CAN (reference 02):
-    K = the licence number as ASCII. Returns a :class:`checkedid.nfc.pace.PacePassword`.
-    """
-    from checkedid.nfc.pace import PacePassword
-
-    if isinstance(password, str):
-        if not (len(password) == 10 and password.isascii() and password.isalnum()):
-            raise InputError("the CAN of a driving licence is its 10-character licence number")
-        return PacePassword("CAN", Secret(password.upper().encode("ascii"),
-                                          label="PACE password"))
-    raw = bytes(password.buffer)
-    if len(raw) != 28:
-        raise InputError("the licence MRZ key must be the 28 characters 2-29 of the MRZ")
-    return PacePassword("MRZ", Secret(raw, label="PACE password"))
+__all__ = ["parse_files"]
 
 
 def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,

@@ -85,7 +85,7 @@ _MF = b"\x3f\x00"
 
 
 class Connection(Protocol):
-    """What :class:`FileReader` needs: :class:`checkedid.nfc.transport.ApduConnection`."""
+    """What :class:`FileReader` needs: :class:`checkedid.nfc.connection.ApduConnection`."""
 
     def send(self, cmd: Command, *, step: str = ...) -> Response: ...
 

@@ -122,7 +122,7 @@ def check_pace_downgrade(access: CheckGroup, protocol: str | None, dg14: Any,
         **access.details)
 
 
-def authenticate(data: Any, trust: Any) -> dict[str, CheckGroup]:
+def authenticate(data: Any, trust: Any, *, crl_grace: Any = None) -> dict[str, CheckGroup]:
     """The authentication groups of a chip read: ``access``, ``passive``, ``active``, ``chip``.
 
     ``data`` is a :class:`~checkedid.nfc.chipdata.ChipData`; ``trust`` a trust store or
@@ -133,7 +133,8 @@ def authenticate(data: Any, trust: Any) -> dict[str, CheckGroup]:
     from checkedid.nfc import ca, pa
 
     aa_dg = 13 if getattr(data, "application", "eMRTD") == "eDL" else 15
-    passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust)
+    grace = {} if crl_grace is None else {"crl_grace": crl_grace}
+    passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, trust, **grace)
     covered = pa.covered_dgs(data.sod_bytes)
     active, chip = ca.apply_trust(data.active, data.chip, passive, covered, aa_dg=aa_dg)
     active, chip = require_chip_proof(active, chip, covered, data.unread, data.dg14,

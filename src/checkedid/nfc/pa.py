@@ -316,12 +316,13 @@ def _validity(sod: SOD, ds: asn1x509.Certificate | None, path: list[asn1x509.Cer
 
 
 def _revocation(ds: asn1x509.Certificate | None, path: list[asn1x509.Certificate],
-                trust: TrustStore | None, at: dt.datetime) -> Check:
+                trust: TrustStore | None, at: dt.datetime,
+                grace: dt.timedelta = dt.timedelta(0)) -> Check:
     if trust is None:
         return Check("revocation", Verdict.NOT_CHECKED, "no trust store")
     if ds is None or not path:
         return Check("revocation", Verdict.NOT_CHECKED, "no trusted issuer to ask for a CRL")
-    verdict, reason = trust.revocation(ds, path[0], at)
+    verdict, reason = trust.revocation(ds, path[0], at, grace)
     return Check("revocation", verdict, reason)
 
 
@@ -359,7 +360,8 @@ def _guard(name: str, fn: Callable[[], Check]) -> Check:
 
 
 def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore | None, *,
-                         at: dt.datetime | None = None) -> CheckGroup:
+                         at: dt.datetime | None = None,
+                         crl_grace: dt.timedelta = dt.timedelta(0)) -> CheckGroup:
     """Passive Authentication of ``dgs`` ({DG number: raw file}) against EF.SOD ``sod``.
 
     ``trust``: the CSCA trust store (``None``: chain and revocation NOT_CHECKED).
@@ -405,7 +407,7 @@ def passive_authenticate(sod: bytes, dgs: Mapping[int, bytes], trust: TrustStore
 
     checks.append(_guard("csca_chain", chain))
     checks.append(_guard("validity", lambda: _validity(parsed, ds, path, when)))
-    checks.append(_guard("revocation", lambda: _revocation(ds, path, trust, when)))
+    checks.append(_guard("revocation", lambda: _revocation(ds, path, trust, when, crl_grace)))
     if warnings:
         details["warnings"] = warnings
     group = CheckGroup.of("passive", checks, **details)

@@ -45,14 +45,15 @@ from checkedid.nfc.cardaccess import (
     PACEInfo,
     encode_oid,
 )
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.domainparams import DOMAIN_PARAMETERS, domain_parameters
 from checkedid.nfc.ecmath import Curve, DHGroup
 from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import ApduConnection
 from checkedid.secret import Secret, zero
 from checkedid.verdict import Check, CheckGroup, Verdict
 
-__all__ = ["CAMData", "PACEResult", "PacePassword", "authenticate", "choose", "verify_cam"]
+__all__ = ["CAMData", "PACEResult", "PacePassword", "authenticate", "choose", "licence_password",
+           "verify_cam"]
 
 log = logging.getLogger(__name__)
 
@@ -340,3 +341,20 @@ def verify_cam(result: PACEResult, ca_public_key: CAPublicKey) -> CheckGroup:
                             "PK_Map,IC differs from CA_IC * PK_IC: the chip does not hold the "
                             "DG14 key (possible clone)"))
     return CheckGroup.of("chip", checks, **details)
+
+
+def licence_password(password: Secret | str) -> PacePassword:
+    """The PACE password of a licence (ISO/IEC 18013-3:2017 Annex C).
+
+    MRZ (reference 01): K = the 28 MRZ characters 2-29 as ASCII; CAN (reference 02):
+    K = the licence number as ASCII. Returns a :class:`PacePassword`.
+    """
+    if isinstance(password, str):
+        if not (len(password) == 10 and password.isascii() and password.isalnum()):
+            raise InputError("the CAN of a driving licence is its 10-character licence number")
+        return PacePassword("CAN", Secret(password.upper().encode("ascii"),
+                                          label="PACE password"))
+    raw = bytes(password.buffer)
+    if len(raw) != 28:
+        raise InputError("the licence MRZ key must be the 28 characters 2-29 of the MRZ")
+    return PacePassword("MRZ", Secret(raw, label="PACE password"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,8 @@ except ImportError as exc:  # pragma: no cover - pyscard is a hard dependency
         "(pip install checkedid) and the PC/SC daemon (apt install pcscd)"
     ) from exc
 
-__all__ = ["PcscTransport", "ReaderInfo", "atr_supports_extended", "list_readers"]
+__all__ = ["CardEvent", "PcscTransport", "ReaderInfo", "atr_supports_extended", "list_readers",
+           "monitor", "wait_for_card"]
 
 log = logging.getLogger(__name__)
 
@@ -255,3 +257,85 @@ class PcscTransport:
         """Block until a card is on the (chosen) reader, then connect."""
         self.timeout = timeout
         self.connect()
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    """A document was ``"placed"`` on or ``"removed"`` from ``reader`` (no card data)."""
+
+    kind: str
+    reader: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "reader": self.reader}
+
+
+def _matching(ctx: _Context, reader: str | None) -> list[str]:
+    names = ctx.readers()
+    if reader:
+        names = [n for n in names if reader.lower() in n.lower()]
+    return names
+
+
+def _present(ctx: _Context, names: list[str]) -> set[str]:
+    if not names:
+        return set()
+    return {n for n, ev, _atr in ctx.states(names)
+            if ev & scard.SCARD_STATE_PRESENT and not ev & scard.SCARD_STATE_MUTE}
+
+
+def wait_for_card(reader: str | None = None, timeout: float = 30.0) -> ReaderInfo:
+    """Block until a document is on a reader whose name contains ``reader`` (any reader
+    when ``None``); return that reader. Raises :class:`NoCardError` after ``timeout``
+    seconds and :class:`NoReaderError` when no reader matches (PC/SC
+    SCardGetStatusChange, PC/SC Workgroup Part 5 §3.1)."""
+    ctx = _Context()
+    try:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            names = _matching(ctx, reader)
+            if not names:
+                raise NoReaderError("no PC/SC reader matches the requested name; list readers "
+                                    "with 'checkedid readers'")
+            for name, ev, atr in ctx.states(names):
+                if ev & scard.SCARD_STATE_PRESENT and not ev & scard.SCARD_STATE_MUTE:
+                    return ReaderInfo(name, True, atr or None)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NoCardError("no document was placed on the reader in time; place it on "
+                                  "the reader")
+            _block(ctx, names, min(left, 0.5))
+    finally:
+        ctx.close()
+
+
+def _block(ctx: _Context, names: list[str], seconds: float) -> None:
+    """Wait up to ``seconds`` for any change on ``names`` (a timeout is not an error)."""
+    current = [(n, int(ev) & ~scard.SCARD_STATE_CHANGED) for n, ev, _atr in ctx.states(names)]
+    hr, _ = scard.SCardGetStatusChange(ctx.ctx, int(seconds * 1000), current)
+    if (hr & 0xFFFFFFFF) != (scard.SCARD_E_TIMEOUT & 0xFFFFFFFF):
+        _raise_for(hr, "wait for a document")
+
+
+def monitor(reader: str | None = None, *, poll: float = 0.5,
+            stop: Callable[[], bool] = lambda: False) -> Iterator[CardEvent]:
+    """Yield a :class:`CardEvent` each time a document is placed on or removed from a
+    matching reader, until ``stop()`` is true (checked at least every ``poll`` seconds).
+    A document already on the reader when monitoring starts is reported as placed."""
+    ctx = _Context()
+    try:
+        known: set[str] = set()
+        while not stop():
+            names = _matching(ctx, reader)
+            now = _present(ctx, names)
+            for name in sorted(now - known):
+                yield CardEvent("placed", name)
+            for name in sorted(known - now):
+                yield CardEvent("removed", name)
+            known = now
+            if names:
+                _block(ctx, names, poll)
+            else:
+                time.sleep(poll)
+    finally:
+        ctx.close()

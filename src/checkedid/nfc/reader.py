@@ -52,10 +52,12 @@ from checkedid.errors import (
     StatusWordError,
     TransportError,
 )
-from checkedid.nfc.access import AccessResult, chip_authentication, open_session
+from checkedid.nfc.access import AccessResult, open_session
 from checkedid.nfc.apdu import INS, SW, Command
 from checkedid.nfc.application import EMRTD, Application
+from checkedid.nfc.chipauth import chip_authentication
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
+from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.files import (
     ATR_INFO,
     CARD_ACCESS,
@@ -68,7 +70,7 @@ from checkedid.nfc.files import (
     Progress,
     parse_atr_info,
 )
-from checkedid.nfc.transport import ApduConnection, Transport
+from checkedid.nfc.transport import Transport
 from checkedid.secret import Secret, SecretRegistry
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -163,6 +165,8 @@ class ChipReader:
         self._stale = False
         self._reconnect = False
         self._after_open: list[Callable[[], None]] = []
+        #: called when the document left the reader mid-read (the kiosk's "keep it on")
+        self.on_removed: Callable[[], None] | None = None
         self._chip_check: CheckGroup | None = None
         self.timings: dict[str, float] = {}
 
@@ -359,6 +363,11 @@ class ChipReader:
                     policy.use_short()
                 self._reconnect = self._reconnect or isinstance(
                     exc, (CardRemovedError, NoCardError, TransportError))
+                if isinstance(exc, (CardRemovedError, NoCardError)):
+                    self.warnings.append("the document left the reader during the read; "
+                                         "reading resumed where it stopped once it was back")
+                    if self.on_removed is not None:
+                        self.on_removed()
                 log.info("recovering after %s (%d of %d)", type(exc).__name__,
                          self.recoveries, self.retries)
 
@@ -492,11 +501,11 @@ def _sod_dgs(sod: bytes) -> set[int]:
     """DG numbers whose hashes EF.SOD holds (empty if EF.SOD cannot be parsed here;
     Passive Authentication reports that)."""
     from checkedid.errors import ParseError
-    from checkedid.nfc import pa
+    from checkedid.nfc.sod import parse_sod
 
     try:
-        return {n for n in pa.covered_dgs(sod) if 1 <= n <= 16}
-    except ParseError:
+        return {n for n in parse_sod(sod).dg_hashes if 1 <= n <= 16}
+    except ParseError:  # LDSError included
         return set()
 
 

@@ -322,11 +322,14 @@ class TrustStore:
             return False
 
     def revocation(self, cert: asn1x509.Certificate, issuer: asn1x509.Certificate,
-                   at: dt.datetime) -> tuple[Verdict, str]:
+                   at: dt.datetime, grace: dt.timedelta = dt.timedelta(0)
+                   ) -> tuple[Verdict, str]:
         """Revocation status of ``cert`` from the CRLs of ``issuer`` (Doc 9303-12, 7.1).
 
         FAILED when a CRL that verifies under ``issuer``'s key lists the serial number;
         PASSED when such a CRL is current and does not; NOT_CHECKED otherwise, with why.
+        ``grace``: how long past its nextUpdate a CRL still counts as current (the
+        operator's policy, :class:`checkedid.policy.Policy`; none by default).
         """
         crls = self._crls.get(issuer.subject.dump()) or self._crls_by_norm(issuer)
         if not crls:
@@ -354,8 +357,13 @@ class TrustStore:
                                             "(on the CSCA's CRL)")
         current = [c for c in usable
                    if c["tbs_cert_list"]["next_update"].native is None
-                   or c["tbs_cert_list"]["next_update"].native >= at]
+                   or c["tbs_cert_list"]["next_update"].native + grace >= at]
         if not current:
             return Verdict.NOT_CHECKED, ("the CSCA's CRL is out of date (nextUpdate passed); "
-                                         "load a current one")
+                                         "load a current one (checkedid trust update)")
+        stale = [c for c in current if c["tbs_cert_list"]["next_update"].native is not None
+                 and c["tbs_cert_list"]["next_update"].native < at]
+        if len(stale) == len(current):
+            return Verdict.PASSED, ("not on the CSCA's CRL, which is past its nextUpdate but "
+                                    "within the policy's grace period")
         return Verdict.PASSED, "not on the CSCA's current CRL"
