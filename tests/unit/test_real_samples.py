@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import x509 as asn1x509
 
+from checkedid.errors import LDSError
 from checkedid.nfc import ca
 from checkedid.nfc.cardsecurity import parse_card_security
 from checkedid.nfc.lds.dg14 import parse_dg14
@@ -120,3 +121,12 @@ def test_german_card_security_signature() -> None:
     at = raw.index(bytes.fromhex("048488a2dc34b6b3")) + 10  # inside the keyId 72 CA key
     changed[at] ^= 0x01
     assert not parse_card_security(bytes(changed)).signature_verifies()
+
+
+def test_card_security_with_an_empty_signer_identifier_is_an_lds_error() -> None:
+    """A fuzz finding: the SignerInfo's IssuerAndSerialNumber emptied (30 47 -> 30 00)."""
+    raw = _read("EF_CardSecurity_DE.bin")
+    broken = raw.replace(bytes.fromhex("0201013047"), bytes.fromhex("0201013000"), 1)
+    assert broken != raw
+    with pytest.raises(LDSError, match=r"EF\.CardSecurity"):
+        parse_card_security(broken)

@@ -103,9 +103,10 @@ def parse_card_security(raw: bytes) -> CardSecurity:
         if len(signers) != 1:
             raise LDSError(f"expected one SignerInfo, found {len(signers)}", file=_FILE)
         signer = signers[0]
-        signer["sid"].chosen  # noqa: B018 - parse the signer identifier now
-        for c in embedded:
-            c.serial_number  # noqa: B018 - parse the embedded certificates now
+        signer.native  # noqa: B018 - parse the SignerInfo and the certificates fully now,
+        for c in embedded:  # so that nothing malformed surfaces later as a bare ValueError
+            c.native  # noqa: B018
+            c.key_identifier  # noqa: B018
     except LDSError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:

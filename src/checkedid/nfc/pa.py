@@ -235,12 +235,23 @@ class _DocumentTypeList(core.Sequence):  # type: ignore[misc]
     _fields = [("version", core.Integer), ("doc_type_list", _DocumentTypes)]  # noqa: RUF012
 
 
+class _LegacyDocumentTypes(core.SequenceOf):  # type: ignore[misc]
+    _child_spec = core.PrintableString
+
+
 def _document_types(cert: asn1x509.Certificate) -> list[str] | None:
-    """The DS documentTypeList, or ``None`` when the extension is absent."""
+    """The DS documentTypeList, or ``None`` when the extension is absent. Some issued
+    certificates (the Philippines') encode it as a bare ``SEQUENCE OF PrintableString``
+    without the version: accepted too."""
     for ext in cert["tbs_certificate"]["extensions"]:
         if ext["extn_id"].dotted == DOCUMENT_TYPE_LIST:
-            value = _DocumentTypeList.load(bytes(ext["extn_value"].contents), strict=True)
-            return [str(t.native) for t in value["doc_type_list"]]
+            der = bytes(ext["extn_value"].contents)
+            try:
+                value = _DocumentTypeList.load(der, strict=True)
+                return [str(t.native) for t in value["doc_type_list"]]
+            except ValueError:
+                legacy = _LegacyDocumentTypes.load(der, strict=True)
+                return [str(t.native) for t in legacy]
     return None
 
 
