@@ -27,7 +27,9 @@ fields the relying party asked for. Schema (``"schema": "checkedid.result/1"``):
     }
 
 Decision rule: VERIFIED needs every check group PASSED, except ``active`` and
-``chip`` which may be NOT_SUPPORTED (the document does not offer them).
+``chip`` which may be NOT_SUPPORTED (the document does not offer them: EF.SOD covers
+no DG15 / no DG14 chip key; where it does, :mod:`checkedid.nfc.genuine` makes them
+mandatory).
 Any FAILED check gives REJECTED. Anything else (a check that could not run, e.g.
 no trust store) gives INCOMPLETE: never a partial result presented as verified.
 """
