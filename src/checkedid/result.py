@@ -29,8 +29,9 @@ fields the relying party asked for. Schema (``"schema": "checkedid.result/1"``):
     }
 
 Decision rule: VERIFIED needs every check group PASSED, except ``active`` and
-``chip`` which may be NOT_SUPPORTED (the document does not offer them).
-``document_portrait`` is warning-level unless the session makes it decide
+``chip`` which may be NOT_SUPPORTED (the document does not offer them: EF.SOD covers
+no DG15 / no DG14 chip key; where it does, :mod:`checkedid.nfc.genuine` makes them
+mandatory). ``document_portrait`` is warning-level unless the session makes it decide
 (:mod:`checkedid.docportrait`): then it is in the groups the rule is applied to.
 Any FAILED check gives REJECTED. Anything else (a check that could not run, e.g.
 no trust store) gives INCOMPLETE: never a partial result presented as verified.

@@ -12,6 +12,7 @@ from hw.vchip.vpcd import CardRemoved
 from checkedid.errors import CardRemovedError, DocumentChangedError
 from checkedid.nfc.reader import ChipReader
 from checkedid.nfc.transport import InProcessTransport
+from checkedid.secret import Secret
 
 
 class SwapOnRemoval(InProcessTransport):
@@ -59,3 +60,15 @@ def test_another_document_is_refused() -> None:
     transport.connect()
     with pytest.raises(DocumentChangedError, match="does not open"):
         ChipReader(transport, card_wait=2).read(build("utopia-id-pace-gm").can)
+
+
+def test_the_same_chip_check_reports_no_progress_restart() -> None:
+    """Progress of a completed file never starts over: the EF.SOD comparison is silent."""
+    transport = SwapOnRemoval(_first("utopia-passport-bac"), None)
+    transport.connect()
+    seen: list[tuple[str, int]] = []
+    p = build("utopia-passport-bac")
+    ChipReader(transport, card_wait=2, progress=lambda f, d, t: seen.append((f, d))).read(
+        Secret(p.mrz_information.encode("ascii")))
+    sod = [d for f, d in seen if f == "SOD"]
+    assert sod == sorted(sod) and sod[-1] == len(p.files[0x011D])

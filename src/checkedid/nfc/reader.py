@@ -304,8 +304,14 @@ class ChipReader:
         return card_access
 
     def _same_document(self, files: FileReader) -> None:
-        """After a reconnect: EF.SOD (every DG's hash) must equal the one read before."""
-        fresh = files.read(SOD, PartialFile(SOD)).content()
+        """After a reconnect: EF.SOD (every DG's hash) must equal the one read before.
+
+        The check is not file reading: it reports no progress (EF.SOD was done already)."""
+        progress, files.progress = files.progress, None
+        try:
+            fresh = files.read(SOD, PartialFile(SOD)).content()
+        finally:
+            files.progress = progress
         assert self._sod_digest is not None
         if not hmac.compare_digest(hashlib.sha256(fresh).digest(), self._sod_digest):
             raise DocumentChangedError(
