@@ -16,7 +16,9 @@ What :func:`run_demo` does, step by step:
    (``tests/data/faces``, public-domain photos), or of somebody else with ``impostor=True``;
 5. :meth:`checkedid.Session.verify` runs in its isolated worker and the session is wiped.
 
-Nothing is written to disk.
+Nothing is written to disk. The persona catalogue (whose MRZ strings are the holder's data)
+is imported only by the functions that need a persona, never at import time: the privacy test's
+memory scan loads :func:`virtual_trust_store` and must not find those strings in its process.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from checkedid.api import FieldName
 from checkedid.errors import InputError, NoReaderError
 from checkedid.nfc.trust import TrustStore
 from checkedid.result import Result
-from hw.vchip.personas import FACES, spec
+
+#: The repository's public-domain sample faces (the virtual chip's portraits come from here).
+FACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
 
 __all__ = ["DEFAULT_PERSONA", "FACES", "document_photo", "document_photo_png", "run_demo",
            "sample_selfie", "virtual_trust_store"]
@@ -76,6 +80,7 @@ def document_photo(persona: str, *, seed: int = 1) -> npt.NDArray[np.uint8]:
     The MRZ printed on it is the persona's, so reading the photo opens that persona's chip.
     """
     from checkedid.mrz import synth
+    from hw.vchip.personas import spec
 
     s = spec(persona)
     photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=seed, format=s.doc_type,
@@ -121,6 +126,7 @@ def run_demo(
     import checkedid
     from checkedid.nfc.pcsc import list_readers
     from hw.vchip.faults import make_fault
+    from hw.vchip.personas import spec
     from hw.vchip.process import SLOTS, VChipProcess, vpcd_listening
 
     tell: Say = say or (lambda _text: None)

@@ -47,3 +47,17 @@ def test_the_testbed_door_refuses_without_a_checkout(tmp_path: Path,
     monkeypatch.setattr(demo, "CHECKOUT", tmp_path)
     with pytest.raises(InputError, match="source checkout"):
         demo.load_testbed()
+
+
+def test_the_trust_store_door_does_not_load_the_persona_catalogue() -> None:
+    """The privacy probe loads the virtual trust store; the personas' MRZ strings must stay out."""
+    import subprocess
+    import sys
+
+    root = SRC.parents[1]
+    code = ("import sys; from checkedid.demo import virtual_trust_store; virtual_trust_store(); "
+            "print('hw.vchip.personas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,  # noqa: S603
+                         env={"PYTHONPATH": f"{root / 'src'}:{root}", "PATH": "/usr/bin:/bin"},
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "False"
