@@ -274,17 +274,15 @@ def run_pipeline(
     if policy != "off" and document_image is not None and data.face_image is not None:
         from checkedid.docportrait import GROUP, compare_portrait
 
-        matcher = session.face_matcher()
-        if face is None:
-            chip_embedding = matcher.embed(data.face_image, role="document")
-            session.track(chip_embedding.vector)
-        portrait_group, portrait = compare_portrait(matcher, document_image, chip_embedding)
+        portrait_group, portrait = compare_portrait(
+            session.face_matcher, document_image,
+            chip_embedding if face is not None else None, data.face_image, session.track)
         if policy == "decide":
             checks[GROUP] = portrait_group
-        elif portrait_group.verdict is Verdict.FAILED:
+        elif portrait_group.verdict is not Verdict.PASSED:
             warnings.append(f"{GROUP}: {portrait_group.reason}")
     decision, reasons = decide(checks)
-    if portrait_group is not None:
+    if portrait_group is not None and portrait is not None:  # compared: shown with its score
         checks.setdefault(portrait_group.name, portrait_group)
     photo = None
     if "photo" in fields and data.face_image is not None:
