@@ -6,8 +6,9 @@ holder. Comparing the face found in the document photo (the data page, Doc 9303-
 -5 §2.2 zone V) with the chip photo is a third face comparison, next to selfie vs chip.
 
 The check group ``document_portrait`` is **warning-level** by default
-(:data:`POLICIES` ``"warn"``): its verdict and score are in the result and a mismatch adds
-a warning, but the decision does not depend on it, because a printed, laminated,
+(:data:`POLICIES` ``"warn"``): when the faces were compared, its verdict and score are in
+the result; a mismatch, or a portrait that could not be compared, adds a warning; the
+decision does not depend on it, because a printed, laminated,
 holographically overprinted photo matches less reliably than a selfie. With ``"decide"`` it
 counts like every other group (a mismatch rejects; an unusable portrait leaves the result
 INCOMPLETE). ``"off"`` skips it.
@@ -15,9 +16,10 @@ INCOMPLETE). ``"off"`` skips it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
-from checkedid.errors import FaceQualityError, NoFaceError
+from checkedid.errors import BackendUnavailable, FaceQualityError, NoFaceError
 from checkedid.result import FaceScore
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -40,20 +42,35 @@ def _group(verdict: Verdict, reason: str) -> CheckGroup:
     return CheckGroup.of(GROUP, [Check("printed_portrait", verdict, reason)])
 
 
-def compare_portrait(matcher: Any, document_image: Any,
-                     chip_embedding: Any) -> tuple[CheckGroup, FaceScore | None]:
+def compare_portrait(matcher: Any, document_image: Any, chip_embedding: Any,
+                     chip_image: Any = None,
+                     track: Callable[[Any], Any] | None = None
+                     ) -> tuple[CheckGroup, FaceScore | None]:
     """Find the face printed on the document photo and compare it with the chip photo.
 
-    ``matcher`` is a :class:`checkedid.biometrics.FaceMatcher` (or anything with its
-    ``embed`` / ``compare``); ``chip_embedding`` the chip photo's embedding.
+    ``matcher`` is a :class:`checkedid.biometrics.FaceMatcher` (anything with its
+    ``embed`` / ``compare``) or a function returning one; ``chip_embedding`` the chip
+    photo's embedding, or ``None`` to compute it from ``chip_image``. ``track`` receives
+    every embedding vector made here (to be wiped with the session). Never raises for a
+    missing face or backend: that is a NOT_CHECKED group.
     """
     try:
+        if not hasattr(matcher, "embed") and callable(matcher):
+            matcher = matcher()
+        if chip_embedding is None:
+            chip_embedding = matcher.embed(chip_image, role="document")
+            if track is not None:
+                track(chip_embedding.vector)
         printed = matcher.embed(document_image, role="document")
+        if track is not None:
+            track(printed.vector)
     except NoFaceError:
-        return _group(Verdict.NOT_CHECKED, "no face found on the document photo: photograph "
-                      "the whole data page, portrait included"), None
+        return _group(Verdict.NOT_CHECKED, "no face found on the document photo (or the chip "
+                      "photo): photograph the whole data page, portrait included"), None
     except FaceQualityError as exc:
         return _group(Verdict.NOT_CHECKED, f"the printed portrait is not usable: {exc}"), None
+    except BackendUnavailable as exc:
+        return _group(Verdict.NOT_CHECKED, f"face matching is not available: {exc}"), None
     m = matcher.compare(printed, chip_embedding)
     score = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
     if m.is_match:

@@ -340,19 +340,20 @@ def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> C
                 session.track(emb.vector)
             held.chip_embedding = chip_embedding
             _score_face(held, matcher.compare(live_embedding, chip_embedding))
-            _check_portrait(matcher, held)
+            _check_portrait(session, matcher, held)
     return held.checks["face"]
 
 
-def _check_portrait(matcher: Any, held: HeldRead) -> None:
+def _check_portrait(session: Session, matcher: Any, held: HeldRead) -> None:
     """The printed portrait on the document photo against the chip photo (Doc 9303-10
     §4.7.2), once per read; warning-level unless the session makes it decide."""
     if held.document_image is None or held.portrait_group is not None:
         return
     from checkedid.docportrait import compare_portrait
 
-    held.portrait_group, held.portrait = compare_portrait(matcher, held.document_image,
-                                                          held.chip_embedding)
+    held.portrait_group, held.portrait = compare_portrait(
+        matcher, held.document_image, held.chip_embedding, held.data.face_image,
+        session.track)
 
 
 def _score_face(held: HeldRead, m: Any) -> None:
@@ -374,10 +375,10 @@ def finish(held: HeldRead) -> dict[str, Any]:
 
         if held.portrait_policy == "decide":
             checks[GROUP] = portrait_group
-        elif portrait_group.verdict is Verdict.FAILED:
+        elif portrait_group.verdict is not Verdict.PASSED:
             warnings.append(f"{GROUP}: {portrait_group.reason}")
     decision, reasons = decide(checks)
-    if portrait_group is not None:
+    if portrait_group is not None and held.portrait is not None:  # compared: shown with its score
         checks.setdefault(portrait_group.name, portrait_group)
     photo = None
     if "photo" in fields and data.face_image is not None:

@@ -119,3 +119,17 @@ def test_session_takes_the_policy() -> None:
         assert s.document_portrait == "decide"
     with Session(isolation="none") as s:
         assert s.document_portrait == "warn"
+
+
+def test_chip_photo_embedded_here_when_there_was_no_selfie() -> None:
+    matcher = _Matcher()
+    group, score = compare_portrait(lambda: matcher, _image((12, 198, 30)), None,
+                                    _image((10, 200, 30)))
+    assert group.verdict is Verdict.PASSED and score is not None
+    assert matcher.roles == ["document", "document"]
+
+
+def test_unusable_chip_photo_is_not_checked() -> None:
+    group, score = compare_portrait(_Matcher(), _image((12, 198, 30)), None,
+                                    np.full((40, 30, 3), 90, np.uint8))
+    assert group.verdict is Verdict.NOT_CHECKED and score is None

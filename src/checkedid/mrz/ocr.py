@@ -283,6 +283,20 @@ def decode(proba: Floats, band: Band) -> list[str]:
     return [text[i * n:(i + 1) * n] for i in range(band.n_lines)]
 
 
+def runners_up(proba: Floats, line_length: int,
+               ratio: float = 0.1) -> dict[tuple[int, int], str]:
+    """Per ``(line, position)``, up to two characters at least ``ratio`` times as likely as
+    the cell's best one, most likely first."""
+    p = proba[:, :FLIPPED]
+    order = np.argsort(-p, axis=1)[:, 1:3]
+    best = p.max(axis=1)
+    out: dict[tuple[int, int], str] = {}
+    for k in np.nonzero(p[np.arange(p.shape[0]), order[:, 0]] >= ratio * best)[0]:
+        alts = "".join(CHARSET[j] for j in order[k] if p[k, j] >= ratio * best[k])
+        out[(int(k) // line_length, int(k) % line_length)] = alts
+    return out
+
+
 def upside_down(band: Band, model: Model | None = None) -> bool:
     """Whether ``band`` reads better turned by 180 degrees."""
     m = model or load_model()
@@ -306,6 +320,20 @@ class OcrbEngine:
 
     def read(self, band: Band) -> list[str]:
         return decode(self.model.proba(cell_features(band)), band)
+
+    def scored_readings(self, band: Band
+                        ) -> list[tuple[Band, list[str], dict[tuple[int, int], str]]]:
+        """Like :meth:`readings`, with the runner-up characters of every cell (those at
+        least a tenth as likely as the best; for check-digit-guided correction)."""
+        feats = cell_features(band)
+        here = self.model.proba(feats)
+        there = self.model.proba(flip_features(feats))
+        turned = band.flipped()
+        both = [(band, decode(here, band), runners_up(here, band.line_length)),
+                (turned, decode(there, turned), runners_up(there, band.line_length))]
+        if float(np.mean(there[:, FLIPPED])) < float(np.mean(here[:, FLIPPED])):
+            both.reverse()
+        return both
 
     def readings(self, band: Band) -> list[tuple[Band, list[str]]]:
         """The band read both ways up, the more likely orientation first (one feature pass)."""

@@ -76,25 +76,30 @@ def _score(m: MRZ | LicenceMRZ) -> int:
     return sum(1 for v in m.checks.values() if v)
 
 
-def _readings(band: Band, engine: Engine) -> Iterator[tuple[Band, list[str]]]:
-    """The band's text both ways up, the more likely orientation first (read lazily)."""
+Alternatives = dict[tuple[int, int], str]
+
+
+def _readings(band: Band, engine: Engine) -> Iterator[tuple[Band, list[str], Alternatives]]:
+    """The band's text both ways up, the more likely orientation first (read lazily), with
+    the recogniser's runner-up characters where it has them."""
     if isinstance(engine, OcrbEngine):
-        yield from engine.readings(band)
+        yield from engine.scored_readings(band)
         return
     order = (band.flipped(), band) if upside_down(band) else (band, band.flipped())
     for candidate in order:
-        yield candidate, engine.read(candidate)
+        yield candidate, engine.read(candidate), {}
 
 
 def _read_gray(gray: Gray, engine: Engine) -> MRZ | LicenceMRZ:
     best: MRZ | LicenceMRZ | None = None
     for band in bands(gray):
-        for candidate, lines in _readings(band, engine):
+        for candidate, lines, alternatives in _readings(band, engine):
             if len(lines) != candidate.n_lines:
                 continue
             try:
                 mrz: MRZ | LicenceMRZ = parse_licence(lines, correct=True) \
-                    if candidate.n_lines == 1 else parse(lines, correct=True)
+                    if candidate.n_lines == 1 else \
+                    parse(lines, correct=True, alternatives=alternatives)
             except MRZError:
                 continue
             if mrz.valid:
