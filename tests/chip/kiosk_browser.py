@@ -24,10 +24,10 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
          "--use-fake-ui-for-media-stream", "--window-size=1280,960")
 
 
-def _fit(image: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Letterbox ``image`` into the video frame on a gray desk."""
+def _fit(image: np.ndarray[Any, Any], size: float = 0.95) -> np.ndarray[Any, Any]:
+    """``image`` centred in the video frame on a gray desk, ``size`` of the frame."""
     w, h = SIZE
-    scale = min(w / image.shape[1], h / image.shape[0]) * 0.95
+    scale = min(w / image.shape[1], h / image.shape[0]) * size
     small = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)),
                        interpolation=cv2.INTER_AREA)
     frame = np.full((h, w, 3), 90, np.uint8)
@@ -36,14 +36,15 @@ def _fit(image: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return frame
 
 
-def write_y4m(path: Path, scenes: list[tuple[np.ndarray[Any, Any], float]], fps: int = 5) -> Path:
-    """A YUV4MPEG2 (4:2:0) video of still ``scenes`` ``(BGR image, seconds)`` for
+def write_y4m(path: Path, scenes: list[tuple[np.ndarray[Any, Any], float, float]],
+              fps: int = 5) -> Path:
+    """A YUV4MPEG2 (4:2:0) video of still ``scenes`` ``(BGR image, seconds, size)`` for
     Chromium's ``--use-file-for-fake-video-capture`` (which loops it)."""
     w, h = SIZE
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode("ascii"))
-        for image, seconds in scenes:
-            yuv = cv2.cvtColor(_fit(image), cv2.COLOR_BGR2YUV_I420).tobytes()
+        for image, seconds, size in scenes:
+            yuv = cv2.cvtColor(_fit(image, size), cv2.COLOR_BGR2YUV_I420).tobytes()
             for _ in range(max(1, int(seconds * fps))):
                 out.write(b"FRAME\n")
                 out.write(yuv)

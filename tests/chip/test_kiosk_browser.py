@@ -46,8 +46,10 @@ def _decode(data: bytes) -> np.ndarray[Any, Any]:
 def _run(tmp_path: Path, vchip: VChipFactory, trust: object, images: dict[str, bytes],
          face: str, fault: str | None) -> tuple[Any, list[str]]:
     chip = vchip(GOOD, fault)
-    video = write_y4m(tmp_path / "camera.y4m", [(_decode(images["document"]), 4.0),
-                                                 (_decode(images[face]), 6.0)])
+    document = _decode(images["document"])
+    # the document far away (too small to read: guidance), close, then the person
+    video = write_y4m(tmp_path / "camera.y4m", [(document, 2.0, 0.3), (document, 4.0, 0.95),
+                                                 (_decode(images[face]), 6.0, 0.95)])
     kiosk = Kiosk(KioskConfig(reader=chip.reader, trust=trust, fields=()))
     guidance: list[str] = []
     with serve(create_app(kiosk)) as url, chromium(video, tmp_path / "profile") as driver:

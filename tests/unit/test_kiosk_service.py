@@ -87,6 +87,8 @@ def test_health_and_page(fake: FakeSession) -> None:
     with _client(fake) as client:
         health = client.get("/api/health").json()
         assert health["model_loaded"] is True and health["busy"] is False
+        assert health["status"] == "degraded"  # no trust store: nothing can be VERIFIED
+        assert any("trust" in p for p in health["problems"])
         assert health["readers"] == [] and health["delivery"] is None
         page = client.get("/")
         assert page.status_code == 200

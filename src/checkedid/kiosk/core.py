@@ -158,9 +158,14 @@ class Kiosk:
         trust_info: Any = (summary() if callable(summary) else
                            {"loaded": trust is not None,
                             "certificates": len(getattr(trust, "certificates", ()) or ())})
-        ok = self.model_loaded and (self.config.transport is not None or bool(readers))
+        problems = [text for bad, text in (
+            (not self.model_loaded, "the face model is not loaded"),
+            (self.config.transport is None and not readers, "no PC/SC reader"),
+            (trust is None, "no trust store: no result can be VERIFIED (give --trust)"),
+        ) if bad]
         return {
-            "status": "ok" if ok else "degraded",
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
             "busy": self._busy.locked(),
             "step": self.flow,
             "readers": readers,

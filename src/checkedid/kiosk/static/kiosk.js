@@ -88,6 +88,7 @@
 
   function finishScreen(decision, guidance) {
     stopCamera();
+    el.canvas.width = 0;  // drops the last frame the canvas held
     show("decision");
     el.decision.className = "decision " + decision;
     el.decision.dataset.decision = decision;
