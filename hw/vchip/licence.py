@@ -89,7 +89,7 @@ def specs() -> list[LicenceSpec]:
                     "EU driving licence, PACE ECDH-GM brainpoolP256r1 AES-128 (MRZ or CAN = "
                     "licence number), AA in DG13, CA in DG14",
                     "DL1", "4820015678", "4820015678", PaceConfig("ECDH-GM", "AES-128", 13),
-                    bac=False, photo="biden_1.jpg", photo_format="jpeg", aa="rsa", ca="ec",
+                    bac=False, photo="obama_2.jpg", photo_format="jpeg", aa="rsa", ca="ec",
                     data_groups=(1, 6, 13, 14), signer="ds-edl", random="ZXCVBNMLKJHGF"),
     ]
 
