@@ -192,10 +192,11 @@ def _save(directory: Path, data: Any) -> list[str]:
         raise InputError(f"--save {directory}: is a symbolic link; give a real directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
-    com = getattr(data.com, "raw", b"") if data.com is not None else b""
+    com = getattr(getattr(data, "com", None), "raw", b"")
+    card_access = getattr(data, "card_access", b"")
     written = ([("EF.COM", bytes(com))] if com else []) + [("EF.SOD", data.sod_bytes)] \
         + [(f"DG{n}.bin", raw) for n, raw in sorted(data.dg_bytes.items())] \
-        + ([("EF.CardAccess", data.card_access)] if data.card_access else [])
+        + ([("EF.CardAccess", card_access)] if card_access else [])
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for name, raw in written:
         try:
