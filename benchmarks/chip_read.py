@@ -170,10 +170,10 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def _pace_once(transport: Any, name: str) -> tuple[float, str]:
     """CPU seconds of ``pace.authenticate`` alone, after EF.CardAccess was read in plain."""
     from checkedid.errors import SecureMessagingError
-    from checkedid.nfc import pace
-    from checkedid.nfc.cardaccess import parse_security_infos
-    from checkedid.nfc.connection import ApduConnection
+    from checkedid.nfc.access import pace
     from checkedid.nfc.files import CARD_ACCESS, ChunkPolicy, FileReader
+    from checkedid.nfc.lds.securityinfos import parse_security_infos
+    from checkedid.nfc.sm.connection import ApduConnection
 
     conn = ApduConnection(transport)
     files = FileReader(conn, ChunkPolicy(extended=conn.supports_extended))
@@ -210,7 +210,7 @@ def _order(i: int) -> tuple[str, str]:
 def bench_persona(name: str, runs: int, in_process: bool, port: int) -> dict[str, Any]:
     from hw.vchip.personas import spec
 
-    from checkedid.nfc.transport import InProcessTransport
+    from checkedid.nfc.iso7816.transport import InProcessTransport
 
     rows: dict[str, list[dict[str, Any]]] = {"adaptive": [], "baseline": []}
     pace_spec = spec(name).pace is not None
@@ -241,7 +241,7 @@ def bench_persona(name: str, runs: int, in_process: bool, port: int) -> dict[str
     else:
         from hw.vchip.process import SLOTS, VChipProcess, wait_absent
 
-        from checkedid.nfc.pcsc import PcscTransport, list_readers
+        from checkedid.nfc.iso7816.pcsc import PcscTransport, list_readers
 
         reader = SLOTS[port]
         wait_absent(reader, timeout=60)
@@ -329,14 +329,15 @@ def bench_authenticity(port: int, runs: int = 20) -> dict[str, Any]:
     from hw.vchip.process import VChipProcess
 
     from checkedid.demo import virtual_trust_store
-    from checkedid.nfc import aa, ca, pa
-    from checkedid.nfc.access import open_session
-    from checkedid.nfc.connection import ApduConnection
+    from checkedid.nfc.access.negotiate import open_session
+    from checkedid.nfc.auth import aa, ca
     from checkedid.nfc.files import CARD_ACCESS, EF, FileReader
+    from checkedid.nfc.iso7816.pcsc import PcscTransport
     from checkedid.nfc.lds.dg14 import parse_dg14
     from checkedid.nfc.lds.dg15 import parse_dg15
-    from checkedid.nfc.pcsc import PcscTransport
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki import pa
+    from checkedid.nfc.pki.trust import TrustStore
+    from checkedid.nfc.sm.connection import ApduConnection
 
     name = "utopia-id-pace-gm"
     persona = build(name)

@@ -48,7 +48,7 @@ def _ms(fn: Any, runs: int) -> float:
 def _trust() -> Any:
     from hw.pki import get_pki
 
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki.trust import TrustStore
 
     store = TrustStore()
     for der in get_pki().trusted_certificates.values():
@@ -62,7 +62,8 @@ def _openssl_row(runs: int, trust: Any) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
     from hw.pki import get_pki
 
-    from checkedid.nfc import aa, ca, pa
+    from checkedid.nfc.auth import aa, ca
+    from checkedid.nfc.pki import pa
 
     sod = get_pki().sign_sod(DGS, signer="ds-ec")
     key = ec.generate_private_key(ec.BrainpoolP256R1())
@@ -82,8 +83,9 @@ def _own_row(curve: str, signer: str | None, runs: int, trust: Any) -> dict[str,
     from hw.pki import get_pki
     from hw.pki.brainpool import brainpool_key
 
-    from checkedid.nfc import aa, ca, pa
-    from checkedid.nfc.ecdsa import NAMED_CURVES, CurvePublicKey
+    from checkedid.nfc.auth import aa, ca
+    from checkedid.nfc.crypto.ecdsa import NAMED_CURVES, CurvePublicKey
+    from checkedid.nfc.pki import pa
 
     row: dict[str, Any] = {"curve": curve, "path": "own arithmetic"}
     if signer is not None:

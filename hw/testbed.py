@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from checkedid.api import FieldName
 from checkedid.errors import InputError, NoReaderError
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.result import Result
 
 #: The repository's public-domain sample faces (the virtual chip's portraits come from here).
@@ -124,7 +124,7 @@ def run_demo(
 ) -> tuple[Result, dict[str, Any]]:
     """Run the full verification against the virtual chip; returns the result and demo facts."""
     import checkedid
-    from checkedid.nfc.pcsc import list_readers
+    from checkedid.nfc.iso7816.pcsc import list_readers
     from hw.vchip.faults import make_fault
     from hw.vchip.personas import spec
     from hw.vchip.process import SLOTS, VChipProcess, vpcd_listening

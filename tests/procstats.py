@@ -40,7 +40,7 @@ def free_vpcd_port(wait: float = 30.0) -> int:
 
     from hw.vchip.process import SLOTS
 
-    from checkedid.nfc.pcsc import list_readers
+    from checkedid.nfc.iso7816.pcsc import list_readers
 
     deadline = time.monotonic() + wait
     while True:

@@ -3,7 +3,7 @@
 The test PKI needs document signers and chip keys on brainpoolP160r1, P192r1, P224r1 and
 P320r1 (German passports of 2008 used brainpoolP224r1) to check that checkedid verifies
 them. ``cryptography`` cannot make such keys, and the verifier's own arithmetic
-(``checkedid.nfc.ecmath``) must not check itself, so this module is a separate, deliberately
+(``checkedid.nfc.crypto.ecmath``) must not check itself, so this module is a separate, deliberately
 plain implementation: affine coordinates, a Montgomery ladder, FIPS 186-4 §6.4 signing with a
 nonce derived by HMAC from the key and the digest. Not constant time, not for real keys.
 """

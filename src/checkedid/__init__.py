@@ -50,8 +50,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from checkedid.api import FieldName, ImageInput, Isolation
-    from checkedid.nfc.pcsc import list_readers
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.iso7816.pcsc import list_readers
+    from checkedid.nfc.pki.trust import TrustStore
     from checkedid.pipeline import ProgressEvent, verify
     from checkedid.result import DEFAULT_FIELDS, Decision, Result
     from checkedid.session import Session
@@ -63,8 +63,8 @@ _LAZY = {
     "DEFAULT_FIELDS": "checkedid.result",
     "verify": "checkedid.pipeline",
     "ProgressEvent": "checkedid.pipeline",
-    "TrustStore": "checkedid.nfc.trust",
-    "list_readers": "checkedid.nfc.pcsc",
+    "TrustStore": "checkedid.nfc.pki.trust",
+    "list_readers": "checkedid.nfc.iso7816.pcsc",
     "FieldName": "checkedid.api",
     "ImageInput": "checkedid.api",
     "Isolation": "checkedid.api",

@@ -9,7 +9,7 @@
 * :data:`Isolation` — where the personal-data steps run: ``"process"`` (a forked worker per
   verification, the default on POSIX) or ``"none"`` (the caller's process).
 * :data:`TrustInput` — CSCA trust material: a loaded
-  :class:`~checkedid.nfc.trust.TrustStore`, or paths (directories of certificates, master
+  :class:`~checkedid.nfc.pki.trust.TrustStore`, or paths (directories of certificates, master
   lists, CRLs), or ``None`` (no trusted CSCA: no result is VERIFIED).
 * :class:`FaceMatcherLike` — what ``Session(face_matcher=...)`` accepts.
 """
@@ -26,8 +26,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from checkedid.biometrics.embed import Embedding
     from checkedid.biometrics.match import MatchResult
-    from checkedid.nfc.transport import Transport
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.iso7816.transport import Transport
+    from checkedid.nfc.pki.trust import TrustStore
 
 __all__ = ["FaceMatcherLike", "FieldName", "ImageInput", "Isolation", "TransportFactory",
            "TrustInput", "field_names"]

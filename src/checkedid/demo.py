@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki.trust import TrustStore
     from checkedid.pipeline import ProgressEvent
 
 __all__ = ["DEFAULT_PERSONA", "document_photo", "load_testbed", "run_demo", "sample_selfie",

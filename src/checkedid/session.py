@@ -41,8 +41,8 @@ from checkedid.stepwise import ChipRead, FaceOutcome
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from checkedid.nfc.transport import Transport
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.iso7816.transport import Transport
+    from checkedid.nfc.pki.trust import TrustStore
     from checkedid.pipeline import ProgressEvent
 
 __all__ = ["Session"]
@@ -54,7 +54,7 @@ W = TypeVar("W", bound="Secret | bytearray | npt.NDArray[Any] | Wipeable")
 def _load_trust(trust: TrustInput) -> TrustStore | None:
     if trust is None:
         return None
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki.trust import TrustStore
 
     if isinstance(trust, TrustStore):
         return trust
@@ -173,7 +173,7 @@ class Session:
         name = reader if reader is not None else self.reader
 
         def open_reader() -> Transport:
-            from checkedid.nfc.pcsc import PcscTransport
+            from checkedid.nfc.iso7816.pcsc import PcscTransport
 
             t = PcscTransport(name, timeout=wait)
             t.connect()

@@ -11,14 +11,15 @@ import pytest
 from hw.pki import get_pki
 from hw.vchip import personas
 
-from checkedid.nfc import aa, ca, pa
-from checkedid.nfc.access import open_session
-from checkedid.nfc.connection import ApduConnection
+from checkedid.nfc.access.negotiate import open_session
+from checkedid.nfc.auth import aa, ca
 from checkedid.nfc.files import CARD_ACCESS, COM, EF, SOD, FileReader
+from checkedid.nfc.iso7816.pcsc import PcscTransport
 from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
-from checkedid.nfc.pcsc import PcscTransport
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki import pa
+from checkedid.nfc.pki.trust import TrustStore
+from checkedid.nfc.sm.connection import ApduConnection
 from checkedid.secret import Secret
 from checkedid.verdict import Verdict
 from tests.chip.conftest import READER, VChipFactory

@@ -7,11 +7,11 @@ import pytest
 from hw.vchip.personas import spec
 
 from checkedid.errors import AccessDenied
-from checkedid.nfc import tlv
-from checkedid.nfc.apdu import Command
-from checkedid.nfc.bac import REJECTED, BACError, authenticate
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.pcsc import PcscTransport
+from checkedid.nfc.access.bac import REJECTED, BACError, authenticate
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.apdu import Command
+from checkedid.nfc.iso7816.pcsc import PcscTransport
+from checkedid.nfc.sm.connection import ApduConnection
 from checkedid.secret import Secret
 from tests.chip.conftest import READER, VChipFactory
 

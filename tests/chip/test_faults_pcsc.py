@@ -15,7 +15,7 @@ from hw.vchip.personas import build, spec
 from hw.vchip.process import wait_absent
 
 from checkedid.errors import AccessDenied, CheckedIDError, SecureMessagingError
-from checkedid.nfc.pcsc import PcscTransport
+from checkedid.nfc.iso7816.pcsc import PcscTransport
 from checkedid.nfc.reader import ChipReader
 from tests.chip.conftest import READER2, VPCD_PORT2, VChipFactory
 

@@ -98,7 +98,7 @@ def _read_from_first_card(other: list[VChipProcess], on_dg2: Callable[[], None] 
                           ) -> tuple[Any, str | None]:
     """Connect with no reader name (the first reader with a card, as a kiosk would), then put
     chip B (``other``) on the other slot, then read."""
-    from checkedid.nfc.pcsc import PcscTransport
+    from checkedid.nfc.iso7816.pcsc import PcscTransport
     from checkedid.nfc.reader import ChipReader
 
     fired = []
@@ -125,7 +125,7 @@ def _stop(chips: list[VChipProcess]) -> None:
 def test_removal_continues_on_the_sessions_reader_only(vchip: VChipFactory) -> None:
     """Chip A leaves the field for 2 s mid-read while chip B sits on the other reader."""
     from checkedid.demo import virtual_trust_store
-    from checkedid.nfc import pa
+    from checkedid.nfc.pki import pa
 
     first = vchip(TWIN, fault="card-removed-mid-read:9000", port=PORT)
     other: list[VChipProcess] = []

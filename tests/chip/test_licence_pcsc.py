@@ -13,7 +13,7 @@ from checkedid.cli import main as cli_main
 from checkedid.demo import run_demo
 from checkedid.mrz.licence import parse_licence
 from checkedid.nfc.application import LICENCE
-from checkedid.nfc.pcsc import PcscTransport
+from checkedid.nfc.iso7816.pcsc import PcscTransport
 from checkedid.nfc.reader import ChipReader
 from checkedid.result import Decision
 from checkedid.verdict import Verdict

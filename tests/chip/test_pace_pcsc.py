@@ -7,11 +7,11 @@ import pytest
 from hw.vchip.personas import spec
 
 from checkedid.errors import AccessDenied
-from checkedid.nfc.apdu import Command
-from checkedid.nfc.cardaccess import CardAccess, parse_security_infos
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.pace import PacePassword, authenticate
-from checkedid.nfc.pcsc import PcscTransport
+from checkedid.nfc.access.pace import PacePassword, authenticate
+from checkedid.nfc.iso7816.apdu import Command
+from checkedid.nfc.iso7816.pcsc import PcscTransport
+from checkedid.nfc.lds.securityinfos import CardAccess, parse_security_infos
+from checkedid.nfc.sm.connection import ApduConnection
 from tests.chip.conftest import READER, VChipFactory
 
 SELECT_APP = Command(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))

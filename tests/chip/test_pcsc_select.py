@@ -8,7 +8,7 @@ import pytest
 
 from checkedid.cli import main as cli_main
 from checkedid.errors import NoCardError, NoReaderError
-from checkedid.nfc.pcsc import PcscTransport, list_readers
+from checkedid.nfc.iso7816.pcsc import PcscTransport, list_readers
 from tests.chip.conftest import READER, READER2
 
 EMRTD_SELECT = bytes.fromhex("00A4040C07A0000002471001")

@@ -17,7 +17,7 @@ from hw.vchip.personas import build, spec
 from hw.vchip.process import wait_absent
 
 from checkedid.cli import main as cli_main
-from checkedid.nfc.pcsc import PcscTransport
+from checkedid.nfc.iso7816.pcsc import PcscTransport
 from checkedid.nfc.reader import ChipReader
 from checkedid.secret import Secret
 from tests.chip.conftest import READER2, VPCD_PORT2, VChipFactory

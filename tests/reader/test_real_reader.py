@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from checkedid.nfc.pcsc import PcscTransport, list_readers
+from checkedid.nfc.iso7816.pcsc import PcscTransport, list_readers
 from checkedid.nfc.reader import ChipReader
 from checkedid.secret import SecretRegistry
 

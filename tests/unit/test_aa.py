@@ -13,13 +13,13 @@ from hw.vchip import chip_aa, personas
 from hw.vchip.chip import VirtualChip
 from hw.vchip.secure_messaging import ChipSession
 
-from checkedid.nfc import aa
-from checkedid.nfc.apdu import Command, Response
-from checkedid.nfc.connection import ApduConnection
+from checkedid.nfc.auth import aa
+from checkedid.nfc.iso7816.apdu import Command, Response
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
-from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.sm.connection import ApduConnection
+from checkedid.nfc.sm.messaging import SMSession
 from checkedid.verdict import Verdict
 
 

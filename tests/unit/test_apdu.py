@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checkedid.errors import ParseError
-from checkedid.nfc.apdu import INS, SW, Command, Response, describe
+from checkedid.nfc.iso7816.apdu import INS, SW, Command, Response, describe
 
 
 @pytest.mark.parametrize(

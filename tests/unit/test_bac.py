@@ -12,11 +12,11 @@ from hw.vchip.chip import VirtualChip
 from hw.vchip.personas import build, spec
 
 from checkedid.errors import AccessDenied, StatusWordError
-from checkedid.nfc.apdu import Command
-from checkedid.nfc.bac import REJECTED, BACError, authenticate
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.sm import SecureTransport
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.access.bac import REJECTED, BACError, authenticate
+from checkedid.nfc.iso7816.apdu import Command
+from checkedid.nfc.iso7816.transport import InProcessTransport
+from checkedid.nfc.sm.connection import ApduConnection
+from checkedid.nfc.sm.messaging import SecureTransport
 from checkedid.secret import Secret
 from tests.conftest import data_path
 

@@ -11,12 +11,12 @@ from hw.vchip.chip import VirtualChip
 from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.errors import SecureMessagingError
-from checkedid.nfc import ca
-from checkedid.nfc.apdu import Command
-from checkedid.nfc.connection import ApduConnection
+from checkedid.nfc.auth import ca
+from checkedid.nfc.iso7816.apdu import Command
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.lds.dg14 import parse_dg14
-from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.sm.connection import ApduConnection
+from checkedid.nfc.sm.messaging import SMSession
 from checkedid.verdict import Check, CheckGroup, Verdict
 
 SELECT_COM = Command(0x00, 0xA4, 0x02, 0x0C, b"\x01\x1e")

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checkedid.errors import ParseError, TLVError
-from checkedid.nfc import tlv
-from checkedid.nfc.cardaccess import (
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.lds.securityinfos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,

@@ -25,13 +25,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checkedid.errors import CertificateError, LDSError, ParseError
-from checkedid.nfc.cardsecurity import parse_card_security
-from checkedid.nfc.ecdsa import NAMED_CURVES, CurvePublicKey
+from checkedid.nfc.crypto.ecdsa import NAMED_CURVES, CurvePublicKey
+from checkedid.nfc.crypto.pubkey import load_public_key
+from checkedid.nfc.iso7816.tlv import encode
+from checkedid.nfc.lds.cardsecurity import parse_card_security
 from checkedid.nfc.lds.dg2 import parse_dg2
 from checkedid.nfc.lds.dg14 import parse_dg14
-from checkedid.nfc.pubkey import load_public_key
-from checkedid.nfc.sod import parse_sod
-from checkedid.nfc.tlv import encode
+from checkedid.nfc.lds.sod import parse_sod
 from tests.fuzz import FUZZ
 from tests.unit.test_lds_fuzz import mutated, tlv_tree
 

@@ -15,16 +15,17 @@ from hw.pki import get_pki
 from hw.pki.brainpool import SIGNERS, BrainpoolKey, _mul, brainpool_key
 from hw.vchip import lds_build
 
-from checkedid.nfc import aa, ca, kdf
-from checkedid.nfc.apdu import INS, Command, Response
-from checkedid.nfc.ecdsa import CurvePublicKey
+from checkedid.nfc.auth import aa, ca
+from checkedid.nfc.crypto.ecdsa import CurvePublicKey
+from checkedid.nfc.iso7816.apdu import INS, Command, Response
+from checkedid.nfc.iso7816.tlv import encode
 from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
 from checkedid.nfc.lds.template import children
-from checkedid.nfc.pa import passive_authenticate
-from checkedid.nfc.sm import SMSession
-from checkedid.nfc.tlv import encode
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki.pa import passive_authenticate
+from checkedid.nfc.pki.trust import TrustStore
+from checkedid.nfc.sm import kdf
+from checkedid.nfc.sm.messaging import SMSession
 from checkedid.verdict import Verdict
 
 CURVES = sorted(set(SIGNERS.values()))
@@ -124,7 +125,7 @@ def test_ecdh_shared_secret_is_x_of_d_times_ephemeral() -> None:
     """The ECDH secret the library derives (``ca._agree``) matches the chip's computation."""
     key = brainpool_key("ecdh", "brainpoolP320r1")
     spki: Any = key.spki()
-    from checkedid.nfc.pubkey import load_public_key
+    from checkedid.nfc.crypto.pubkey import load_public_key
 
     chip_key = load_public_key(spki)
     public, secret = ca._agree(chip_key)

@@ -14,17 +14,18 @@ from hw.vchip import lds_build, personas
 from hw.vchip.chip import VirtualChip
 
 from checkedid.errors import LDSError
-from checkedid.nfc import access, chipauth
-from checkedid.nfc.apdu import Command
-from checkedid.nfc.cardaccess import parse_security_infos
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.domainparams import DOMAIN_PARAMETERS
-from checkedid.nfc.ecdsa import CurvePublicKey
-from checkedid.nfc.ecmath import DHGroup
+from checkedid.nfc.access import negotiate as access
+from checkedid.nfc.access.pace import PacePassword, PACEResult, authenticate
+from checkedid.nfc.auth import chip as chipauth
+from checkedid.nfc.crypto.domainparams import DOMAIN_PARAMETERS
+from checkedid.nfc.crypto.ecdsa import CurvePublicKey
+from checkedid.nfc.crypto.ecmath import DHGroup
+from checkedid.nfc.iso7816.apdu import Command
+from checkedid.nfc.iso7816.tlv import encode
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.lds.dg14 import DHPublicKey, parse_dg14
-from checkedid.nfc.pace import PacePassword, PACEResult, authenticate
-from checkedid.nfc.tlv import encode
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.lds.securityinfos import parse_security_infos
+from checkedid.nfc.sm.connection import ApduConnection
 from checkedid.verdict import Verdict
 
 PK_ECDH, PK_DH = "0.4.0.127.0.7.2.2.1.2", "0.4.0.127.0.7.2.2.1.1"

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from checkedid.errors import CertificateError
-from checkedid.nfc import ecdsa
-from checkedid.nfc.ecdsa import NAMED_CURVES, CurvePublicKey
-from checkedid.nfc.pubkey import load_public_key
+from checkedid.nfc.crypto import ecdsa
+from checkedid.nfc.crypto.ecdsa import NAMED_CURVES, CurvePublicKey
+from checkedid.nfc.crypto.pubkey import load_public_key
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 HASHES = {"SHA-1": hashes.SHA1, "SHA-224": hashes.SHA224, "SHA-256": hashes.SHA256,

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checkedid.errors import InputError, ProtocolError
-from checkedid.nfc.domainparams import DOMAIN_PARAMETERS, domain_parameters
-from checkedid.nfc.ecmath import Curve, DHGroup
+from checkedid.nfc.crypto.domainparams import DOMAIN_PARAMETERS, domain_parameters
+from checkedid.nfc.crypto.ecmath import Curve, DHGroup
 from tests.fuzz import FUZZ
 
 OPENSSL_CURVES: dict[int, ec.EllipticCurve] = {

@@ -16,8 +16,6 @@ from hw.vchip.personas import Persona, build
 from hw.vchip.secure_messaging import ChipSession
 
 from checkedid.errors import AccessDenied, ChipTimeout, FileNotFound, LDSError
-from checkedid.nfc import tlv
-from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.files import (
     ATR_INFO,
     CARD_ACCESS,
@@ -30,8 +28,10 @@ from checkedid.nfc.files import (
     PartialFile,
     parse_atr_info,
 )
-from checkedid.nfc.sm import SMSession
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.transport import InProcessTransport
+from checkedid.nfc.sm.connection import ApduConnection
+from checkedid.nfc.sm.messaging import SMSession
 
 K_ENC = bytes(range(16))
 K_MAC = bytes(range(16, 32))

@@ -14,8 +14,8 @@ from hw.vchip.personas import build
 from checkedid.demo import virtual_trust_store
 from checkedid.errors import StatusWordError
 from checkedid.nfc import genuine
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.result import decide
 from checkedid.secret import Secret
 from checkedid.verdict import Check, CheckGroup, Verdict

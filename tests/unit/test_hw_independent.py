@@ -29,7 +29,7 @@ HW = ROOT / "hw"
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     ("hw/testbed.py", module) for module in (
         "checkedid", "checkedid.api", "checkedid.errors", "checkedid.result",
-        "checkedid.nfc.trust", "checkedid.nfc.pcsc", "checkedid.mrz"))
+        "checkedid.nfc.pki.trust", "checkedid.nfc.iso7816.pcsc", "checkedid.mrz"))
 
 
 def _is_checkedid(name: str | None) -> bool:
@@ -77,10 +77,11 @@ def test_no_checkedid_import(path: Path) -> None:
 
 @pytest.mark.parametrize(("source", "expected"), [
     ("import checkedid", ["checkedid"]),
-    ("import checkedid.nfc.sm as sm", ["checkedid.nfc.sm"]),
+    ("import checkedid.nfc.sm.messaging as sm", ["checkedid.nfc.sm.messaging"]),
     ("from checkedid.nfc import kdf", ["checkedid.nfc"]),
-    ("def f():\n    from checkedid.nfc.apdu import SW\n", ["checkedid.nfc.apdu"]),
-    ("import importlib\nimportlib.import_module('checkedid.nfc.pace')", ["checkedid.nfc.pace"]),
+    ("def f():\n    from checkedid.nfc.iso7816.apdu import SW\n", ["checkedid.nfc.iso7816.apdu"]),
+    ("import importlib\nimportlib.import_module('checkedid.nfc.access.pace')",
+     ["checkedid.nfc.access.pace"]),
     ("__import__('checkedid')", ["checkedid"]),
     ("import checkedid_tools\nfrom hw.vchip import chip\nfrom . import x", []),
 ])

@@ -25,14 +25,14 @@ from hw.vchip.pace_suite import PaceSuite, password_key
 from hw.vchip.personas import PaceConfig
 from hw.vchip.secure_messaging import ChipSession
 
-from checkedid.nfc import kdf
-from checkedid.nfc import pace_crypto as pc
-from checkedid.nfc.apdu import Command, Response
-from checkedid.nfc.bac import mutual_auth_keys
-from checkedid.nfc.cardaccess import PACEInfo, parse_security_infos
-from checkedid.nfc.ecmath import Curve
-from checkedid.nfc.pace import PacePassword
-from checkedid.nfc.sm import SMSession, cbc_encrypt, compute_mac
+from checkedid.nfc.access import pace_crypto as pc
+from checkedid.nfc.access.bac import mutual_auth_keys
+from checkedid.nfc.access.pace import PacePassword
+from checkedid.nfc.crypto.ecmath import Curve
+from checkedid.nfc.iso7816.apdu import Command, Response
+from checkedid.nfc.lds.securityinfos import PACEInfo, parse_security_infos
+from checkedid.nfc.sm import kdf
+from checkedid.nfc.sm.messaging import SMSession, cbc_encrypt, compute_mac
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "vectors" / "icao9303.json"
 

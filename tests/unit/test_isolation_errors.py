@@ -9,7 +9,7 @@ import pytest
 
 from checkedid import isolation
 from checkedid.errors import AccessDenied, CheckedIDError, InternalError
-from checkedid.nfc.bac import BACError
+from checkedid.nfc.access.bac import BACError
 
 
 def test_error_subclass_from_another_module_crosses_as_its_errors_class() -> None:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from checkedid.errors import InputError
-from checkedid.nfc import kdf
+from checkedid.nfc.sm import kdf
 from checkedid.secret import Secret
 from tests.conftest import data_path
 

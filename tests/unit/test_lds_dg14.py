@@ -7,11 +7,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hw.vchip import lds_build
 
 from checkedid.errors import LDSError
-from checkedid.nfc import tlv
-from checkedid.nfc.cardaccess import UnknownSecurityInfo, decode_oid
-from checkedid.nfc.domainparams import domain_parameters
+from checkedid.nfc.crypto.domainparams import domain_parameters
+from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.lds import DG14, parse_dg14
 from checkedid.nfc.lds.dg14 import DHPublicKey
+from checkedid.nfc.lds.securityinfos import UnknownSecurityInfo, decode_oid
 
 PACE_GM = "0.4.0.127.0.7.2.2.4.2.2"
 

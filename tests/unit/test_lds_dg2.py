@@ -10,7 +10,7 @@ from hw.vchip.personas import PHOTO_SIZE, encode_photo
 from PIL import Image
 
 from checkedid.errors import ImageError, LDSError, ParseError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.lds import DG2, parse_dg2
 from checkedid.nfc.lds.dg2 import (
     Expression,

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from checkedid.errors import LDSError
+from checkedid.nfc.iso7816.tlv import encode
 from checkedid.nfc.lds.dg2 import ImageDataType, parse_dg2
 from checkedid.nfc.lds.face39794 import is_39794_block, parse_face_image_data_block
-from checkedid.nfc.tlv import encode
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 FACE = (SAMPLES / "ICAO_39794_5_AP_DG2_Face.jpg").read_bytes()

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hw.vchip import lds_build
 
 from checkedid.errors import LDSError
+from checkedid.nfc.iso7816.tlv import encode
 from checkedid.nfc.lds import parse_dg14, parse_dg15
-from checkedid.nfc.tlv import encode
 
 _ID_PK_DH = "0.4.0.127.0.7.2.2.1.1"
 _ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from checkedid.errors import CheckedIDError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.lds import (
     parse_com,
     parse_dg1,

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hw.vchip import lds_build
 
 from checkedid.errors import LDSError, TLVError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.lds import DG1, DG11, DG12, DG15, EFCom, parse_com, parse_dg1, parse_dg15
 
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",

@@ -14,14 +14,14 @@ from hw.vchip.personas import Persona, build, spec
 from checkedid.demo import virtual_trust_store
 from checkedid.errors import InputError, LDSError
 from checkedid.mrz.licence import parse_licence
-from checkedid.nfc import pa
+from checkedid.nfc.access.bac import BACError
+from checkedid.nfc.access.pace import licence_password as pace_password
 from checkedid.nfc.application import EMRTD, ISO_EDL_AID, LICENCE, for_access
-from checkedid.nfc.bac import BACError
+from checkedid.nfc.iso7816.tlv import encode
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.lds.edl import parse_licence_dg1
-from checkedid.nfc.pace import licence_password as pace_password
+from checkedid.nfc.pki import pa
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.tlv import encode
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.pipeline import run_pipeline
 from checkedid.secret import Secret
 from checkedid.session import Session
@@ -208,7 +208,7 @@ def test_licence_persona_files_are_covered_by_the_edl_signer(name: str) -> None:
     from hw.pki import get_pki
 
     from checkedid.nfc.lds.com import parse_com
-    from checkedid.nfc.sod import parse_sod
+    from checkedid.nfc.lds.sod import parse_sod
 
     p = build(name)
     com = parse_com(p.files[0x001E])

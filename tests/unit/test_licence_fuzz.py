@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from checkedid.errors import CheckedIDError
 from checkedid.mrz.licence import parse_licence
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.lds.edl import parse_licence_dg1
 from tests.fuzz import FUZZ
 from tests.unit.test_lds_fuzz import mutated

@@ -13,7 +13,7 @@ from hw.pki import TestPKI, get_pki
 
 from checkedid.cli import main as cli_main
 from checkedid.errors import TrustStoreError
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki.trust import TrustStore
 
 
 @pytest.fixture(scope="module")

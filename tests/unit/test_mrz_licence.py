@@ -10,7 +10,7 @@ from checkedid.cli import main
 from checkedid.errors import MRZError
 from checkedid.mrz import read, synth
 from checkedid.mrz.licence import is_licence_line, parse_licence
-from checkedid.nfc import kdf
+from checkedid.nfc.sm import kdf
 
 EXAMPLE = "D1NLD11234567890ABCDEFGHIJKLM5"
 #: K_seed of the example (SHA-1 of characters 2-29, first 16 bytes).

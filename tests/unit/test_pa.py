@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hw.pki import TestPKI, get_pki
 
-from checkedid.nfc import pa
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki import pa
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Verdict
 
 DGS = {1: bytes.fromhex("615B5F1F58") + b"P<UTOERIKSSON<<ANNA<MARIA" + b"<" * 63,

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checkedid.errors import CertificateError, CheckedIDError, TrustStoreError
-from checkedid.nfc import pa
-from checkedid.nfc.aa import verify_ecdsa, verify_rsa
-from checkedid.nfc.masterlist import parse_master_list
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.auth.aa import verify_ecdsa, verify_rsa
+from checkedid.nfc.pki import pa
+from checkedid.nfc.pki.masterlist import parse_master_list
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Verdict
 from tests.fuzz import EXAMPLES, FUZZ
 
@@ -89,7 +89,7 @@ def test_mutated_sod_never_raises(signer: str, edits: list[tuple[int, int, int]]
     if g.verdict is Verdict.PASSED:
         # Only bytes outside what is signed and hashed may change without detection
         # (e.g. SignedData.version): the signed LDSSecurityObject must be the original.
-        from checkedid.nfc.sod import parse_sod
+        from checkedid.nfc.lds.sod import parse_sod
 
         assert parse_sod(blob).econtent == parse_sod(original).econtent
 

@@ -18,8 +18,8 @@ from hw.pki.sod import sign_sod_with
 from hw.vchip import lds_build
 from hw.vchip.personas import mrz_td1, mrz_td3
 
-from checkedid.nfc import pa
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki import pa
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Verdict
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)

@@ -20,17 +20,17 @@ from checkedid.errors import (
     ProtocolError,
     StatusWordError,
 )
-from checkedid.nfc import tlv
-from checkedid.nfc.apdu import Command
-from checkedid.nfc.cardaccess import (
+from checkedid.nfc.access.pace import PacePassword, PACEResult, authenticate, choose, verify_cam
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.apdu import Command
+from checkedid.nfc.iso7816.transport import InProcessTransport
+from checkedid.nfc.lds.securityinfos import (
     CardAccess,
     ChipAuthenticationPublicKeyInfo,
     encode_oid,
     parse_security_infos,
 )
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.pace import PacePassword, PACEResult, authenticate, choose, verify_cam
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.sm.connection import ApduConnection
 from checkedid.verdict import Verdict
 from tests.conftest import data_path
 from tests.fuzz import EXAMPLES, FUZZ

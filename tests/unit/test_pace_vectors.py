@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from checkedid.nfc import pace_crypto as pc
-from checkedid.nfc import tlv
-from checkedid.nfc.cardaccess import encode_oid, parse_security_infos
-from checkedid.nfc.ecmath import Curve, DHGroup
-from checkedid.nfc.pace import PacePassword
+from checkedid.nfc.access import pace_crypto as pc
+from checkedid.nfc.access.pace import PacePassword
+from checkedid.nfc.crypto.ecmath import Curve, DHGroup
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.lds.securityinfos import encode_oid, parse_security_infos
 from tests.conftest import data_path
 
 

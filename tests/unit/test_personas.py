@@ -13,12 +13,12 @@ from hw.pki import get_pki
 from hw.vchip import personas
 from hw.vchip.personas import PHOTO_SIZE, build, specs
 
-from checkedid.nfc.cardaccess import parse_security_infos
+from checkedid.nfc.crypto.pubkey import load_public_key, verify_signature
 from checkedid.nfc.lds import parse_com, parse_dg1, parse_dg2, parse_dg11, parse_dg12
 from checkedid.nfc.lds.dg14 import parse_dg14
 from checkedid.nfc.lds.dg15 import parse_dg15
-from checkedid.nfc.pubkey import load_public_key, verify_signature
-from checkedid.nfc.sod import SOD, parse_sod
+from checkedid.nfc.lds.securityinfos import parse_security_infos
+from checkedid.nfc.lds.sod import SOD, parse_sod
 
 # passports and ID cards; the driving licence personas (FIDs 00nn, licence tags) are
 # checked in test_licence.py

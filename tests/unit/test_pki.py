@@ -11,7 +11,7 @@ from asn1crypto import crl as asn1crl
 from asn1crypto import x509 as asn1x509
 from hw.pki import TestPKI, get_pki
 
-from checkedid.nfc.masterlist import parse_master_list, verify_issued_by
+from checkedid.nfc.pki.masterlist import parse_master_list, verify_issued_by
 
 ROOT = Path(__file__).resolve().parents[2]
 

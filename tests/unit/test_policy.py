@@ -76,8 +76,8 @@ def test_chip_authentication_required_by_policy() -> None:
 def test_crl_grace_period_at_the_trust_store() -> None:
     from hw.pki import get_pki
 
-    from checkedid.nfc import pa
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki import pa
+    from checkedid.nfc.pki.trust import TrustStore
 
     pki = get_pki()
     store = TrustStore()

@@ -40,8 +40,8 @@ def test_no_any_in_public_signatures(name: str) -> None:
     import checkedid.session
     from checkedid.biometrics.embed import Embedding
     from checkedid.biometrics.match import MatchResult
-    from checkedid.nfc.transport import Transport
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.iso7816.transport import Transport
+    from checkedid.nfc.pki.trust import TrustStore
 
     ns = {**vars(checkedid.session), **vars(checkedid.pipeline), **vars(api),
           "TrustStore": TrustStore, "Transport": Transport, "Embedding": Embedding,
@@ -52,8 +52,8 @@ def test_no_any_in_public_signatures(name: str) -> None:
 
 
 def test_front_door_exports() -> None:
-    from checkedid.nfc.pcsc import list_readers
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.iso7816.pcsc import list_readers
+    from checkedid.nfc.pki.trust import TrustStore
     from checkedid.pipeline import ProgressEvent
 
     assert checkedid.ProgressEvent is ProgressEvent

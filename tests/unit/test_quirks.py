@@ -20,11 +20,11 @@ from checkedid.errors import (
     SecureMessagingError,
     StatusWordError,
 )
-from checkedid.nfc.apdu import SW, Command, status_error, transceive
 from checkedid.nfc.chipdata import ChipData
 from checkedid.nfc.files import COM, EF, ChunkPolicy
+from checkedid.nfc.iso7816.apdu import SW, Command, status_error, transceive
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.secret import Secret
 from tests.unit.test_files import open_chip, secure
 
@@ -279,8 +279,8 @@ def test_fall_backs_hold_when_sm_rejects_every_bare_status_word(
         monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Under secure messaging an unprotected status word may also be taken as an SM error
     (Doc 9303-11 §9.8.6): the file layer still recognises the refused feature."""
-    from checkedid.nfc.apdu import Response
-    from checkedid.nfc.sm import SMSession
+    from checkedid.nfc.iso7816.apdu import Response
+    from checkedid.nfc.sm.messaging import SMSession
 
     original = SMSession.unprotect_response
 

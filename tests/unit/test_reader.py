@@ -25,8 +25,8 @@ from checkedid.errors import (
     StatusWordError,
 )
 from checkedid.nfc.chipdata import ChipData
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.secret import Secret, SecretRegistry
 from checkedid.verdict import Verdict
 
@@ -121,7 +121,7 @@ def test_wrong_can_is_a_clean_error() -> None:
 
 def with_com_tags(base: Persona, tags: bytes, **files: bytes) -> Persona:
     """The persona with EF.COM's tag list (DO'5C') replaced; extra files by FID hex."""
-    from checkedid.nfc import tlv
+    from checkedid.nfc.iso7816 import tlv
 
     inner = tlv.decode_one(base.files[0x011E]).value
     items = {t.tag: bytes(t.value) for t in tlv.iter_tlv(inner)}
@@ -190,7 +190,7 @@ def test_lying_length_long_is_an_lds_error_and_short_fails_hashes() -> None:
         read(persona, fault="lying-length:long")
     data, _, _ = read(persona, fault="lying-length:short")
     assert data.dg_bytes[2] != persona.files[0x0102]
-    from checkedid.nfc import pa
+    from checkedid.nfc.pki import pa
 
     passive = pa.passive_authenticate(data.sod_bytes, data.dg_bytes, None)
     assert passive.verdict is Verdict.FAILED

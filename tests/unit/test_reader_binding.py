@@ -10,8 +10,8 @@ from hw.vchip.personas import build
 from hw.vchip.vpcd import CardRemoved
 
 from checkedid.errors import CardRemovedError, DocumentChangedError
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.secret import Secret
 
 

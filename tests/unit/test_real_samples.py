@@ -17,12 +17,12 @@ import pytest
 from asn1crypto import x509 as asn1x509
 
 from checkedid.errors import LDSError
-from checkedid.nfc import ca
-from checkedid.nfc.cardsecurity import parse_card_security
+from checkedid.nfc.auth import ca
+from checkedid.nfc.lds.cardsecurity import parse_card_security
 from checkedid.nfc.lds.dg14 import parse_dg14
-from checkedid.nfc.pa import passive_authenticate
-from checkedid.nfc.sod import parse_sod, same_name
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.lds.sod import parse_sod, same_name
+from checkedid.nfc.pki.pa import passive_authenticate
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Verdict
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "gmrtd"

@@ -9,8 +9,8 @@ import pytest
 from hw.vchip.chip import VirtualChip
 from hw.vchip.personas import build
 
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.result import Decision, Result
 from checkedid.verdict import Check, CheckGroup, Verdict
 

@@ -10,8 +10,8 @@ from hw.pki import get_pki
 from hw.vchip.chip import VirtualChip
 from hw.vchip.personas import Persona, _build_files, spec
 
-from checkedid.nfc import pa
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.iso7816.transport import InProcessTransport
+from checkedid.nfc.pki import pa
 from checkedid.pipeline import check_warnings, run_pipeline
 from checkedid.session import Session
 from checkedid.verdict import CheckGroup, Verdict

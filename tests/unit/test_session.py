@@ -9,7 +9,7 @@ import pytest
 from hw.vchip.chip import VirtualChip
 from hw.vchip.personas import Persona, _build_files, spec
 
-from checkedid.nfc.transport import InProcessTransport
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.secret import SecretRegistry
 from checkedid.session import Session
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from checkedid.errors import InputError, SecureMessagingError
-from checkedid.nfc.apdu import Command, Response
-from checkedid.nfc.sm import SecureTransport, SMSession, compute_mac, pad, unpad
+from checkedid.nfc.iso7816.apdu import Command, Response
+from checkedid.nfc.sm.messaging import SecureTransport, SMSession, compute_mac, pad, unpad
 from tests.conftest import data_path
 
 
@@ -118,8 +118,8 @@ def test_bad_padding_after_valid_mac() -> None:
     term, chip = _pair("3DES", 16)
     ssc = chip.ssc
     # build a response whose cryptogram decrypts to data without padding method 2
-    from checkedid.nfc import sm as smmod
-    from checkedid.nfc import tlv
+    from checkedid.nfc.iso7816 import tlv
+    from checkedid.nfc.sm import messaging as smmod
     chip.ssc = ssc + 1
     ks_enc, ks_mac = bytes(chip._ks_enc or b""), bytes(chip._ks_mac or b"")
     crypt = smmod.cbc_encrypt("3DES", ks_enc, bytes(8))  # all zeros: no 80 marker

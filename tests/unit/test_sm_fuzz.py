@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checkedid.errors import ParseError, SecureMessagingError
-from checkedid.nfc.apdu import Command, Response
-from checkedid.nfc.sm import SMSession, compute_mac
+from checkedid.nfc.iso7816.apdu import Command, Response
+from checkedid.nfc.sm.messaging import SMSession, compute_mac
 from tests.fuzz import FUZZ
 
 KEY_ENC = bytes(range(16))

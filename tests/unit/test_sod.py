@@ -9,7 +9,7 @@ from hw.pki import TestPKI, get_pki
 from hw.pki.sod import sign_cms
 
 from checkedid.errors import LDSError
-from checkedid.nfc.sod import LDSSecurityObject, covered_dgs, der_length, parse_sod, unwrap_77
+from checkedid.nfc.lds.sod import LDSSecurityObject, covered_dgs, der_length, parse_sod, unwrap_77
 
 DGS = {1: b"\x61\x03abc", 2: b"\x75\x02xy", 15: b"\x6f\x01\x00"}
 

@@ -19,9 +19,9 @@ from hw.pki import TestPKI, get_pki
 from hw.pki.sod import build_lds_security_object, sign_cms, wrap_77
 
 from checkedid.errors import LDSError
-from checkedid.nfc.pa import passive_authenticate
-from checkedid.nfc.sod import parse_sod, same_name
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.lds.sod import parse_sod, same_name
+from checkedid.nfc.pki.pa import passive_authenticate
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Verdict
 
 DGS = {1: b"\x61\x03abc", 2: b"\x75\x02xy"}

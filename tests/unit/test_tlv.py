@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checkedid.errors import TLVError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 
 EF_COM = bytes.fromhex("60145F0104303130365F36063034303030305C026175")
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checkedid.errors import TLVError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 from tests.fuzz import FUZZ
 
 _tags = st.one_of(

@@ -7,7 +7,7 @@ import pytest
 
 def test_recursive_tlv_helpers_refuse_hostile_nesting_with_a_tlv_error() -> None:
     from checkedid.errors import TLVError
-    from checkedid.nfc import tlv
+    from checkedid.nfc.iso7816 import tlv
 
     shallow = tlv.encode(0x30, tlv.encode(0x31, tlv.encode(0x04, b"\x2a")))
     assert bytes(tlv.find(shallow, 0x04, recursive=True) or b"") == b"\x2a"

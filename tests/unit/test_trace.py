@@ -15,11 +15,11 @@ from hw.vchip.personas import Persona, build
 from hw.vchip.quirks import QUIRKS
 
 from checkedid.errors import InputError, ParseError, StatusWordError
-from checkedid.nfc.apdu import SW
 from checkedid.nfc.chipdata import ChipData
+from checkedid.nfc.iso7816.apdu import SW
+from checkedid.nfc.iso7816.trace import FIELDS, ReplayTransport, TraceRecorder, load_trace, records
+from checkedid.nfc.iso7816.transport import InProcessTransport
 from checkedid.nfc.reader import ChipReader
-from checkedid.nfc.trace import FIELDS, ReplayTransport, TraceRecorder, load_trace, records
-from checkedid.nfc.transport import InProcessTransport
 from checkedid.secret import Secret
 
 TRACES = Path(__file__).resolve().parents[1] / "data" / "traces"
@@ -166,7 +166,7 @@ def test_malformed_trace_is_a_parse_error(lines: list[str], match: str) -> None:
 def test_cli_read_trace_option(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     from checkedid.cli import main as cli_main
-    from checkedid.nfc import pcsc
+    from checkedid.nfc.iso7816 import pcsc
 
     persona = build("quirk-no-sfi")
 

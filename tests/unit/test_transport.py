@@ -16,9 +16,9 @@ from checkedid.errors import (
     StatusWordError,
     TransportError,
 )
-from checkedid.nfc.apdu import Command, Response
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.transport import InProcessTransport, Transport, atr_supports_extended
+from checkedid.nfc.iso7816.apdu import Command, Response
+from checkedid.nfc.iso7816.transport import InProcessTransport, Transport, atr_supports_extended
+from checkedid.nfc.sm.connection import ApduConnection
 
 
 class Scripted:
@@ -98,7 +98,7 @@ def test_in_process_transport_against_the_virtual_chip(caplog: pytest.LogCapture
     assert isinstance(t, Transport)
     with pytest.raises(TransportError):
         t.transmit(b"\x00\xa4\x04\x0c")
-    with t, caplog.at_level(1, logger="checkedid.nfc.connection"):
+    with t, caplog.at_level(1, logger="checkedid.nfc.sm.connection"):
         assert t.supports_extended
         conn = ApduConnection(t)
         assert conn.supports_extended
@@ -110,13 +110,13 @@ def test_in_process_transport_against_the_virtual_chip(caplog: pytest.LogCapture
 
 
 def test_logs_nothing_under_sm(caplog: pytest.LogCaptureFixture) -> None:
-    from checkedid.nfc.sm import SMSession
+    from checkedid.nfc.sm.messaging import SMSession
 
     card = Scripted(["9000"])
     conn = ApduConnection(card)
     conn.install_sm(SMSession("AES-128", bytes(16), bytes(16), 0))
     card.transmit = lambda apdu: b"\x69\x87"  # type: ignore[method-assign]
-    with caplog.at_level(logging.NOTSET, logger="checkedid.nfc.connection"), \
+    with caplog.at_level(logging.NOTSET, logger="checkedid.nfc.sm.connection"), \
             pytest.raises(SecureMessagingError, match="ended the session"):
         conn.send(Command(0, 0xB0, 0, 0, le=1))  # a plain 6987 ends secure messaging
     assert caplog.text == ""

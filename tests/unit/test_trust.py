@@ -10,8 +10,8 @@ from asn1crypto import x509 as asn1x509
 from hw.pki import TestPKI, get_pki
 
 from checkedid.errors import CertificateError, TrustStoreError
-from checkedid.nfc.masterlist import parse_master_list
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki.masterlist import parse_master_list
+from checkedid.nfc.pki.trust import TrustStore
 from tests.conftest import data_path
 
 
@@ -147,7 +147,7 @@ def test_master_list_signed_without_the_signer_purpose(pki: TestPKI) -> None:
     """A document signer's key may not sign master lists (Doc 9303-12 7.1.1)."""
     from hw.pki.sod import sign_cms
 
-    from checkedid.nfc.masterlist import MASTER_LIST_OID, CscaMasterList
+    from checkedid.nfc.pki.masterlist import MASTER_LIST_OID, CscaMasterList
 
     body = CscaMasterList({"version": 0, "cert_list": [
         asn1x509.Certificate.load(pki.csca("csca-ec").der)]}).dump()

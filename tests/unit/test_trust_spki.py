@@ -10,7 +10,7 @@ def test_trust_store_key_of_a_certificate_with_a_broken_spki_is_a_certificate_er
     from asn1crypto import x509
 
     from checkedid.errors import CertificateError
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki.trust import TrustStore
 
     der = get_pki().signer("ds-rsa").der
     spki = x509.Certificate.load(der)["tbs_certificate"]["subject_public_key_info"].dump()

@@ -22,8 +22,8 @@ from cryptography.x509.oid import NameOID
 
 from checkedid.cli import main
 from checkedid.errors import TrustStoreError
-from checkedid.nfc import trustdir
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.pki import trustdir
+from checkedid.nfc.pki.trust import TrustStore
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

@@ -39,7 +39,7 @@ def test_icao_specimen_check_digits() -> None:
 
 
 def test_atr_announces_extended_length() -> None:
-    from checkedid.nfc.pcsc import atr_supports_extended
+    from checkedid.nfc.iso7816.pcsc import atr_supports_extended
 
     assert atr_supports_extended(make_atr(True))
     assert not atr_supports_extended(make_atr(False))

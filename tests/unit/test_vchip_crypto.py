@@ -17,8 +17,8 @@ from hw.vchip.iso7816 import SW, Command, Response, TlvError, tlv, tlv_items, tl
 from hw.vchip.pace_suite import PaceSuite, point_encode
 from hw.vchip.secure_messaging import ChipSession, SMError
 
-from checkedid.nfc import apdu
-from checkedid.nfc.sm import SMSession
+from checkedid.nfc.iso7816 import apdu
+from checkedid.nfc.sm.messaging import SMSession
 
 RNG = random.Random(9303)  # noqa: S311 - reproducible test data, not keys
 EC_IDS = sorted(CURVE_NAMES)

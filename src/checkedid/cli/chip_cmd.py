@@ -6,7 +6,7 @@ personal data and writes nothing to disk, unless ``--save DIR`` is given: then
 EF.SOD and the data groups are written there exactly as read (for QA and for
 ``checkedid pa``); those files hold personal data and are the caller's to protect.
 ``--trace FILE`` writes the APDU exchange without any data field
-(:mod:`checkedid.nfc.trace`), owner-readable, for reporting a document that fails.
+(:mod:`checkedid.nfc.iso7816.trace`), owner-readable, for reporting a document that fails.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_readers(args: argparse.Namespace) -> int:
-    from checkedid.nfc.pcsc import list_readers
+    from checkedid.nfc.iso7816.pcsc import list_readers
 
     readers = list_readers()
     data: dict[str, Any] = {"readers": [r.to_dict() for r in readers]}
@@ -210,7 +210,7 @@ def _save(directory: Path, data: Any) -> list[str]:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from checkedid.nfc.pcsc import PcscTransport
+    from checkedid.nfc.iso7816.pcsc import PcscTransport
     from checkedid.nfc.reader import ChipReader
     from checkedid.secret import SecretRegistry
 
@@ -221,7 +221,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         secrets.add(access)
     transport: Any = PcscTransport(args.reader, timeout=args.timeout)
     if getattr(args, "trace", None) is not None:
-        from checkedid.nfc.trace import TraceRecorder
+        from checkedid.nfc.iso7816.trace import TraceRecorder
 
         transport = TraceRecorder(transport, args.trace)
     try:
@@ -269,7 +269,7 @@ def _dg1_fields(mrz: Any) -> dict[str, Any]:
 def _authenticate(trust_paths: list[str], data: Any, out: dict[str, Any]) -> int:
     """Passive Authentication with ``--trust``; AA/CA bound to it; ``verified`` and exit code."""
     from checkedid.nfc import genuine
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki.trust import TrustStore
     from checkedid.verdict import Verdict
 
     groups = genuine.authenticate(data, TrustStore.load(trust_paths))

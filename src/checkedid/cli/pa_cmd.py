@@ -4,7 +4,7 @@
 
     checkedid pa --sod EF.SOD --dg 1=DG1.bin --dg 2=DG2.bin --trust csca/ --trust DE.ml
 
-Prints each check of ICAO Doc 9303-11 5.1 (see :mod:`checkedid.nfc.pa`) with its
+Prints each check of ICAO Doc 9303-11 5.1 (see :mod:`checkedid.nfc.pki.pa`) with its
 verdict and reason. Exit 0 when every check PASSED, 1 when one FAILED or could not
 be run (NOT_CHECKED: e.g. no ``--trust``), 2 for unusable input (a missing file,
 a bad ``--dg`` argument, unusable trust material).
@@ -80,8 +80,8 @@ def _when(text: str | None) -> dt.datetime | None:
 
 
 def cmd_pa(args: argparse.Namespace) -> int:
-    from checkedid.nfc.pa import passive_authenticate
-    from checkedid.nfc.trust import TrustStore
+    from checkedid.nfc.pki.pa import passive_authenticate
+    from checkedid.nfc.pki.trust import TrustStore
 
     sod = _read(args.sod, "EF.SOD")
     if sod[:1] != b"\x77":

@@ -1,4 +1,6 @@
-"""CLI command: trust — maintain the operator's trust directory (see :mod:`checkedid.nfc.trustdir`).
+"""CLI command: trust — maintain the operator's trust directory.
+
+See :mod:`checkedid.nfc.pki.trustdir` for the layout and the checks.
 
 ::
 
@@ -62,7 +64,7 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
-    from checkedid.nfc import trustdir
+    from checkedid.nfc.pki import trustdir
 
     root = _root(args)
     if args.action == "add":

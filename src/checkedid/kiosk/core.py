@@ -127,7 +127,7 @@ class Kiosk:
         self.session.wipe()
 
     def _watch_cards(self) -> None:
-        from checkedid.nfc.pcsc import monitor
+        from checkedid.nfc.iso7816.pcsc import monitor
 
         while not self._stop.is_set():
             try:
@@ -147,7 +147,7 @@ class Kiosk:
         reader_error = None
         if self.config.transport is None:
             try:
-                from checkedid.nfc.pcsc import list_readers
+                from checkedid.nfc.iso7816.pcsc import list_readers
 
                 want = (self.config.reader or "").lower()
                 readers = [r.to_dict() for r in list_readers() if want in r.name.lower()]

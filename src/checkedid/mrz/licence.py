@@ -15,7 +15,7 @@ The back of an ISO-compliant licence with a chip (the EU licence of Directive
 Basic Access Protection (ISO/IEC 18013-3:2017 Annex B) is BAC with another key seed:
 ``K_seed`` = the first 16 bytes of SHA-1 over characters 2-29 (28 characters), then the
 ICAO key derivation (Doc 9303-11 §9.7.1). :meth:`LicenceMRZ.access_key` returns those 28
-characters in a :class:`~checkedid.secret.Secret`; :func:`checkedid.nfc.bac.authenticate`
+characters in a :class:`~checkedid.secret.Secret`; :func:`checkedid.nfc.access.bac.authenticate`
 hashes them exactly as it hashes a passport's MRZ information.
 
 The check digit uses the ICAO algorithm (Doc 9303-3 §4.9) over the first 29 characters.

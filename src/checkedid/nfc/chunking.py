@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checkedid.errors import LDSError, TLVError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 
 __all__ = ["EXTENDED_MAX", "MIN_CHUNK", "SHORT_PLAIN_CHUNK", "SHORT_SM_CHUNK", "ChunkPolicy",
            "parse_atr_info"]

@@ -1,6 +1,6 @@
 """Selecting and reading elementary files of an eMRTD (ICAO Doc 9303-10 §3.9-3.11).
 
-Files (:mod:`checkedid.nfc.efs`) are read with READ BINARY (ISO/IEC 7816-4 §11.3.3):
+Files (:mod:`checkedid.nfc.lds.efs`) are read with READ BINARY (ISO/IEC 7816-4 §11.3.3):
 the first read addresses the file by its short EF identifier (P1 = ``0x80 | SFI``) and
 learns the file's length from its BER-TLV header (Doc 9303-10 §3.11.1); further reads
 use INS ``B0`` with the offset in P1-P2 up to 32767 and ``B1`` with DO'54' beyond; the
@@ -36,8 +36,6 @@ from checkedid.errors import (
     StatusWordError,
     TLVError,
 )
-from checkedid.nfc import tlv
-from checkedid.nfc.apdu import INS, SW, Command, Response, status_error
 from checkedid.nfc.chunking import (
     MIN_CHUNK,
     SHORT_PLAIN_CHUNK,
@@ -45,7 +43,9 @@ from checkedid.nfc.chunking import (
     ChunkPolicy,
     parse_atr_info,
 )
-from checkedid.nfc.efs import ATR_INFO, CARD_ACCESS, COM, EF, EMRTD_AID, SOD
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.apdu import INS, SW, Command, Response, status_error
+from checkedid.nfc.lds.efs import ATR_INFO, CARD_ACCESS, COM, EF, EMRTD_AID, SOD
 
 __all__ = [
     "ATR_INFO",
@@ -85,7 +85,7 @@ _MF = b"\x3f\x00"
 
 
 class Connection(Protocol):
-    """What :class:`FileReader` needs: :class:`checkedid.nfc.connection.ApduConnection`."""
+    """What :class:`FileReader` needs: :class:`checkedid.nfc.sm.connection.ApduConnection`."""
 
     def send(self, cmd: Command, *, step: str = ...) -> Response: ...
 
@@ -424,7 +424,7 @@ def _odd_payload(data: bytes, step: str) -> bytes:
 
 def _check(resp: Response, step: str, *, read: bool = False) -> None:
     """Raise the typed error for a refused status word (the one table in
-    :func:`checkedid.nfc.apdu.status_error`).
+    :func:`checkedid.nfc.iso7816.apdu.status_error`).
 
     6282 (end of file) is a success only for READ BINARY (``read``), never for SELECT.
     """

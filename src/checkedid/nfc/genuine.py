@@ -91,7 +91,7 @@ def offers_pace(dg14: Any) -> bool:
     if not infos:
         return False
     from checkedid.errors import InputError
-    from checkedid.nfc import pace
+    from checkedid.nfc.access import pace
 
     class _Offered:
         pace = infos
@@ -127,10 +127,11 @@ def authenticate(data: Any, trust: Any, *, crl_grace: Any = None) -> dict[str, C
 
     ``data`` is a :class:`~checkedid.nfc.chipdata.ChipData`; ``trust`` a trust store or
     ``None``. Passive Authentication (Doc 9303-11 §5.1), AA / CA bound to EF.SOD
-    (:func:`checkedid.nfc.ca.apply_trust`), then the proofs EF.SOD demands
+    (:func:`checkedid.nfc.auth.ca.apply_trust`), then the proofs EF.SOD demands
     (:func:`require_chip_proof`, :func:`check_pace_downgrade`).
     """
-    from checkedid.nfc import ca, pa
+    from checkedid.nfc.auth import ca
+    from checkedid.nfc.pki import pa
 
     aa_dg = 13 if getattr(data, "application", "eMRTD") == "eDL" else 15
     grace = {} if crl_grace is None else {"crl_grace": crl_grace}

@@ -52,12 +52,10 @@ from checkedid.errors import (
     StatusWordError,
     TransportError,
 )
-from checkedid.nfc.access import AccessResult, open_session
-from checkedid.nfc.apdu import INS, SW, Command
+from checkedid.nfc.access.negotiate import AccessResult, open_session
 from checkedid.nfc.application import EMRTD, Application
-from checkedid.nfc.chipauth import chip_authentication
+from checkedid.nfc.auth.chip import chip_authentication
 from checkedid.nfc.chipdata import ChipData, LDSObjects, parse_files
-from checkedid.nfc.connection import ApduConnection
 from checkedid.nfc.files import (
     ATR_INFO,
     CARD_ACCESS,
@@ -70,7 +68,9 @@ from checkedid.nfc.files import (
     Progress,
     parse_atr_info,
 )
-from checkedid.nfc.transport import Transport
+from checkedid.nfc.iso7816.apdu import INS, SW, Command
+from checkedid.nfc.iso7816.transport import Transport
+from checkedid.nfc.sm.connection import ApduConnection
 from checkedid.secret import Secret, SecretRegistry
 from checkedid.verdict import Check, CheckGroup, Verdict
 
@@ -119,7 +119,8 @@ def _not_supported(group: str, check: str, reason: str) -> CheckGroup:
 
 
 class ChipReader:
-    """Reads an eMRTD over ``conn`` (a connected :class:`~checkedid.nfc.transport.Transport`).
+    """Reads an eMRTD over ``conn`` (a connected
+    :class:`~checkedid.nfc.iso7816.transport.Transport`).
 
     ``progress(file, done, total)`` is called after every chunk. ``secrets`` receives
     the buffers holding data-group contents and the face image. ``deadline`` is a
@@ -488,7 +489,7 @@ class ChipReader:
             return _not_supported("active", "active_authentication",
                                   f"the document has no DG{self.application.aa_dg}: "
                                   "Active Authentication is not offered")
-        from checkedid.nfc import aa
+        from checkedid.nfc.auth import aa
 
         t = time.monotonic()
 
@@ -507,7 +508,7 @@ def _sod_dgs(sod: bytes) -> set[int]:
     """DG numbers whose hashes EF.SOD holds (empty if EF.SOD cannot be parsed here;
     Passive Authentication reports that)."""
     from checkedid.errors import ParseError
-    from checkedid.nfc.sod import parse_sod
+    from checkedid.nfc.lds.sod import parse_sod
 
     try:
         return {n for n in parse_sod(sod).dg_hashes if 1 <= n <= 16}

@@ -24,9 +24,9 @@ from hw.vchip.personas import Persona, build  # noqa: E402
 from hw.vchip.quirks import QUIRK_PERSONAS  # noqa: E402
 
 from checkedid.errors import CheckedIDError  # noqa: E402
+from checkedid.nfc.iso7816.trace import TraceRecorder  # noqa: E402
+from checkedid.nfc.iso7816.transport import InProcessTransport  # noqa: E402
 from checkedid.nfc.reader import ChipReader  # noqa: E402
-from checkedid.nfc.trace import TraceRecorder  # noqa: E402
-from checkedid.nfc.transport import InProcessTransport  # noqa: E402
 from checkedid.secret import Secret  # noqa: E402
 
 #: trace name -> (persona, quirk layer override or None)

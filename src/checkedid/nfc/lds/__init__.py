@@ -15,7 +15,7 @@ EF.DG11     :func:`parse_dg11`      :class:`DG11` (additional personal details)
 EF.DG12     :func:`parse_dg12`      :class:`DG12` (additional document details)
 EF.DG14     :func:`parse_dg14`      :class:`DG14` (CA / PACE / AA SecurityInfos)
 EF.DG15     :func:`parse_dg15`      :class:`DG15` (Active Authentication key)
-EF.SOD      :func:`checkedid.nfc.sod.parse_sod`
+EF.SOD      :func:`checkedid.nfc.lds.sod.parse_sod`
 ==========  ======================  ===========================================
 """
 

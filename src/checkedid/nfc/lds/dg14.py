@@ -7,11 +7,11 @@ ICAO Doc 9303-10 §4.7.14, Doc 9303-11 §9.2 and BSI TR-03110-3 §A.1.1::
             SecurityInfo ::= SEQUENCE { protocol OBJECT IDENTIFIER,
                                         requiredData ANY, optionalData ANY OPTIONAL }
 
-The SET is decoded by :func:`checkedid.nfc.cardaccess.parse_security_infos` (the same
+The SET is decoded by :func:`checkedid.nfc.lds.securityinfos.parse_security_infos` (the same
 parser as EF.CardAccess). On top of it DG14 loads the Chip Authentication public keys
 (``ChipAuthenticationPublicKeyInfo``, id-PK-DH / id-PK-ECDH): EC keys — named or with
 explicit domain parameters or standardized domain parameters by id (TR-03110-3 §A.2.1.1)
-— become ``cryptography`` EC keys (:class:`checkedid.nfc.ecdsa.CurvePublicKey` on curves
+— become ``cryptography`` EC keys (:class:`checkedid.nfc.crypto.ecdsa.CurvePublicKey` on curves
 OpenSSL lacks), DH keys (ANSI X9.42 ``dhpublicnumber`` or a standardized group) a
 :class:`DHPublicKey` of plain integers. A key that cannot be used is skipped with a warning
 (``DG14.warnings``) as long as another one loads; when none does DG14 is unreadable.
@@ -26,19 +26,19 @@ from asn1crypto import core, keys
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.errors import CertificateError, InputError, LDSError, ParseError
-from checkedid.nfc import cardaccess
-from checkedid.nfc.cardaccess import (
+from checkedid.nfc.crypto.domainparams import domain_parameters
+from checkedid.nfc.crypto.ecdsa import match_named
+from checkedid.nfc.crypto.ecmath import Curve, DHGroup
+from checkedid.nfc.crypto.pubkey import ec_public_key
+from checkedid.nfc.lds import securityinfos as cardaccess
+from checkedid.nfc.lds.dg15 import public_key_from_spki
+from checkedid.nfc.lds.securityinfos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationInfo,
     PACEInfo,
     SecurityInfos,
 )
-from checkedid.nfc.domainparams import domain_parameters
-from checkedid.nfc.ecdsa import match_named
-from checkedid.nfc.ecmath import Curve, DHGroup
-from checkedid.nfc.lds.dg15 import public_key_from_spki
 from checkedid.nfc.lds.template import unwrap
-from checkedid.nfc.pubkey import ec_public_key
 
 __all__ = [
     "DG14",
@@ -64,7 +64,7 @@ class DHPublicKey:
     """A Diffie-Hellman public key: group (p, g, subgroup order q if given) and value y.
 
     Plain integers: ``cryptography`` deprecates finite-field DH, and the CA/PACE code
-    does its modular arithmetic itself (:class:`checkedid.nfc.ecmath.DHGroup`).
+    does its modular arithmetic itself (:class:`checkedid.nfc.crypto.ecmath.DHGroup`).
     """
 
     p: int

@@ -6,7 +6,7 @@
         30 …  SubjectPublicKeyInfo (RFC 5280): RSA, or EC with named or explicit
               domain parameters (explicit brainpool parameters are common)
 
-The key is loaded with :func:`checkedid.nfc.pubkey.load_public_key`, which maps
+The key is loaded with :func:`checkedid.nfc.crypto.pubkey.load_public_key`, which maps
 explicit EC parameters onto the named curve they describe. The SubjectPublicKeyInfo
 bytes are kept exactly as read in :attr:`DG15.spki`.
 """
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from checkedid.errors import CertificateError, LDSError
+from checkedid.nfc.crypto.pubkey import PublicKey, load_public_key
 from checkedid.nfc.lds.template import children, unwrap
-from checkedid.nfc.pubkey import PublicKey, load_public_key
 
 __all__ = ["DG15", "parse", "parse_dg15", "public_key_from_spki"]
 

@@ -2,7 +2,7 @@
 
 Every elementary file of the LDS is one BER-TLV data object whose tag names the
 file (``60`` EF.COM, ``61`` DG1, ``75`` DG2 …). These helpers take that outer
-template apart with :mod:`checkedid.nfc.tlv` and turn structural problems into
+template apart with :mod:`checkedid.nfc.iso7816.tlv` and turn structural problems into
 :class:`checkedid.errors.LDSError` naming the file — never personal data.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import fields
 from typing import Any
 
 from checkedid.errors import LDSError, TLVError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 
 __all__ = ["Element", "children", "counted_names", "date_text", "optional_objects",
            "present_fields_repr", "tag_list", "text", "unwrap"]

@@ -9,7 +9,7 @@ OpenSSL (through ``cryptography``) and every group's subgroup order.
 from __future__ import annotations
 
 from checkedid.errors import InputError
-from checkedid.nfc.ecmath import Curve, DHGroup
+from checkedid.nfc.crypto.ecmath import Curve, DHGroup
 
 __all__ = ["DOMAIN_PARAMETERS", "domain_parameters"]
 

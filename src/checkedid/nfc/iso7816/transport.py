@@ -1,10 +1,10 @@
 """Transports (ISO/IEC 7816-3 ATR, ISO/IEC 7816-4 §5, §10.2).
 
-A :class:`Transport` moves raw APDU bytes: :class:`checkedid.nfc.pcsc.PcscTransport`
+A :class:`Transport` moves raw APDU bytes: :class:`checkedid.nfc.iso7816.pcsc.PcscTransport`
 over PC/SC, :class:`InProcessTransport` straight into a chip object (the virtual chip
 of ``hw.vchip`` in unit tests). Secure messaging wraps a transport one layer up
 (:class:`checkedid.nfc.sm.SecureTransport`), and protocol code talks to the
-:class:`checkedid.nfc.connection.ApduConnection` that stacks the two.
+:class:`checkedid.nfc.sm.connection.ApduConnection` that stacks the two.
 
 Logging: only APDU headers, lengths and status words, at level ``TRAFFIC`` (5, below
 DEBUG), and nothing once secure messaging is on. Data fields are never logged.

@@ -33,8 +33,8 @@ from asn1crypto import cms, core
 from asn1crypto import x509 as asn1x509
 
 from checkedid.errors import CertificateError, TrustStoreError
-from checkedid.nfc.pubkey import hash_for_oid, load_public_key, verify_signature
-from checkedid.nfc.sod import der_length
+from checkedid.nfc.crypto.pubkey import hash_for_oid, load_public_key, verify_signature
+from checkedid.nfc.lds.sod import der_length
 
 __all__ = ["MASTER_LIST_OID", "ML_SIGNER_EKU", "CscaMasterList", "MasterList", "parse_master_list",
            "verify_issued_by"]

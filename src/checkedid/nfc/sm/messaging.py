@@ -31,12 +31,12 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.cmac import CMAC
 
 from checkedid.errors import InputError, SecureMessagingError, TLVError
-from checkedid.nfc import tlv
-from checkedid.nfc.apdu import Command, Response, transceive
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.apdu import Command, Response, transceive
 from checkedid.secret import Secret, zero
 
 if TYPE_CHECKING:
-    from checkedid.nfc.transport import Transport
+    from checkedid.nfc.iso7816.transport import Transport
 
 __all__ = [
     "SMSession",
@@ -322,7 +322,8 @@ class SMSession:
 
 
 class SecureTransport:
-    """A :class:`~checkedid.nfc.transport.Transport` that wraps every APDU in secure messaging.
+    """A :class:`~checkedid.nfc.iso7816.transport.Transport` that wraps every APDU in secure
+    messaging.
 
     Response chaining (61xx) of the protected response is resolved here, below the
     MAC check, with plain GET RESPONSE commands (ISO/IEC 7816-4 §10.2).

@@ -8,7 +8,7 @@ named curve they equal (p, a, b, G and n) and validates any other explicit
 parameters (SEC 1 v2 §3.1.1.2.1). Keys on curves OpenSSL knows become
 ``cryptography`` keys; keys on the other curves of BSI TR-03111 (brainpoolP160r1,
 P192r1, P224r1, P320r1) or on explicit parameters become
-:class:`checkedid.nfc.ecdsa.CurvePublicKey`, verified with the project's own
+:class:`checkedid.nfc.crypto.ecdsa.CurvePublicKey`, verified with the project's own
 arithmetic. An EC key is therefore never "unsupported": a curve outside TR-03111
 is an error (Doc 9303-12 §5.4 permits none).
 
@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from checkedid.errors import CertificateError
-from checkedid.nfc import ecdsa
-from checkedid.nfc.ecmath import Curve
+from checkedid.nfc.crypto import ecdsa
+from checkedid.nfc.crypto.ecmath import Curve
 
 __all__ = [
     "HASHES",
@@ -130,7 +130,7 @@ def load_public_key(spki: bytes | keys.PublicKeyInfo) -> PublicKey:
 def ec_public_key(curve: Curve, point: bytes) -> ec.EllipticCurvePublicKey:
     """An EC public key on ``curve`` (a TR-03111 curve or validated explicit parameters) from
     its encoded point: an OpenSSL key where ``cryptography`` knows the curve, else a
-    :class:`checkedid.nfc.ecdsa.CurvePublicKey`. Raises :class:`CertificateError` for a point
+    :class:`checkedid.nfc.crypto.ecdsa.CurvePublicKey`. Raises :class:`CertificateError` for a point
     that is not on the curve."""
     named = ecdsa.match_named(curve)
     known = _CURVES.get(named.name.lower()) if named is not None else None

@@ -5,7 +5,7 @@ TR-03111 §4.2.1, on any curve of TR-03111 §2.2 (brainpoolP160r1 to P512r1 of R
 P-192 to P-521 of FIPS 186-4) or on explicit domain parameters (RFC 3279 ``specifiedCurve``).
 OpenSSL (through ``cryptography``) knows only some of these curves; for the rest
 (brainpoolP160r1, P192r1, P224r1, P320r1 and explicit parameters that name no standard curve)
-this module verifies with the project's own arithmetic (:class:`checkedid.nfc.ecmath.Curve`).
+this module verifies with the project's own arithmetic (:class:`checkedid.nfc.crypto.ecmath.Curve`).
 
 :class:`CurvePublicKey` implements ``cryptography``'s ``EllipticCurvePublicKey`` interface, so
 AA, CA, PACE-CAM and Passive Authentication handle it exactly like an OpenSSL key;
@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import utils as asym_utils
 
 from checkedid.errors import CertificateError, ProtocolError
-from checkedid.nfc.domainparams import DOMAIN_PARAMETERS
-from checkedid.nfc.ecmath import Curve
+from checkedid.nfc.crypto.domainparams import DOMAIN_PARAMETERS
+from checkedid.nfc.crypto.ecmath import Curve
 
 __all__ = [
     "NAMED_CURVES",

@@ -29,8 +29,8 @@ from checkedid.errors import (
 from checkedid.secret import Secret
 
 if TYPE_CHECKING:
-    from checkedid.nfc.connection import ApduConnection
     from checkedid.nfc.files import FileReader
+    from checkedid.nfc.sm.connection import ApduConnection
 
 __all__ = ["AccessResult", "curve_name", "open_session"]
 
@@ -48,14 +48,14 @@ class AccessResult:
 
     protocol: str
     details: dict[str, Any] = field(default_factory=dict)
-    pace: Any = None  # checkedid.nfc.pace.PACEResult after PACE
+    pace: Any = None  # checkedid.nfc.access.pace.PACEResult after PACE
 
 
 def curve_name(parameter_id: int | None) -> str | None:
     """Name of standardized domain parameters (BSI TR-03110-3 Table 4), if known."""
     if parameter_id is None:
         return None
-    from checkedid.nfc.domainparams import domain_parameters
+    from checkedid.nfc.crypto.domainparams import domain_parameters
 
     try:
         return str(domain_parameters(parameter_id).name)
@@ -66,7 +66,7 @@ def curve_name(parameter_id: int | None) -> str | None:
 def _pace_infos(card_access: bytes) -> tuple[Any, list[str]]:
     if not card_access:
         return None, []
-    from checkedid.nfc.cardaccess import parse_security_infos
+    from checkedid.nfc.lds.securityinfos import parse_security_infos
 
     try:
         infos = parse_security_infos(card_access)
@@ -86,7 +86,7 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
     infos, notes = _pace_infos(card_access)
     warnings.extend(notes)
     if infos is not None:
-        from checkedid.nfc import pace
+        from checkedid.nfc.access import pace
 
         try:
             pace.choose(infos)
@@ -101,7 +101,7 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
     if isinstance(password, str):
         raise InputError("this document offers only BAC, which needs the MRZ: the CAN "
                          "cannot open it; photograph the MRZ or enter its data instead")
-    from checkedid.nfc import bac
+    from checkedid.nfc.access import bac
 
     files.select_application()
     result = bac.authenticate(conn, password)
@@ -114,7 +114,7 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
 
 def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileReader,
           warnings: list[str], licence: bool = False) -> AccessResult:
-    from checkedid.nfc import pace
+    from checkedid.nfc.access import pace
 
     if licence:
         pw = pace.licence_password(password)
@@ -146,7 +146,7 @@ def _pace_variants(conn: ApduConnection, pw: Any, infos: Any, warnings: list[str
     (a status word other than a refusal of the password), the next one (Doc 9303-11 §4.4.1:
     the terminal chooses among the PACEInfos of EF.CardAccess). A wrong password, a bad
     token or malformed chip data ends PACE: never a fall-back to BAC."""
-    from checkedid.nfc import pace
+    from checkedid.nfc.access import pace
 
     variants = pace.ranked(infos)
     for i, info in enumerate(variants):

@@ -36,8 +36,8 @@ from asn1crypto import pem
 from asn1crypto import x509 as asn1x509
 
 from checkedid.errors import CertificateError, TrustStoreError
-from checkedid.nfc.pubkey import verify_signature
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.crypto.pubkey import verify_signature
+from checkedid.nfc.pki.trust import TrustStore
 
 __all__ = ["SUBDIRS", "Added", "Fetched", "add", "classify", "load", "show", "update"]
 

@@ -10,7 +10,7 @@
    ``SSC = RND.IC[4:8] || RND.IFD[4:8]``.
 
 :func:`authenticate` returns a :class:`BACResult` whose ``session`` the caller installs
-(:meth:`checkedid.nfc.connection.ApduConnection.install_sm`). A refused key raises
+(:meth:`checkedid.nfc.sm.connection.ApduConnection.install_sm`). A refused key raises
 :class:`BACError` (an :class:`~checkedid.errors.AccessDenied`) telling the operator to
 check the MRZ photo; the message never contains the MRZ.
 """
@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from checkedid.errors import AccessDenied, InputError, SecureMessagingError
-from checkedid.nfc import kdf
-from checkedid.nfc.apdu import INS, SW, SW1, Command
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.sm import SMSession, cbc_decrypt, cbc_encrypt, compute_mac
+from checkedid.nfc.iso7816.apdu import INS, SW, SW1, Command
+from checkedid.nfc.sm import kdf
+from checkedid.nfc.sm.connection import ApduConnection
+from checkedid.nfc.sm.messaging import SMSession, cbc_decrypt, cbc_encrypt, compute_mac
 from checkedid.secret import Secret, zero
 
 __all__ = ["REJECTED", "BACError", "BACResult", "authenticate", "mutual_auth_keys"]

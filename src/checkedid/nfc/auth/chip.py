@@ -4,7 +4,7 @@ ICAO Doc 9303-11 §6.2 (CA) and §4.4.3.5.2 (PACE-CAM): the chip proves it holds
 key whose public key DG14 carries. :func:`chip_authentication` runs whichever applies to the
 access that was opened (:class:`checkedid.nfc.access.AccessResult`) and confirms CA by the
 next command under the new keys; its verdict is bound to EF.SOD later
-(:func:`checkedid.nfc.ca.apply_trust`).
+(:func:`checkedid.nfc.auth.ca.apply_trust`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from checkedid.errors import LDSError, ParseError, SecureMessagingError, StatusW
 from checkedid.verdict import Check, CheckGroup, Verdict
 
 if TYPE_CHECKING:
-    from checkedid.nfc.access import AccessResult
-    from checkedid.nfc.connection import ApduConnection
+    from checkedid.nfc.access.negotiate import AccessResult
     from checkedid.nfc.files import FileReader
+    from checkedid.nfc.sm.connection import ApduConnection
 
 __all__ = ["UNCONFIRMED", "chip_authentication"]
 
@@ -47,7 +47,7 @@ def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessR
         return _group(Verdict.FAILED, f"DG14 cannot be parsed ({type(exc).__name__})")
     pace_result = access.pace
     if pace_result is not None and getattr(pace_result, "cam", None) is not None:
-        from checkedid.nfc import pace
+        from checkedid.nfc.access import pace
 
         if not dg14.ca_public_keys:
             return _group(Verdict.FAILED, "PACE-CAM ran but DG14 holds no chip public key")
@@ -62,7 +62,7 @@ def chip_authentication(conn: ApduConnection, files: FileReader, access: AccessR
         return check
     if not dg14.ca_infos and not dg14.ca_public_keys:
         return _group(Verdict.NOT_SUPPORTED, "DG14 offers no Chip Authentication")
-    from checkedid.nfc import ca
+    from checkedid.nfc.auth import ca
 
     result = ca.chip_authenticate(conn, dg14)
     if result.session is None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checkedid.errors import CardRemovedError, NoCardError, NoReaderError, TransportError
-from checkedid.nfc.transport import atr_supports_extended
+from checkedid.nfc.iso7816.transport import atr_supports_extended
 
 try:
     from smartcard import scard
@@ -135,7 +135,7 @@ def list_readers() -> list[ReaderInfo]:
 
 
 class PcscTransport:
-    """A :class:`checkedid.nfc.transport.Transport` over a PC/SC reader.
+    """A :class:`checkedid.nfc.iso7816.transport.Transport` over a PC/SC reader.
 
     ``reader`` selects a reader whose name contains the string (case-insensitive);
     without it the first reader with a card is used. ``connect()`` waits up to

@@ -4,7 +4,7 @@ The terminal sends a fresh 8-byte challenge in INTERNAL AUTHENTICATE
 (``00 88 00 00``); the chip signs it with the private key whose public half is in
 DG15. A chip that answers correctly holds that key, so it is not a copy of the
 data onto another chip (clone detection). Whether DG15 itself is authentic is
-Passive Authentication's business: :func:`checkedid.nfc.ca.apply_trust` only lets
+Passive Authentication's business: :func:`checkedid.nfc.auth.ca.apply_trust` only lets
 an AA verdict count when DG15 is covered by a verified EF.SOD hash.
 
 Signature schemes:
@@ -32,8 +32,8 @@ from asn1crypto import core
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from checkedid.nfc.apdu import INS, SW, Command
-from checkedid.nfc.pubkey import HASHES, describe_key, ecdsa_plain_to_der
+from checkedid.nfc.crypto.pubkey import HASHES, describe_key, ecdsa_plain_to_der
+from checkedid.nfc.iso7816.apdu import INS, SW, Command
 from checkedid.verdict import Check, CheckGroup, Verdict
 
 __all__ = [

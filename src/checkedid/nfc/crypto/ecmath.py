@@ -11,7 +11,7 @@ generator, so this module does the arithmetic over Python integers:
 * :class:`DHGroup` — a prime-order subgroup of GF(p)* (RFC 5114): public values are
   big-endian integers padded to the length of p.
 The standardized domain parameters (BSI TR-03110-3 Table 4) are in
-:mod:`checkedid.nfc.domainparams`.
+:mod:`checkedid.nfc.crypto.domainparams`.
 
 Multiples of the *standard* generator go through OpenSSL (``cryptography``) where it knows
 the curve (:meth:`Curve.mul_base`); ``cryptography``'s ECDH cannot serve the rest, because the

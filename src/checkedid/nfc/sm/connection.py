@@ -1,11 +1,11 @@
 """The APDU connection protocol code talks to (ISO/IEC 7816-4 §5, §10.2; Doc 9303-11 §9.8).
 
-:class:`ApduConnection` encodes :class:`~checkedid.nfc.apdu.Command` objects (short or
+:class:`ApduConnection` encodes :class:`~checkedid.nfc.iso7816.apdu.Command` objects (short or
 extended), resolves response chaining (``61xx`` -> GET RESPONSE) and wrong-Le answers
 (``6Cxx`` -> the same command with the right Le), and maps refusals to typed errors
 (:meth:`ApduConnection.check`). BAC, PACE and CA return a session that
 :meth:`ApduConnection.install_sm` puts under every later command: this is where the stack
-of a :class:`~checkedid.nfc.transport.Transport` and secure messaging is assembled, so it
+of a :class:`~checkedid.nfc.iso7816.transport.Transport` and secure messaging is assembled, so it
 sits above both.
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 
 from checkedid.errors import ParseError, ProtocolError
-from checkedid.nfc.apdu import SW, Command, Response, status_error, transceive
-from checkedid.nfc.sm import SecureTransport, SMSession
-from checkedid.nfc.transport import TRAFFIC, Transport, atr_supports_extended
+from checkedid.nfc.iso7816.apdu import SW, Command, Response, status_error, transceive
+from checkedid.nfc.iso7816.transport import TRAFFIC, Transport, atr_supports_extended
+from checkedid.nfc.sm.messaging import SecureTransport, SMSession
 
 __all__ = ["ApduConnection"]
 
@@ -129,7 +129,7 @@ class ApduConnection:
 
     def send(self, cmd: Command, *, step: str = "") -> Response:
         """Send ``cmd``; 61xx (GET RESPONSE) and 6Cxx (wrong Le) are resolved below secure
-        messaging by :func:`~checkedid.nfc.apdu.transceive`.
+        messaging by :func:`~checkedid.nfc.iso7816.apdu.transceive`.
 
         The status word is not checked: see :meth:`check`.
         """
@@ -140,7 +140,7 @@ class ApduConnection:
         """Return ``resp`` if its status word is allowed, else raise a typed error.
 
         The error comes from the library's one table,
-        :func:`~checkedid.nfc.apdu.status_error`. ``step`` ends up in the message.
+        :func:`~checkedid.nfc.iso7816.apdu.status_error`. ``step`` ends up in the message.
         """
         if resp.sw in allow:
             return resp

@@ -33,11 +33,12 @@ from typing import Any, overload
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from checkedid.nfc import kdf, tlv
-from checkedid.nfc.apdu import INS, SW, Command
-from checkedid.nfc.cardaccess import encode_oid
-from checkedid.nfc.ecdsa import CurvePublicKey
-from checkedid.nfc.sm import SMSession
+from checkedid.nfc.crypto.ecdsa import CurvePublicKey
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.apdu import INS, SW, Command
+from checkedid.nfc.lds.securityinfos import encode_oid
+from checkedid.nfc.sm import kdf
+from checkedid.nfc.sm.messaging import SMSession
 from checkedid.verdict import Check, CheckGroup, Verdict
 
 __all__ = ["CA_OID_PREFIX", "PENDING", "CAResult", "apply_trust", "chip_authenticate",
@@ -67,7 +68,7 @@ class CAResult:
 def oid_bytes(dotted: str) -> bytes:
     """The content octets of an OBJECT IDENTIFIER (the value of DO'80' in MSE:Set AT).
 
-    The X.690 §8.19 encoding of :func:`checkedid.nfc.cardaccess.encode_oid`.
+    The X.690 §8.19 encoding of :func:`checkedid.nfc.lds.securityinfos.encode_oid`.
     """
     return encode_oid(dotted)
 

@@ -36,19 +36,20 @@ from checkedid.errors import (
     SecureMessagingError,
     TLVError,
 )
-from checkedid.nfc import kdf, tlv
-from checkedid.nfc import pace_crypto as pc
-from checkedid.nfc.apdu import INS, SW, SW1, Command, Response
-from checkedid.nfc.cardaccess import (
+from checkedid.nfc.access import pace_crypto as pc
+from checkedid.nfc.crypto.domainparams import DOMAIN_PARAMETERS, domain_parameters
+from checkedid.nfc.crypto.ecmath import Curve, DHGroup
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.iso7816.apdu import INS, SW, SW1, Command, Response
+from checkedid.nfc.lds.securityinfos import (
     CardAccess,
     ChipAuthenticationPublicKeyInfo,
     PACEInfo,
     encode_oid,
 )
-from checkedid.nfc.connection import ApduConnection
-from checkedid.nfc.domainparams import DOMAIN_PARAMETERS, domain_parameters
-from checkedid.nfc.ecmath import Curve, DHGroup
-from checkedid.nfc.sm import SMSession
+from checkedid.nfc.sm import kdf
+from checkedid.nfc.sm.connection import ApduConnection
+from checkedid.nfc.sm.messaging import SMSession
 from checkedid.secret import Secret, zero
 from checkedid.verdict import Check, CheckGroup, Verdict
 

@@ -13,7 +13,7 @@ certificate in this store verifies it. The store holds
 
 Pinned anchors are the certificates loaded from certificate files and directories.
 A master list adds anchors only when its signer was issued by a *pinned* anchor
-(:func:`checkedid.nfc.masterlist.parse_master_list`): a CSCA that arrived in a
+(:func:`checkedid.nfc.pki.masterlist.parse_master_list`): a CSCA that arrived in a
 master list never vouches for another list, and a list that cannot be anchored
 fails to load with :class:`~checkedid.errors.TrustStoreError`.
 
@@ -42,8 +42,8 @@ from asn1crypto import pem
 from asn1crypto import x509 as asn1x509
 
 from checkedid.errors import CertificateError, TrustStoreError
-from checkedid.nfc.masterlist import parse_master_list
-from checkedid.nfc.pubkey import PublicKey, load_public_key, verify_signature
+from checkedid.nfc.crypto.pubkey import PublicKey, load_public_key, verify_signature
+from checkedid.nfc.pki.masterlist import parse_master_list
 from checkedid.verdict import Verdict
 
 __all__ = ["TrustSource", "TrustStore"]

@@ -1,7 +1,7 @@
 """APDU traces: record what a chip answered, and replay its behaviour against the reader.
 
 A field trace lets an operator send what a document that fails does, without sending the
-document: :class:`TraceRecorder` wraps a :class:`~checkedid.nfc.transport.Transport`
+document: :class:`TraceRecorder` wraps a :class:`~checkedid.nfc.iso7816.transport.Transport`
 *below* secure messaging and writes one JSON object per line:
 
 * a header ``{"trace": "checkedid-apdu", "version": 1, "atr": …}`` (the ATR says which
@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from checkedid.errors import CardRemovedError, InputError, ParseError, TransportError
-from checkedid.nfc.apdu import INS, SW, SW1, Command, is_extended
-from checkedid.nfc.transport import Transport
+from checkedid.nfc.iso7816.apdu import INS, SW, SW1, Command, is_extended
+from checkedid.nfc.iso7816.transport import Transport
 
 __all__ = ["FIELDS", "ReplayTransport", "TraceRecorder", "load_trace"]
 
@@ -245,7 +245,7 @@ class ReplayTransport:
 
     @property
     def supports_extended(self) -> bool | None:
-        from checkedid.nfc.transport import atr_supports_extended
+        from checkedid.nfc.iso7816.transport import atr_supports_extended
 
         return atr_supports_extended(self.atr) if self.recorded_atr else None
 

@@ -52,15 +52,15 @@ from asn1crypto import x509 as asn1x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from checkedid.errors import CheckedIDError, LDSError
-from checkedid.nfc.pubkey import (
+from checkedid.nfc.crypto.pubkey import (
     UnsupportedKeyError,
     describe_key,
     load_public_key,
     signature_scheme,
     verify_signature,
 )
-from checkedid.nfc.sod import SOD, parse_sod
-from checkedid.nfc.trust import TrustStore
+from checkedid.nfc.lds.sod import SOD, parse_sod
+from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Check, CheckGroup, Verdict
 
 __all__ = ["CHECKS", "covered_dgs", "passive_authenticate"]

@@ -24,11 +24,12 @@ from Crypto.Cipher import AES, DES3
 from Crypto.Hash import CMAC
 
 from checkedid.errors import InputError, ProtocolError
-from checkedid.nfc import kdf, tlv
-from checkedid.nfc.cardaccess import PACEInfo, encode_oid
-from checkedid.nfc.domainparams import domain_parameters
-from checkedid.nfc.ecmath import Curve, DHGroup
-from checkedid.nfc.sm import cbc_decrypt, cbc_encrypt, compute_mac, pad, unpad
+from checkedid.nfc.crypto.domainparams import domain_parameters
+from checkedid.nfc.crypto.ecmath import Curve, DHGroup
+from checkedid.nfc.iso7816 import tlv
+from checkedid.nfc.lds.securityinfos import PACEInfo, encode_oid
+from checkedid.nfc.sm import kdf
+from checkedid.nfc.sm.messaging import cbc_decrypt, cbc_encrypt, compute_mac, pad, unpad
 
 __all__ = [
     "Suite",

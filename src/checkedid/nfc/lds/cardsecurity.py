@@ -22,10 +22,10 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1x509
 
 from checkedid.errors import CertificateError, LDSError, ParseError
-from checkedid.nfc.cardaccess import parse_security_infos
+from checkedid.nfc.crypto.pubkey import load_public_key, verify_signature
 from checkedid.nfc.lds.dg14 import DG14, from_security_infos
-from checkedid.nfc.pubkey import load_public_key, verify_signature
-from checkedid.nfc.sod import der_length, same_name
+from checkedid.nfc.lds.securityinfos import parse_security_infos
+from checkedid.nfc.lds.sod import der_length, same_name
 
 __all__ = ["SECURITY_OBJECT_OID", "CardSecurity", "parse_card_security"]
 
@@ -59,7 +59,7 @@ class CardSecurity:
         """The document signer's signature over the SecurityInfos (RFC 5652 §5.4: the signed
         attributes, whose messageDigest must equal the hash of the content). ``False`` when
         no embedded certificate is named, the digest differs or the signature is wrong; the
-        chain of the signer to a CSCA is checked like EF.SOD's (:mod:`checkedid.nfc.pa`).
+        chain of the signer to a CSCA is checked like EF.SOD's (:mod:`checkedid.nfc.pki.pa`).
         Raises :class:`~checkedid.errors.CertificateError` for an unusable key or algorithm."""
         cert = self.signer_certificate()
         si = self.signer_info

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checkedid.errors import ParseError, TLVError
-from checkedid.nfc import tlv
+from checkedid.nfc.iso7816 import tlv
 
 __all__ = [
     "ActiveAuthenticationInfo",
@@ -120,7 +120,7 @@ class ActiveAuthenticationInfo:
     @property
     def hash_algorithm(self) -> str | None:
         """``"sha256"`` for ecdsa-with-SHA256 etc.; ``None`` for an unknown algorithm."""
-        from checkedid.nfc.pubkey import hash_for_oid
+        from checkedid.nfc.crypto.pubkey import hash_for_oid
 
         alg = self.signature_algorithm
         return ECDSA_HASHES.get(alg) or hash_for_oid(alg)

@@ -1,0 +1,1 @@
+"""Crypto helpers no library offers: prime curves, domain parameters, public keys."""
