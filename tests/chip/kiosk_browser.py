@@ -104,11 +104,12 @@ def wait_step(driver: Any, step: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     seen = ""
     while time.monotonic() < deadline:
-        seen = driver.execute_script(
-            "return document.querySelector('[data-testid=step]').dataset.step")
+        seen, shown = driver.execute_script(  # one call: both from the same moment
+            "return [document.querySelector('[data-testid=step]').dataset.step,"
+            " window.kioskSteps || []]")
         if seen == step:
             return
-        if step in (driver.execute_script("return window.kioskSteps || []") or []):
+        if step in shown:
             raise AssertionError(f"step {step!r} passed before it could be seen (now {seen!r})")
         time.sleep(0.1)
     guidance = driver.execute_script(
