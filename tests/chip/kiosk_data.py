@@ -27,7 +27,6 @@ def kiosk_images(persona: str = GOOD) -> dict[str, bytes]:
     from checkedid.demo import document_photo, sample_selfie
 
     photo = spec(persona).photo
-    faces = faces_dir()
     return {"document": document_photo(persona, seed=3, png=True),
-            "selfie": Path(sample_selfie(photo, faces=faces)).read_bytes(),
-            "impostor": Path(sample_selfie(photo, impostor=True, faces=faces)).read_bytes()}
+            "selfie": Path(sample_selfie(photo)).read_bytes(),
+            "impostor": Path(sample_selfie(photo, impostor=True)).read_bytes()}
