@@ -44,15 +44,18 @@ def _group(verdict: Verdict, reason: str) -> CheckGroup:
 
 def compare_portrait(matcher: Any, document_image: Any, chip_embedding: Any,
                      chip_image: Any = None,
-                     track: Callable[[Any], Any] | None = None
+                     track: Callable[[Any], Any] | None = None,
+                     printed: Callable[[], Any] | None = None
                      ) -> tuple[CheckGroup, FaceScore | None]:
     """Find the face printed on the document photo and compare it with the chip photo.
 
     ``matcher`` is a :class:`checkedid.biometrics.FaceMatcher` (anything with its
     ``embed`` / ``compare``) or a function returning one; ``chip_embedding`` the chip
     photo's embedding, or ``None`` to compute it from ``chip_image``. ``track`` receives
-    every embedding vector made here (to be wiped with the session). Never raises for a
-    missing face or backend: that is a NOT_CHECKED group.
+    every embedding vector made here (to be wiped with the session). ``printed``, when
+    given, returns the document photo's embedding computed elsewhere (e.g. on the second
+    core while the chip photo was embedded). Never raises for a missing face or backend:
+    that is a NOT_CHECKED group.
     """
     try:
         if not hasattr(matcher, "embed") and callable(matcher):
@@ -61,9 +64,10 @@ def compare_portrait(matcher: Any, document_image: Any, chip_embedding: Any,
             chip_embedding = matcher.embed(chip_image, role="document")
             if track is not None:
                 track(chip_embedding.vector)
-        printed = matcher.embed(document_image, role="document")
+        on_paper = printed() if printed is not None \
+            else matcher.embed(document_image, role="document")
         if track is not None:
-            track(printed.vector)
+            track(on_paper.vector)
     except NoFaceError:
         return _group(Verdict.NOT_CHECKED, "no face found on the document photo (or the chip "
                       "photo): photograph the whole data page, portrait included"), None
@@ -71,7 +75,7 @@ def compare_portrait(matcher: Any, document_image: Any, chip_embedding: Any,
         return _group(Verdict.NOT_CHECKED, f"the printed portrait is not usable: {exc}"), None
     except BackendUnavailable as exc:
         return _group(Verdict.NOT_CHECKED, f"face matching is not available: {exc}"), None
-    m = matcher.compare(printed, chip_embedding)
+    m = matcher.compare(on_paper, chip_embedding)
     score = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
     if m.is_match:
         return _group(Verdict.PASSED, f"printed portrait matches the chip photo "

@@ -163,6 +163,7 @@ class HeldRead:
     portrait_policy: str = "warn"  # Session.document_portrait: "warn", "decide" or "off"
     portrait: FaceScore | None = None
     portrait_group: CheckGroup | None = None
+    printed: Callable[[], Any] | None = None  # the printed portrait's embedding, under way
 
 
 def read_document(
@@ -194,10 +195,9 @@ def read_document(
     warnings: list[str] = []
     photo_mrz = None
     live = None
-    if selfie is not None:  # 0. the selfie's quality, before anything touches the chip
-        with steps.step("selfie"):
-            live = session.face_matcher().embed(selfie, role="selfie")
-            session.track(live.vector)
+    # 0. the selfie's quality, known before anything touches the chip: embedded on the second
+    # core while the MRZ is read
+    selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
 
     # 1. MRZ from the photo (optional when a CAN is given).
     if document_image is not None:
@@ -206,6 +206,10 @@ def read_document(
             checks["mrz"] = _mrz_group(photo_mrz)
     else:
         checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
+    if selfie_embedding is not None:
+        with steps.step("selfie"):
+            live = selfie_embedding()
+            session.track(live.vector)
     access: Any
     if can is not None:
         access = can
@@ -277,6 +281,20 @@ def read_document(
                     portrait_policy=policy)
 
 
+def _embed_beside(session: Session, image: ImageInput,
+                  role: Literal["selfie", "document"]) -> Callable[[], Any]:
+    """Start embedding ``image`` on the second core (a forked child, as the face matcher's
+    ``embed_pair`` does); the returned function waits for the embedding. Where forking is
+    not possible or not wanted the embedding is made now and the function returns it."""
+    from checkedid.biometrics.worker import can_fork, embed_in_child
+
+    matcher = session.face_matcher()
+    if getattr(matcher, "parallel", "none") in ("auto", "process") and can_fork():
+        return embed_in_child(lambda: matcher.embed(image, role=role))
+    embedding = matcher.embed(image, role=role)
+    return lambda: embedding
+
+
 def _require_chip_authentication(checks: dict[str, CheckGroup]) -> None:
     """The policy's stricter rule: a document whose chip offers neither Active nor Chip
     Authentication (so a clone cannot be told from it) is INCOMPLETE, not VERIFIED."""
@@ -326,6 +344,10 @@ def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> C
             pair = getattr(matcher, "embed_pair", None)
             if selfie is None:
                 live_embedding = held.live
+                if held.chip_embedding is None and held.document_image is not None \
+                        and held.portrait_group is None:
+                    # the printed portrait on the second core while the chip photo is embedded
+                    held.printed = _embed_beside(session, held.document_image, "document")
                 chip_embedding = held.chip_embedding or matcher.embed(data.face_image,
                                                                       role="document")
             elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
@@ -353,7 +375,8 @@ def _check_portrait(session: Session, matcher: Any, held: HeldRead) -> None:
 
     held.portrait_group, held.portrait = compare_portrait(
         matcher, held.document_image, held.chip_embedding, held.data.face_image,
-        session.track)
+        session.track, printed=held.printed)
+    held.printed = None
 
 
 def _score_face(held: HeldRead, m: Any) -> None:
