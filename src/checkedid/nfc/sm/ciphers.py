@@ -76,7 +76,7 @@ def _single_des(key: bytes) -> TripleDES:
 class Encryption:
     """CBC encryption with one key: two-key 3DES (zero IV) or AES (IV ``E(K, SSC)``)."""
 
-    __slots__ = ("_algorithm", "_ecb", "block")
+    __slots__ = ("_algorithm", "_ecb", "_zero_iv", "block")
 
     def __init__(self, cipher: str, key: Buffer) -> None:
         raw = bytes(key)
@@ -89,6 +89,13 @@ class Encryption:
             self._algorithm = algorithms.AES(raw)
             # ECB on the single SSC block (the IV rule of §9.8.6.2); no state between blocks.
             self._ecb = Cipher(self._algorithm, modes.ECB()).encryptor()  # noqa: S305
+        # 3DES secure messaging and the handshakes always use the zero IV.
+        self._zero_iv = Cipher(self._algorithm, modes.CBC(bytes(self.block)))
+
+    def _cbc(self, iv: bytes | None) -> Cipher[modes.CBC]:
+        if iv is None or not any(iv):
+            return self._zero_iv
+        return Cipher(self._algorithm, modes.CBC(iv))
 
     def sm_iv(self, ssc: bytes) -> bytes:
         """The IV of a secure-messaging cryptogram: zero for 3DES (§9.8.6.1),
@@ -107,15 +114,13 @@ class Encryption:
         raw = bytes(data)
         if len(raw) % self.block:
             raise SecureMessagingError("secure messaging: data not block-aligned")
-        mode = modes.CBC(iv if iv is not None else bytes(self.block))
-        return Cipher(self._algorithm, mode).encryptor().update(raw)
+        return self._cbc(iv).encryptor().update(raw)
 
     def decrypt(self, data: Buffer, iv: bytes | None = None) -> bytes:
         """CBC-decrypt block-aligned, non-empty ``data`` (zero IV unless given)."""
         raw = bytes(data)
         self._check(raw)
-        mode = modes.CBC(iv if iv is not None else bytes(self.block))
-        return Cipher(self._algorithm, mode).decryptor().update(raw)
+        return self._cbc(iv).decryptor().update(raw)
 
 
 class RetailMac:
@@ -127,21 +132,19 @@ class RetailMac:
     by ``E(Ka, D(Kb, ·))``.
     """
 
-    __slots__ = ("_des_a", "_final")
+    __slots__ = ("_cbc_a", "_final")
 
     def __init__(self, key: Buffer) -> None:
         raw = bytes(key)
         # Single DES is part of the retail MAC mandated by Doc 9303-11 §9.8.6.1.
-        self._des_a = _single_des(raw[:8])
+        self._cbc_a = Cipher(_single_des(raw[:8]), modes.CBC(bytes(8)))
         # The MAC's output transformation on its last block; ECB keeps no state between blocks.
         self._final: CipherContext = Cipher(TripleDES(raw[:16] + raw[:8]),
                                             modes.ECB()).encryptor()  # noqa: S305
 
     def compute(self, padded: bytes) -> bytes:
         head, last = padded[:-8], padded[-8:]
-        chain = bytes(8)
-        if head:
-            chain = Cipher(self._des_a, modes.CBC(chain)).encryptor().update(head)[-8:]
+        chain = self._cbc_a.encryptor().update(head)[-8:] if head else bytes(8)
         xored = (int.from_bytes(last, "big") ^ int.from_bytes(chain, "big")).to_bytes(8, "big")
         return self._final.update(xored)
 
