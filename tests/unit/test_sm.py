@@ -187,6 +187,31 @@ def test_retail_mac_matches_single_des_reference() -> None:
         assert compute_mac("3DES", key, data) == DES.new(key[:8], DES.MODE_ECB).encrypt(h)  # noqa: S304
 
 
+@pytest.mark.parametrize(("cipher", "n"), [("3DES", 16), ("AES-128", 16), ("AES-256", 32)])
+def test_session_cipher_matches_one_shot_cbc_across_messages(cipher: str, n: int) -> None:
+    """One Encryption serves many messages, each under its own IV, as fresh CBC would."""
+    from Crypto.Cipher import AES, DES3
+
+    from checkedid.nfc.sm.ciphers import Encryption
+
+    key = bytes((7 * i + 1) & 0xFF for i in range(n))
+    enc = Encryption(cipher, key)
+    block = 8 if cipher == "3DES" else 16
+
+    def fresh(iv: bytes) -> Any:
+        if cipher == "3DES":
+            return DES3.new(key, DES3.MODE_CBC, iv=iv)
+        return AES.new(key, AES.MODE_CBC, iv=iv)
+
+    for i, size in enumerate((1, 3, 1, 14, 2)):
+        data = bytes((i * 31 + j) & 0xFF for j in range(size * block))
+        iv = bytes(block) if i % 2 else bytes((i + j) & 0xFF for j in range(block))
+        crypt = enc.encrypt(data, iv)
+        assert crypt == fresh(iv).encrypt(data)
+        assert enc.decrypt(crypt[::-1], iv) == fresh(iv).decrypt(crypt[::-1])
+        assert enc.decrypt(crypt, iv) == data
+
+
 def test_degenerate_3des_session_key_is_refused() -> None:
     sm = SMSession("3DES", bytes(range(8)) * 2, bytes(16), 0)
     with pytest.raises(SecureMessagingError, match="unusable 3DES key"):

@@ -73,29 +73,62 @@ def _single_des(key: bytes) -> TripleDES:
     return TripleDES(key * 3)
 
 
+def _xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
+
+
+class _RunningCbc:
+    """One CBC context kept open across messages, each message under its own IV.
+
+    CBC chains every block to the ciphertext block before it, and an open context chains
+    a new message to the last ciphertext block it saw (``_last``). Encrypting under ``iv``
+    is therefore the continuation with the first plaintext block XORed by ``iv ⊕ _last``;
+    decrypting is the continuation with the first output block XORed by ``iv ⊕ _last``.
+    This spares an OpenSSL context per APDU.
+    """
+
+    __slots__ = ("_block", "_dec", "_dec_last", "_enc", "_enc_last")
+
+    def __init__(self, algorithm: BlockCipherAlgorithm, block: int) -> None:
+        cipher = Cipher(algorithm, modes.CBC(bytes(block)))
+        self._block = block
+        self._enc = cipher.encryptor()
+        self._dec = cipher.decryptor()
+        self._enc_last = self._dec_last = bytes(block)
+
+    def encrypt(self, data: bytes, iv: bytes) -> bytes:
+        if not data:
+            return b""
+        b = self._block
+        out = self._enc.update(_xor(data[:b], _xor(iv, self._enc_last)) + data[b:])
+        self._enc_last = out[-b:]
+        return out
+
+    def decrypt(self, data: bytes, iv: bytes) -> bytes:
+        b = self._block
+        out = self._dec.update(data)
+        first = _xor(out[:b], _xor(iv, self._dec_last))
+        self._dec_last = data[-b:]
+        return first + out[b:]
+
+
 class Encryption:
     """CBC encryption with one key: two-key 3DES (zero IV) or AES (IV ``E(K, SSC)``)."""
 
-    __slots__ = ("_algorithm", "_ecb", "_zero_iv", "block")
+    __slots__ = ("_cbc", "_ecb", "block")
 
     def __init__(self, cipher: str, key: Buffer) -> None:
         raw = bytes(key)
         self.block = block_size(cipher)
-        self._algorithm: BlockCipherAlgorithm
+        algorithm: BlockCipherAlgorithm
         self._ecb: CipherContext | None = None
         if cipher == "3DES":
-            self._algorithm = _two_key_3des(raw)
+            algorithm = _two_key_3des(raw)
         else:
-            self._algorithm = algorithms.AES(raw)
+            algorithm = algorithms.AES(raw)
             # ECB on the single SSC block (the IV rule of §9.8.6.2); no state between blocks.
-            self._ecb = Cipher(self._algorithm, modes.ECB()).encryptor()  # noqa: S305
-        # 3DES secure messaging and the handshakes always use the zero IV.
-        self._zero_iv = Cipher(self._algorithm, modes.CBC(bytes(self.block)))
-
-    def _cbc(self, iv: bytes | None) -> Cipher[modes.CBC]:
-        if iv is None or not any(iv):
-            return self._zero_iv
-        return Cipher(self._algorithm, modes.CBC(iv))
+            self._ecb = Cipher(algorithm, modes.ECB()).encryptor()  # noqa: S305
+        self._cbc = _RunningCbc(algorithm, self.block)
 
     def sm_iv(self, ssc: bytes) -> bytes:
         """The IV of a secure-messaging cryptogram: zero for 3DES (§9.8.6.1),
@@ -104,23 +137,20 @@ class Encryption:
             return bytes(self.block)
         return self._ecb.update(ssc)
 
-    def _check(self, data: bytes) -> None:
-        if len(data) % self.block or not data:
-            raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
-                                       "number of blocks")
-
     def encrypt(self, data: Buffer, iv: bytes | None = None) -> bytes:
         """CBC-encrypt block-aligned ``data`` (zero IV unless given)."""
         raw = bytes(data)
         if len(raw) % self.block:
             raise SecureMessagingError("secure messaging: data not block-aligned")
-        return self._cbc(iv).encryptor().update(raw)
+        return self._cbc.encrypt(raw, iv if iv is not None else bytes(self.block))
 
     def decrypt(self, data: Buffer, iv: bytes | None = None) -> bytes:
         """CBC-decrypt block-aligned, non-empty ``data`` (zero IV unless given)."""
         raw = bytes(data)
-        self._check(raw)
-        return self._cbc(iv).decryptor().update(raw)
+        if len(raw) % self.block or not raw:
+            raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
+                                       "number of blocks")
+        return self._cbc.decrypt(raw, iv if iv is not None else bytes(self.block))
 
 
 class RetailMac:
@@ -137,16 +167,15 @@ class RetailMac:
     def __init__(self, key: Buffer) -> None:
         raw = bytes(key)
         # Single DES is part of the retail MAC mandated by Doc 9303-11 §9.8.6.1.
-        self._cbc_a = Cipher(_single_des(raw[:8]), modes.CBC(bytes(8)))
+        self._cbc_a = _RunningCbc(_single_des(raw[:8]), 8)
         # The MAC's output transformation on its last block; ECB keeps no state between blocks.
         self._final: CipherContext = Cipher(TripleDES(raw[:16] + raw[:8]),
                                             modes.ECB()).encryptor()  # noqa: S305
 
     def compute(self, padded: bytes) -> bytes:
         head, last = padded[:-8], padded[-8:]
-        chain = self._cbc_a.encryptor().update(head)[-8:] if head else bytes(8)
-        xored = (int.from_bytes(last, "big") ^ int.from_bytes(chain, "big")).to_bytes(8, "big")
-        return self._final.update(xored)
+        chain = self._cbc_a.encrypt(head, bytes(8))[-8:] if head else bytes(8)
+        return self._final.update(_xor(last, chain))
 
 
 class AesCmac:
