@@ -99,16 +99,24 @@ def chromium(video: Path, profile: Path) -> Iterator[Any]:
         driver.quit()
 
 
-def wait_step(driver: Any, step: str, timeout: float = 90.0) -> None:
-    """Wait until the page shows ``step`` (the ``data-step`` of ``[data-testid=step]``)."""
+def wait_step(driver: Any, step: str, timeout: float = 90.0, *, passed_ok: bool = False) -> bool:
+    """Wait until the page shows ``step`` (the ``data-step`` of ``[data-testid=step]``).
+
+    True when the page shows it now. A step the page went through before it could be seen
+    (a fast chip read) is an error, unless ``passed_ok``: then False (the page's own step
+    history, ``window.kioskSteps``, is what the tests check for the whole sequence).
+    """
     deadline = time.monotonic() + timeout
     seen = ""
     while time.monotonic() < deadline:
-        seen = driver.execute_script(
-            "return document.querySelector('[data-testid=step]').dataset.step")
+        seen, shown = driver.execute_script(  # one call: both from the same moment
+            "return [document.querySelector('[data-testid=step]').dataset.step,"
+            " window.kioskSteps || []]")
         if seen == step:
-            return
-        if step in (driver.execute_script("return window.kioskSteps || []") or []):
+            return True
+        if step in shown:
+            if passed_ok:
+                return False
             raise AssertionError(f"step {step!r} passed before it could be seen (now {seen!r})")
         time.sleep(0.1)
     guidance = driver.execute_script(

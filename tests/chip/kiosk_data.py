@@ -1,9 +1,8 @@
 """Images for the kiosk tests: the persona's generated document photo and sample selfies.
 
-The selfie is the persona's own portrait (the chip holds a cropped, recompressed copy);
-the impostor another person's photo. The sample faces come from ``tests/data/faces``
-when the repository has them, else from ``../shared/data/faces`` (``CHECKEDID_FACES``
-names another directory).
+The selfie is another photo of the persona's holder (not the chip's portrait), the
+impostor another person's photo. The sample faces come from ``tests/data/faces``
+(``CHECKEDID_FACES`` names another directory).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.conftest import ROOT, shared_path
+from tests.conftest import data_path
 
 GOOD = "utopia-id-pace-gm"
 
@@ -19,8 +18,7 @@ GOOD = "utopia-id-pace-gm"
 def faces_dir() -> Path:
     if os.environ.get("CHECKEDID_FACES"):
         return Path(os.environ["CHECKEDID_FACES"])
-    local = ROOT / "tests" / "data" / "faces"
-    return local if (local / "labels.csv").exists() else shared_path("data", "faces")
+    return data_path("faces")
 
 
 def kiosk_images(persona: str = GOOD) -> dict[str, bytes]:
@@ -29,7 +27,6 @@ def kiosk_images(persona: str = GOOD) -> dict[str, bytes]:
     from checkedid.demo import document_photo, sample_selfie
 
     photo = spec(persona).photo
-    faces = faces_dir()
     return {"document": document_photo(persona, seed=3, png=True),
-            "selfie": (faces / photo).read_bytes(),
-            "impostor": Path(sample_selfie(photo, impostor=True, faces=faces)).read_bytes()}
+            "selfie": Path(sample_selfie(photo)).read_bytes(),
+            "impostor": Path(sample_selfie(photo, impostor=True)).read_bytes()}

@@ -1,4 +1,4 @@
-"""Soak: ``CHECKEDID_KIOSK_SOAK`` verifications (default 20; 200 for the measured run)
+"""Soak: ``CHECKEDID_KIOSK_SOAK`` verifications (default 120; 200 for the measured run)
 through the kiosk's HTTP API keep its RSS flat and leave nothing personal in its memory
 (the memory scan of the privacy tests, in a clean process that never held the needles).
 
@@ -29,9 +29,12 @@ from tests.procstats import slope
 
 pytestmark = pytest.mark.slow
 
-COUNT = int(os.environ.get("CHECKEDID_KIOSK_SOAK", "20"))
+COUNT = int(os.environ.get("CHECKEDID_KIOSK_SOAK", "120"))
 #: allocator noise per verification; a leaked chip read or face image is tens of KB.
 RSS_SLOPE_KB = 16.0
+#: the first verifications fill caches and allocator arenas (measured: about 18 MB over
+#: the first 80, then flat); the slope is taken after them.
+WARM_UP = 80
 BASELINE = 5
 
 
@@ -46,7 +49,7 @@ def test_kiosk_soak_keeps_rss_flat_and_memory_clean(vchip: VChipFactory,
     chip = vchip(GOOD)
     labels = list(material["needles"])
     request = {"reader": chip.reader, "photo": base64.b64encode(material["photo"]).decode(),
-               "selfie": str(selfie), "count": COUNT, "every": max(1, COUNT // 10),
+               "selfie": str(selfie), "count": COUNT, "every": 10,
                "needles": [shift(material["needles"][k]).hex() for k in labels],
                "labels": labels}
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]),
@@ -67,7 +70,8 @@ def test_kiosk_soak_keeps_rss_flat_and_memory_clean(vchip: VChipFactory,
     warm = sorted(report["seconds"][2:])
     median_http = warm[len(warm) // 2]
     median_direct = sorted(direct)[len(direct) // 2]
-    rss = [(float(s["n"]), float(s["rss_kb"])) for s in report["samples"][1:]]
+    rss = [(float(s["n"]), float(s["rss_kb"])) for s in report["samples"]
+           if s["n"] >= min(WARM_UP, COUNT // 2)]
     summary = {"count": COUNT, "decisions": report["decisions"], "hits": report["hits"],
                "rss_kb_first": report["samples"][0]["rss_kb"],
                "rss_kb_last": report["samples"][-1]["rss_kb"],

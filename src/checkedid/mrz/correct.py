@@ -173,15 +173,17 @@ def _candidates(positions: list[tuple[int, int, str]], k: int) -> Iterator[tuple
         yield from itertools.product(*[[(li, pi, alt) for alt in opts] for li, pi, opts in combo])
 
 
-def _search(chars: list[list[str]], layout: Layout,
-            alternatives: Mapping[tuple[int, int], str]) -> int:
-    def checks_of(rows: list[list[str]]) -> dict[str, bool | None]:
-        return compute_checks(["".join(r) for r in rows], layout)
+Suspects = tuple[dict[tuple[int, int], str], list[tuple[int, int, str]]]
 
-    before = checks_of(chars)
-    if all(v is not False for v in before.values()):
-        return 0
-    related = _related(layout)
+
+def _suspects(chars: list[list[str]], layout: Layout, related: dict[str, tuple[str, ...]],
+              before: dict[str, bool | None],
+              alternatives: Mapping[tuple[int, int], str]) -> Suspects:
+    """Positions worth changing, with their options and the field that owns each.
+
+    Only fields one of whose covering check digits fails (Doc 9303-3 §4.9) are suspect,
+    and a field whose own check digit holds is left alone even if the composite fails.
+    """
     owner: dict[tuple[int, int], str] = {}
     positions: list[tuple[int, int, str]] = []
     for name, deps in related.items():
@@ -194,29 +196,68 @@ def _search(chars: list[list[str]], layout: Layout,
             if opts:
                 owner[(span.line, i)] = name
                 positions.append((span.line, i, opts))
+    return owner, positions
+
+
+def _repairs(chars: list[list[str]], layout: Layout, cand: tuple[Change, ...],
+             needed: set[str]) -> bool:
+    """Whether applying ``cand`` makes every check digit in ``needed`` hold (Doc 9303-3 §4.9)."""
+    trial = [row[:] for row in chars]
+    for li, pi, alt in cand:
+        trial[li][pi] = alt
+    after = compute_checks(["".join(r) for r in trial], layout)
+    return all(after[d] is True for d in needed)
+
+
+def _fits(chars: list[list[str]], layout: Layout, suspects: Suspects,
+          related: dict[str, tuple[str, ...]], k: int,
+          budget: int) -> tuple[list[tuple[Change, ...]], int] | None:
+    """All candidates of exactly ``k`` changes that satisfy every check digit covering the
+    changed fields (Doc 9303-3 §4.9), and the budget left; None once the budget runs out."""
+    owner, positions = suspects
+    winners: list[tuple[Change, ...]] = []
+    for cand in _candidates(positions, k):
+        budget -= 1
+        if budget < 0:
+            return None
+        needed = {d for li, pi, _ in cand for d in related[owner[(li, pi)]]}
+        if _repairs(chars, layout, cand, needed):
+            winners.append(cand)
+    return winners, budget
+
+
+def _unique(winners: list[tuple[Change, ...]],
+            alternatives: Mapping[tuple[int, int], str]) -> tuple[Change, ...] | None:
+    """The single winner, if there is one; among several fits only the one made entirely of
+    the recogniser's own suggestions wins, otherwise the result is ambiguous (None)."""
+    if len(winners) > 1:
+        winners = [w for w in winners
+                   if all(alt in alternatives.get((li, pi), "") for li, pi, alt in w)]
+    return winners[0] if len(winners) == 1 else None
+
+
+def _search(chars: list[list[str]], layout: Layout,
+            alternatives: Mapping[tuple[int, int], str]) -> int:
+    """Check-digit-guided search (Doc 9303-3 §4.9): the smallest unambiguous set of at most
+    :data:`MAX_CHANGES` substitutions that repairs every failing check digit it touches.
+    Applies it to ``chars`` and returns its size, or 0 if there is none."""
+    before = compute_checks(["".join(r) for r in chars], layout)
+    if all(v is not False for v in before.values()):
+        return 0
+    related = _related(layout)
+    suspects = _suspects(chars, layout, related, before, alternatives)
     budget = MAX_CANDIDATES
     for k in range(1, MAX_CHANGES + 1):
-        winners: list[tuple[Change, ...]] = []
-        for cand in _candidates(positions, k):
-            budget -= 1
-            if budget < 0:
-                return 0
-            trial = [row[:] for row in chars]
-            for li, pi, alt in cand:
-                trial[li][pi] = alt
-            after = checks_of(trial)
-            needed = {d for li, pi, _ in cand for d in related[owner[(li, pi)]]}
-            if all(after[d] is True for d in needed):
-                winners.append(cand)
+        found = _fits(chars, layout, suspects, related, k, budget)
+        if found is None:
+            return 0
+        winners, budget = found
         if not winners:
             continue  # nothing with k changes fits: try k + 1
-        if len(winners) > 1:
-            # several fits: only the recogniser's own suggestions can break the tie
-            winners = [w for w in winners
-                       if all(alt in alternatives.get((li, pi), "") for li, pi, alt in w)]
-        if len(winners) != 1:
+        choice = _unique(winners, alternatives)
+        if choice is None:
             return 0  # ambiguous: leave the text as read
-        for li, pi, alt in winners[0]:
+        for li, pi, alt in choice:
             chars[li][pi] = alt
         return k
     return 0

@@ -270,36 +270,56 @@ class MRZScanner:
             return self._status("mrz.not_found")
         seen, pitch, blobs = self._look(gray)
         if seen is None:
-            self._streak.clear()
-            if 0 < pitch < MIN_PITCH_PX:
-                return self._status("mrz.move_closer")
-            if blobs and _frame_sharpness(gray) < MIN_FRAME_SHARPNESS:
-                return self._status("mrz.hold_still")
-            return self._status("mrz.not_found")
+            return self._unseen(gray, pitch, blobs)
         if seen.mrz is None:
             self._streak.clear()
             return self._status(self._problem(seen) or "mrz.hold_still")
+        self._keep_valid(seen.mrz, frame)
+        voted = self._vote(seen, seen.mrz)
+        if voted is None or not voted.valid:
+            self._streak.clear()
+            return self._status(self._problem(seen) or "mrz.reading")
+        return self._agree(voted, seen)
+
+    def _unseen(self, gray: Gray, pitch: float, blobs: int) -> ScanStatus:
+        """Guidance for a frame in which no zone could be read: too far away (the zone's
+        pitch below what OCR-B needs, Doc 9303-3 §4.1), blurred, or nothing there."""
+        self._streak.clear()
+        if 0 < pitch < MIN_PITCH_PX:
+            return self._status("mrz.move_closer")
+        if blobs and _frame_sharpness(gray) < MIN_FRAME_SHARPNESS:
+            return self._status("mrz.hold_still")
+        return self._status("mrz.not_found")
+
+    def _keep_valid(self, mrz: MRZ, frame: ImageInput) -> None:
+        """Remember the last few frames whose own reading passed every check digit (Doc 9303-3
+        §4.9), keyed by what the digits protect, so the voted result can name its best frame."""
+        if mrz.valid and isinstance(frame, np.ndarray):
+            key = _protected(mrz)
+            self._valid_frames.pop(key, None)
+            self._valid_frames[key] = frame
+            while len(self._valid_frames) > 4:
+                self._valid_frames.pop(next(iter(self._valid_frames)))
+
+    def _vote(self, seen: _Frame, mrz: MRZ) -> MRZ | None:
+        """Add this frame's cell probabilities to the running vote (restarting it when the
+        zone's shape changes, Doc 9303-3 §4.2 layouts) and read the voted zone."""
         shape = (seen.band.n_lines, seen.band.line_length)
         if self._shape != shape:
             self._votes, self._shape, self._count = None, shape, 0
             self._streak.clear()
         # cells washed out by glare read as fillers, and fillers can pass check digits: a
         # frame with glare on the zone is never taken as valid on its own
-        clean = seen.mrz.valid and seen.glare == 0.0
-        if seen.mrz.valid and isinstance(frame, np.ndarray):
-            key = _protected(seen.mrz)
-            self._valid_frames.pop(key, None)
-            self._valid_frames[key] = frame
-            while len(self._valid_frames) > 4:
-                self._valid_frames.pop(next(iter(self._valid_frames)))
+        clean = mrz.valid and seen.glare == 0.0
         weight = 1.0 if clean else 0.5
         self._votes = seen.proba * weight if self._votes is None \
             else self._votes + seen.proba * weight
         self._count += 1
-        voted = _parse(_decode(self._votes, shape), self._votes, shape)
-        if voted is None or not voted.valid:
-            self._streak.clear()
-            return self._status(self._problem(seen) or "mrz.reading")
+        return _parse(_decode(self._votes, shape), self._votes, shape)
+
+    def _agree(self, voted: MRZ, seen: _Frame) -> ScanStatus:
+        """Accept a valid voted reading once :attr:`agree` consecutive frames produced the
+        same lines; until then keep reading."""
         key = tuple(voted.lines)
         self._streak = [k for k in self._streak if k == key] + [key]
         if len(self._streak) >= self.agree:

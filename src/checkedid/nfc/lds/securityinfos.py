@@ -18,6 +18,7 @@ raises :class:`~checkedid.errors.TLVError` (structure) or :class:`~checkedid.err
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from checkedid.errors import ParseError, TLVError
@@ -236,7 +237,95 @@ def _one(buf: bytes | memoryview, offset: int) -> tlv.TLV:
 
 
 # --------------------------------------------------------------------------- parsing
+#: One kind of SecurityInfo: (oid, its arcs, the fields after the OID, the SEQUENCE content)
+#: -> the decoded info, or None when the OID or field count is not this kind.
+_Decoder = Callable[[str, list[str], list[tlv.TLV], bytes], SecurityInfo | None]
+
+
+def _pace_info(oid: str, arcs: list[str], rest: list[tlv.TLV], raw: bytes) -> PACEInfo | None:
+    """``PACEInfo ::= SEQUENCE { protocol, version INTEGER, parameterId INTEGER OPTIONAL }``
+    with protocol id-PACE-<mapping>-<cipher> (Doc 9303-11 §9.2.1)."""
+    if ".".join(arcs[:-2]) != ID_PACE or len(rest) > 2:
+        return None
+    mapping = PACE_MAPPINGS.get(int(arcs[-2]))
+    cipher = CIPHER_SUITES.get(int(arcs[-1]))
+    if not (mapping and cipher):
+        return None
+    pid = _int(rest[1], "PACEInfo.parameterId") if len(rest) == 2 else None
+    return PACEInfo(oid, _int(rest[0], "PACEInfo.version"), pid, mapping, cipher)
+
+
+def _pace_domain(oid: str, arcs: list[str], rest: list[tlv.TLV],
+                 raw: bytes) -> PACEDomainParameterInfo | None:
+    """``PACEDomainParameterInfo ::= SEQUENCE { protocol, domainParameter
+    AlgorithmIdentifier, parameterId INTEGER OPTIONAL }`` (Doc 9303-11 §9.2.2)."""
+    if ".".join(arcs[:-1]) != ID_PACE or int(arcs[-1]) not in PACE_MAPPINGS or len(rest) > 2:
+        return None
+    if rest[0].tag != 0x30:
+        raise ParseError("PACEDomainParameterInfo.domainParameter must be a SEQUENCE")
+    pid = _int(rest[1], "PACEDomainParameterInfo.parameterId") if len(rest) == 2 else None
+    return PACEDomainParameterInfo(oid, raw[_offset_of(raw, 1):_offset_of(raw, 2)], pid)
+
+
+def _ca_info(oid: str, arcs: list[str], rest: list[tlv.TLV],
+             raw: bytes) -> ChipAuthenticationInfo | None:
+    """``ChipAuthenticationInfo ::= SEQUENCE { protocol, version INTEGER, keyId INTEGER
+    OPTIONAL }`` with protocol id-CA-{DH,ECDH}-<cipher> (Doc 9303-11 §9.2.5)."""
+    if ".".join(arcs[:-2]) != ID_CA or arcs[-2] not in ("1", "2") \
+            or int(arcs[-1]) not in CIPHER_SUITES or len(rest) > 2:
+        return None
+    key_id = _int(rest[1], "ChipAuthenticationInfo.keyId") if len(rest) == 2 else None
+    return ChipAuthenticationInfo(oid, _int(rest[0], "ChipAuthenticationInfo.version"),
+                                  key_id, "DH" if arcs[-2] == "1" else "ECDH",
+                                  CIPHER_SUITES[int(arcs[-1])])
+
+
+def _ca_key(oid: str, arcs: list[str], rest: list[tlv.TLV],
+            raw: bytes) -> ChipAuthenticationPublicKeyInfo | None:
+    """``ChipAuthenticationPublicKeyInfo ::= SEQUENCE { protocol, chipAuthenticationPublicKey
+    SubjectPublicKeyInfo, keyId INTEGER OPTIONAL }`` with protocol id-PK-{DH,ECDH}
+    (Doc 9303-11 §9.2.6)."""
+    last = int(arcs[-1])
+    if ".".join(arcs[:-1]) != ID_PK or last not in (1, 2) or len(rest) > 2:
+        return None
+    if rest[0].tag != 0x30:
+        raise ParseError("ChipAuthenticationPublicKeyInfo key must be a SubjectPublicKeyInfo")
+    key_id = _int(rest[1], "ChipAuthenticationPublicKeyInfo.keyId") \
+        if len(rest) == 2 else None
+    spki = raw[_offset_of(raw, 1):_offset_of(raw, 2)]
+    return ChipAuthenticationPublicKeyInfo(oid, spki, key_id, "DH" if last == 1 else "ECDH")
+
+
+def _aa_info(oid: str, arcs: list[str], rest: list[tlv.TLV],
+             raw: bytes) -> ActiveAuthenticationInfo | None:
+    """``ActiveAuthenticationInfo ::= SEQUENCE { protocol id-AA, version INTEGER,
+    signatureAlgorithm OBJECT IDENTIFIER }`` (Doc 9303-11 §9.2.8)."""
+    if oid != ID_AA or len(rest) != 2:
+        return None
+    if rest[1].tag != 0x06:
+        raise ParseError("ActiveAuthenticationInfo.signatureAlgorithm must be an OID")
+    return ActiveAuthenticationInfo(oid, _int(rest[0], "ActiveAuthenticationInfo.version"),
+                                    decode_oid(rest[1].value))
+
+
+def _ta_info(oid: str, arcs: list[str], rest: list[tlv.TLV],
+             raw: bytes) -> TerminalAuthenticationInfo | None:
+    """``TerminalAuthenticationInfo ::= SEQUENCE { protocol id-TA, version INTEGER }``
+    (Doc 9303-11 §9.2.4)."""
+    if oid != ID_TA or len(rest) != 1:
+        return None
+    return TerminalAuthenticationInfo(oid, _int(rest[0], "TerminalAuthenticationInfo.version"))
+
+
+#: Tried in this order; the first that recognises the OID decodes the info.
+_DECODERS: tuple[_Decoder, ...] = (_pace_info, _pace_domain, _ca_info, _ca_key, _aa_info,
+                                   _ta_info)
+
+
 def _parse_info(raw: bytes) -> SecurityInfo:
+    """One ``SecurityInfo ::= SEQUENCE { protocol OBJECT IDENTIFIER, requiredData ANY,
+    optionalData ANY OPTIONAL }`` (Doc 9303-11 §9.2), from the SEQUENCE's content; an
+    unrecognised protocol is kept as :class:`UnknownSecurityInfo`."""
     fields = list(tlv.iter_tlv(raw))
     if not fields or fields[0].tag != 0x06:
         raise ParseError("SecurityInfo must start with its protocol OBJECT IDENTIFIER")
@@ -245,40 +334,10 @@ def _parse_info(raw: bytes) -> SecurityInfo:
     oid = decode_oid(fields[0].value)
     rest = fields[1:]
     arcs = oid.split(".")
-    parent = ".".join(arcs[:-1])
-    grandparent = ".".join(arcs[:-2])
-    last = int(arcs[-1])
-    if grandparent == ID_PACE and len(rest) <= 2:
-        mapping = PACE_MAPPINGS.get(int(arcs[-2]))
-        cipher = CIPHER_SUITES.get(last)
-        if mapping and cipher:
-            pid = _int(rest[1], "PACEInfo.parameterId") if len(rest) == 2 else None
-            return PACEInfo(oid, _int(rest[0], "PACEInfo.version"), pid, mapping, cipher)
-    if parent == ID_PACE and last in PACE_MAPPINGS and len(rest) <= 2:
-        if rest[0].tag != 0x30:
-            raise ParseError("PACEDomainParameterInfo.domainParameter must be a SEQUENCE")
-        pid = _int(rest[1], "PACEDomainParameterInfo.parameterId") if len(rest) == 2 else None
-        return PACEDomainParameterInfo(oid, raw[_offset_of(raw, 1):_offset_of(raw, 2)], pid)
-    if grandparent == ID_CA and arcs[-2] in ("1", "2") and last in CIPHER_SUITES \
-            and len(rest) <= 2:
-        key_id = _int(rest[1], "ChipAuthenticationInfo.keyId") if len(rest) == 2 else None
-        return ChipAuthenticationInfo(oid, _int(rest[0], "ChipAuthenticationInfo.version"),
-                                      key_id, "DH" if arcs[-2] == "1" else "ECDH",
-                                      CIPHER_SUITES[last])
-    if parent == ID_PK and last in (1, 2) and len(rest) <= 2:
-        if rest[0].tag != 0x30:
-            raise ParseError("ChipAuthenticationPublicKeyInfo key must be a SubjectPublicKeyInfo")
-        key_id = _int(rest[1], "ChipAuthenticationPublicKeyInfo.keyId") \
-            if len(rest) == 2 else None
-        spki = raw[_offset_of(raw, 1):_offset_of(raw, 2)]
-        return ChipAuthenticationPublicKeyInfo(oid, spki, key_id, "DH" if last == 1 else "ECDH")
-    if oid == ID_AA and len(rest) == 2:
-        if rest[1].tag != 0x06:
-            raise ParseError("ActiveAuthenticationInfo.signatureAlgorithm must be an OID")
-        return ActiveAuthenticationInfo(oid, _int(rest[0], "ActiveAuthenticationInfo.version"),
-                                        decode_oid(rest[1].value))
-    if oid == ID_TA and len(rest) == 1:
-        return TerminalAuthenticationInfo(oid, _int(rest[0], "TerminalAuthenticationInfo.version"))
+    for decode in _DECODERS:
+        info = decode(oid, arcs, rest, raw)
+        if info is not None:
+            return info
     return UnknownSecurityInfo(oid, tlv.encode(0x30, raw))
 
 

@@ -216,6 +216,99 @@ def _attrs(si: cms.SignerInfo) -> tuple[bytes | None, bytes | None, str | None, 
     return signed, digest, ctype, stime
 
 
+_MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+
+def _encapsulated(sd: cms.SignedData) -> tuple[str, bytes, tuple[str, ...]]:
+    """eContentType, eContent and warnings of the SignedData's EncapsulatedContentInfo
+    (RFC 5652 §5.2): the LDSSecurityObject type, or a known generic type with a warning
+    (Doc 9303-10 §4.6.2)."""
+    encap = sd["encap_content_info"]
+    econtent_type = encap["content_type"].dotted
+    if encap["content"].native is None and not encap["content"].contents:
+        raise LDSError("SignedData has no encapsulated LDSSecurityObject", file=_FILE)
+    econtent = bytes(encap["content"])
+    warnings: tuple[str, ...] = ()
+    if econtent_type != LDS_SECURITY_OBJECT_OID:
+        if econtent_type not in OTHER_CONTENT_TYPES:
+            raise LDSError(f"eContentType is {econtent_type}, not the LDSSecurityObject",
+                           file=_FILE)
+        warnings = (f"EF.SOD eContentType is {OTHER_CONTENT_TYPES[econtent_type]}, not "
+                    f"id-icao-mrtd-security-ldsSecurityObject (Doc 9303-10 §4.6.2); "
+                    "accepted because the content is an LDSSecurityObject",)
+    return econtent_type, econtent, warnings
+
+
+def _security_object(econtent: bytes, strict_parse: bool) -> LDSSecurityObject:
+    """The LDSSecurityObject (Doc 9303-10 §4.6.2.2) in ``econtent``; every field is parsed
+    up front when ``strict_parse`` (the eContentType did not already say what it is)."""
+    try:
+        lso: LDSSecurityObject = LDSSecurityObject.load(econtent, strict=True)
+        if strict_parse:  # another eContentType: make sure this is an LDSSecurityObject
+            lso.native  # noqa: B018 - parse every field now
+    except _MALFORMED:
+        raise LDSError("the encapsulated content is not an LDSSecurityObject",
+                       file=_FILE) from None
+    return lso
+
+
+def _dg_hashes(lso: LDSSecurityObject, hash_alg: str) -> dict[int, bytes]:
+    """DataGroupHash values by data group number (Doc 9303-10 §4.6.2.2): numbers 1-16, each
+    once, each hash the size ``hash_alg`` produces."""
+    hashes: dict[int, bytes] = {}
+    for item in lso["data_group_hash_values"]:
+        number = int(item["data_group_number"].native)
+        value = bytes(item["data_group_hash_value"].native)
+        if not 1 <= number <= 16 or number in hashes:
+            raise LDSError(f"invalid or repeated data group number {number}", file=_FILE)
+        if len(value) != HASH_SIZES[hash_alg]:
+            raise LDSError(f"DG{number} hash has {len(value)} bytes, {hash_alg} needs "
+                           f"{HASH_SIZES[hash_alg]}", file=_FILE)
+        hashes[number] = value
+    return hashes
+
+
+def _certificates(sd: cms.SignedData) -> tuple[asn1x509.Certificate, ...]:
+    """The X.509 certificates carried in SignedData.certificates (RFC 5652 §5.1; the DS
+    certificate, Doc 9303-10 §4.6.2), each parsed now so damage shows here."""
+    certs = tuple(c.chosen for c in sd["certificates"] if c.name == "certificate") \
+        if sd["certificates"].native is not None else ()
+    for c in certs:
+        c.serial_number  # noqa: B018 - force parsing of the embedded certificates
+    return certs
+
+
+def _signed_data(data: bytes, der: bytes) -> SOD:
+    """The SOD from the ContentInfo DER ``der`` of EF.SOD ``data`` (RFC 5652 §3, §5;
+    Doc 9303-10 §4.6.2); asn1crypto's lazy parsing may raise anything in :data:`_MALFORMED`."""
+    info = cms.ContentInfo.load(der, strict=True)
+    if info["content_type"].dotted != "1.2.840.113549.1.7.2":
+        raise LDSError("content is not CMS SignedData", file=_FILE)
+    sd = info["content"]
+    econtent_type, econtent, warnings = _encapsulated(sd)
+    lso = _security_object(econtent, bool(warnings))
+    hash_alg = _hash_name(lso["hash_algorithm"])
+    hashes = _dg_hashes(lso, hash_alg)
+    lds_info = lso["lds_version_info"]
+    lds_version = None if lds_info.native is None else str(lds_info["lds_version"].native)
+    signers = sd["signer_infos"]
+    if len(signers) != 1:
+        raise LDSError(f"expected one SignerInfo, found {len(signers)}", file=_FILE)
+    si = signers[0]
+    signed, digest, ctype, stime = _attrs(si)
+    certs = _certificates(sd)
+    sig_alg = si["signature_algorithm"]
+    sig_alg["algorithm"].dotted  # noqa: B018
+    return SOD(
+        raw=bytes(data), version=int(lso["version"].native), hash_algorithm=hash_alg,
+        dg_hashes=MappingProxyType(hashes), lds_version=lds_version, econtent=econtent,
+        econtent_type=econtent_type, digest_algorithm=_hash_name(si["digest_algorithm"]),
+        signed_attrs=signed, message_digest=digest, content_type_attr=ctype,
+        signing_time=stime if isinstance(stime, dt.datetime) else None,
+        signature_algorithm=sig_alg, signature=bytes(si["signature"].native),
+        sid=_signer_id(si["sid"]), certificates=certs, warnings=warnings)
+
+
 def parse_sod(data: bytes) -> SOD:
     """Parse EF.SOD (with or without the 0x77 wrapper).
 
@@ -224,65 +317,10 @@ def parse_sod(data: bytes) -> SOD:
     """
     der = unwrap_77(bytes(data))
     try:
-        info = cms.ContentInfo.load(der, strict=True)
-        if info["content_type"].dotted != "1.2.840.113549.1.7.2":
-            raise LDSError("content is not CMS SignedData", file=_FILE)
-        sd = info["content"]
-        encap = sd["encap_content_info"]
-        econtent_type = encap["content_type"].dotted
-        if encap["content"].native is None and not encap["content"].contents:
-            raise LDSError("SignedData has no encapsulated LDSSecurityObject", file=_FILE)
-        econtent = bytes(encap["content"])
-        warnings: tuple[str, ...] = ()
-        if econtent_type != LDS_SECURITY_OBJECT_OID:
-            if econtent_type not in OTHER_CONTENT_TYPES:
-                raise LDSError(f"eContentType is {econtent_type}, not the LDSSecurityObject",
-                               file=_FILE)
-            warnings = (f"EF.SOD eContentType is {OTHER_CONTENT_TYPES[econtent_type]}, not "
-                        f"id-icao-mrtd-security-ldsSecurityObject (Doc 9303-10 §4.6.2); "
-                        "accepted because the content is an LDSSecurityObject",)
-        try:
-            lso = LDSSecurityObject.load(econtent, strict=True)
-            if warnings:  # another eContentType: make sure this is an LDSSecurityObject
-                lso.native  # noqa: B018 - parse every field now
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
-            raise LDSError("the encapsulated content is not an LDSSecurityObject",
-                           file=_FILE) from None
-        hash_alg = _hash_name(lso["hash_algorithm"])
-        hashes: dict[int, bytes] = {}
-        for item in lso["data_group_hash_values"]:
-            number = int(item["data_group_number"].native)
-            value = bytes(item["data_group_hash_value"].native)
-            if not 1 <= number <= 16 or number in hashes:
-                raise LDSError(f"invalid or repeated data group number {number}", file=_FILE)
-            if len(value) != HASH_SIZES[hash_alg]:
-                raise LDSError(f"DG{number} hash has {len(value)} bytes, {hash_alg} needs "
-                               f"{HASH_SIZES[hash_alg]}", file=_FILE)
-            hashes[number] = value
-        lds_info = lso["lds_version_info"]
-        lds_version = None if lds_info.native is None else str(lds_info["lds_version"].native)
-        signers = sd["signer_infos"]
-        if len(signers) != 1:
-            raise LDSError(f"expected one SignerInfo, found {len(signers)}", file=_FILE)
-        si = signers[0]
-        signed, digest, ctype, stime = _attrs(si)
-        certs = tuple(c.chosen for c in sd["certificates"] if c.name == "certificate") \
-            if sd["certificates"].native is not None else ()
-        for c in certs:
-            c.serial_number  # noqa: B018 - force parsing of the embedded certificates
-        sig_alg = si["signature_algorithm"]
-        sig_alg["algorithm"].dotted  # noqa: B018
-        return SOD(
-            raw=bytes(data), version=int(lso["version"].native), hash_algorithm=hash_alg,
-            dg_hashes=MappingProxyType(hashes), lds_version=lds_version, econtent=econtent,
-            econtent_type=econtent_type, digest_algorithm=_hash_name(si["digest_algorithm"]),
-            signed_attrs=signed, message_digest=digest, content_type_attr=ctype,
-            signing_time=stime if isinstance(stime, dt.datetime) else None,
-            signature_algorithm=sig_alg, signature=bytes(si["signature"].native),
-            sid=_signer_id(si["sid"]), certificates=certs, warnings=warnings)
+        return _signed_data(data, der)
     except LDSError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+    except _MALFORMED as exc:
         raise LDSError(f"malformed CMS structure ({type(exc).__name__}); the file is damaged "
                        "or not an EF.SOD", file=_FILE) from None
 

@@ -176,13 +176,10 @@ def _signature(sod: SOD, ds: asn1x509.Certificate | None, details: dict[str, Any
                  "the document signer's signature over EF.SOD does not verify")
 
 
-def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: dict[str, Any],
-           warnings: list[str], document_code: str | None = None,
-           ) -> tuple[Check, list[asn1x509.Certificate]]:
-    if trust is None:
-        return Check("csca_chain", Verdict.NOT_CHECKED, "no trust store"), []
-    if ds is None:
-        return Check("csca_chain", Verdict.NOT_CHECKED, "no document signer certificate"), []
+def _anchor(ds: asn1x509.Certificate,
+            trust: TrustStore) -> asn1x509.Certificate | Check:
+    """The trusted CSCA whose key verifies the DS certificate (Doc 9303-12 §5.2), or the
+    csca_chain check that says why there is none."""
     # a self-signed CSCA before a link certificate of the same key: the verdict must not
     # depend on the order of the trust material (Doc 9303-12 §5.2)
     candidates = sorted(trust.find_issuers(ds), key=lambda c: c.self_signed == "no")
@@ -192,11 +189,17 @@ def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: d
         country = ds.issuer.native.get("country_name") or "the issuing state"
         return Check("csca_chain", Verdict.NOT_CHECKED,
                      f"no CSCA of {country} in the trust store: add {country}'s CSCA "
-                     "certificate or a master list that carries it"), []
+                     "certificate or a master list that carries it")
     anchor = next((c for c in candidates if trust.verifies(c, ds)), None)
     if anchor is None:
         return Check("csca_chain", Verdict.FAILED,
-                     "no trusted CSCA verifies the DS certificate's signature"), []
+                     "no trusted CSCA verifies the DS certificate's signature")
+    return anchor
+
+
+def _link_path(anchor: asn1x509.Certificate, trust: TrustStore) -> list[asn1x509.Certificate]:
+    """The anchor and the CSCA certificates above it, extended over link certificates up to a
+    self-signed root, at most four long (Doc 9303-12 §5.2)."""
     path = [anchor]
     while path[-1].self_signed == "no" and len(path) < 4:  # extend over link certificates
         up = next((c for c in trust.find_issuers(path[-1])
@@ -204,6 +207,22 @@ def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: d
         if up is None:
             break
         path.append(up)
+    return path
+
+
+def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: dict[str, Any],
+           warnings: list[str], document_code: str | None = None,
+           ) -> tuple[Check, list[asn1x509.Certificate]]:
+    """The csca_chain check: the DS certificate issued by a trusted CSCA that is a CA and
+    whose roles allow this document (Doc 9303-12 §5.2, §7.1.1)."""
+    if trust is None:
+        return Check("csca_chain", Verdict.NOT_CHECKED, "no trust store"), []
+    if ds is None:
+        return Check("csca_chain", Verdict.NOT_CHECKED, "no document signer certificate"), []
+    anchor = _anchor(ds, trust)
+    if isinstance(anchor, Check):
+        return anchor, []
+    path = _link_path(anchor, trust)
     details["csca_subject"] = anchor.subject.human_friendly
     details["csca_path"] = [c.subject.human_friendly for c in path]
     for c in path:

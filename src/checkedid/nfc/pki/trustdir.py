@@ -249,6 +249,95 @@ def _urllib_fetch(url: str, headers: dict[str, str], timeout: float
         return exc.code, dict(exc.headers.items()), b""
 
 
+def _conditional(seen: dict[str, str]) -> dict[str, str]:
+    """Conditional-GET headers (RFC 9110 §13.1) from what the last fetch of a URL returned."""
+    headers = {}
+    if seen.get("last_modified"):
+        headers["If-Modified-Since"] = seen["last_modified"]
+    if seen.get("etag"):
+        headers["If-None-Match"] = seen["etag"]
+    return headers
+
+
+def _answer_body(root: Path, item: Fetched, seen: dict[str, str], status: int,
+                 body: bytes) -> bytes | None:
+    """The CRL bytes an HTTP answer stands for: the stored copy on 304 Not Modified, the body
+    on 200; None (with ``item.reason`` set) for any other status or an oversized body."""
+    if status == 304 and seen.get("file") and (root / "crls" / seen["file"]).is_file():
+        item.status, item.file = "not modified", seen["file"]
+        return (root / "crls" / seen["file"]).read_bytes()
+    if status != 200:
+        item.reason = f"HTTP {status}"
+        return None
+    if len(body) > _MAX_CRL:
+        item.reason = "larger than 16 MiB: not a CRL"
+        return None
+    return body
+
+
+def _checked_crl(store: TrustStore, cert: asn1x509.Certificate, body: bytes,
+                 item: Fetched) -> tuple[asn1crl.CertificateList, dt.datetime | None] | None:
+    """The CRL in ``body`` and its nextUpdate if it parses, names this CSCA as issuer and
+    verifies under a pinned CSCA key (Doc 9303-12 §7.1); None with ``item.reason`` set
+    otherwise."""
+    try:
+        crl = asn1crl.CertificateList.load(_der(body), strict=True)
+        nxt: dt.datetime | None = crl["tbs_cert_list"]["next_update"].native
+    except _PARSE:
+        item.reason = "the answer is not a CRL"
+        return None
+    if crl.issuer != cert.subject:
+        item.reason = "the CRL is not issued by this CSCA: not stored"
+        return None
+    if _crl_signer(store, crl) is None:
+        item.reason = "the CRL does not verify under the CSCA's key: not stored"
+        return None
+    return crl, nxt
+
+
+def _store_crl(root: Path, url: str, crl: asn1crl.CertificateList, lower: dict[str, str],
+               meta: dict[str, dict[str, str]], item: Fetched) -> None:
+    """Write a newly fetched CRL under ``crls/`` and remember its validators (``lower``: the
+    answer's headers, lower-cased names) for the next conditional fetch (RFC 9110 §8.8)."""
+    url_id = hashlib.sha256(url.encode()).hexdigest()[:12]
+    name = f"{_country(crl.issuer)}-{url_id}.crl"
+    _write(root / "crls" / name, crl.dump())
+    item.status, item.file = "updated", name
+    meta[url] = {"file": name,
+                 **({"last_modified": lower["last-modified"]}
+                    if "last-modified" in lower else {}),
+                 **({"etag": lower["etag"]} if "etag" in lower else {})}
+
+
+def _fetch_crl(root: Path, store: TrustStore, cert: asn1x509.Certificate, url: str,
+               meta: dict[str, dict[str, str]], get: Fetch, timeout: float,
+               now: dt.datetime) -> Fetched:
+    """Fetch, check and store the CRL at one distribution point of one pinned CSCA
+    (RFC 5280 §4.2.1.13); the outcome is reported, never raised."""
+    seen = meta.get(url, {})
+    item = Fetched(url, cert.subject.human_friendly, "failed")
+    headers = _conditional(seen)
+    try:
+        status, got, body = get(url, headers, timeout)
+    except (OSError, ValueError) as exc:
+        item.reason = f"cannot fetch: {exc}"
+        return item
+    lower = {k.lower(): v for k, v in got.items()}
+    data = _answer_body(root, item, seen, status, body)
+    if data is None:
+        return item
+    checked = _checked_crl(store, cert, data, item)
+    if checked is None:
+        return item
+    crl, nxt = checked
+    if item.status != "not modified":
+        _store_crl(root, url, crl, lower, meta, item)
+    item.next_update = _iso(nxt)
+    item.stale = nxt is not None and nxt < now
+    item.headers = headers
+    return item
+
+
 def update(root: str | Path, *, timeout: float = 15.0, fetch: Fetch | None = None,
            at: dt.datetime | None = None) -> list[Fetched]:
     """Fetch the CRL of every pinned CSCA that names an HTTP(S) distribution point."""
@@ -261,62 +350,8 @@ def update(root: str | Path, *, timeout: float = 15.0, fetch: Fetch | None = Non
         meta: dict[str, dict[str, str]] = json.loads(meta_path.read_text())
     except (OSError, ValueError):
         meta = {}
-    report: list[Fetched] = []
-    for cert in store.certificates:
-        for url in _urls(cert):
-            seen = meta.get(url, {})
-            item = Fetched(url, cert.subject.human_friendly, "failed")
-            headers = {}
-            if seen.get("last_modified"):
-                headers["If-Modified-Since"] = seen["last_modified"]
-            if seen.get("etag"):
-                headers["If-None-Match"] = seen["etag"]
-            try:
-                status, got, body = get(url, headers, timeout)
-            except (OSError, ValueError) as exc:
-                item.reason = f"cannot fetch: {exc}"
-                report.append(item)
-                continue
-            lower = {k.lower(): v for k, v in got.items()}
-            if status == 304 and seen.get("file") and (root / "crls" / seen["file"]).is_file():
-                item.status, item.file = "not modified", seen["file"]
-                body = (root / "crls" / seen["file"]).read_bytes()
-            elif status != 200:
-                item.reason = f"HTTP {status}"
-                report.append(item)
-                continue
-            elif len(body) > _MAX_CRL:
-                item.reason = "larger than 16 MiB: not a CRL"
-                report.append(item)
-                continue
-            try:
-                crl = asn1crl.CertificateList.load(_der(body), strict=True)
-                nxt = crl["tbs_cert_list"]["next_update"].native
-            except _PARSE:
-                item.reason = "the answer is not a CRL"
-                report.append(item)
-                continue
-            if crl.issuer != cert.subject:
-                item.reason = "the CRL is not issued by this CSCA: not stored"
-                report.append(item)
-                continue
-            if _crl_signer(store, crl) is None:
-                item.reason = "the CRL does not verify under the CSCA's key: not stored"
-                report.append(item)
-                continue
-            if item.status != "not modified":
-                url_id = hashlib.sha256(url.encode()).hexdigest()[:12]
-                name = f"{_country(crl.issuer)}-{url_id}.crl"
-                _write(root / "crls" / name, crl.dump())
-                item.status, item.file = "updated", name
-                meta[url] = {"file": name,
-                             **({"last_modified": lower["last-modified"]}
-                                if "last-modified" in lower else {}),
-                             **({"etag": lower["etag"]} if "etag" in lower else {})}
-            item.next_update = _iso(nxt)
-            item.stale = nxt is not None and nxt < now
-            item.headers = headers
-            report.append(item)
+    report = [_fetch_crl(root, store, cert, url, meta, get, timeout, now)
+              for cert in store.certificates for url in _urls(cert)]
     if meta:
         _write(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode())
     return report
