@@ -158,6 +158,66 @@ def test_wipe_and_key_checks() -> None:
     assert "wiped" in repr(term)
 
 
+@pytest.mark.parametrize(("cipher", "n"), [("3DES", 16), ("AES-128", 16)])
+def test_wipe_after_use_drops_the_cipher_objects(cipher: str, n: int) -> None:
+    term, chip = _pair(cipher, n)
+    read = Command(0, 0xB0, 0, 0, le=4)
+    chip.unprotect_command(term.protect_command(read))
+    term.unprotect_response(chip.protect_response(Response(b"abcd", 0x9000)))
+    assert term._enc is not None and term._mac_fn is not None
+    term.wipe()
+    assert term._enc is None and term._mac_fn is None
+    with pytest.raises(SecureMessagingError, match="wiped"):
+        term.protect_command(Command(0, 0xD6, 0, 0, b"x"))
+
+
+def test_retail_mac_matches_single_des_reference() -> None:
+    """ISO/IEC 9797-1 MAC algorithm 3 built from single DES, block by block."""
+    from Crypto.Cipher import DES
+
+    key = bytes.fromhex("7962D9ECE03D1ACD4C76089DCE131543")
+    for n in (0, 1, 7, 8, 9, 15, 16, 63, 240):
+        data = bytes((i * 37 + n) & 0xFF for i in range(n))
+        padded = pad(data, 8)
+        h = bytes(8)
+        for i in range(0, len(padded), 8):
+            block = bytes(a ^ b for a, b in zip(padded[i:i + 8], h, strict=True))
+            h = DES.new(key[:8], DES.MODE_ECB).encrypt(block)  # noqa: S304
+        h = DES.new(key[8:], DES.MODE_ECB).decrypt(h)  # noqa: S304
+        assert compute_mac("3DES", key, data) == DES.new(key[:8], DES.MODE_ECB).encrypt(h)  # noqa: S304
+
+
+@pytest.mark.parametrize(("cipher", "n"), [("3DES", 16), ("AES-128", 16), ("AES-256", 32)])
+def test_session_cipher_matches_one_shot_cbc_across_messages(cipher: str, n: int) -> None:
+    """One Encryption serves many messages, each under its own IV, as fresh CBC would."""
+    from Crypto.Cipher import AES, DES3
+
+    from checkedid.nfc.sm.ciphers import Encryption
+
+    key = bytes((7 * i + 1) & 0xFF for i in range(n))
+    enc = Encryption(cipher, key)
+    block = 8 if cipher == "3DES" else 16
+
+    def fresh(iv: bytes) -> Any:
+        if cipher == "3DES":
+            return DES3.new(key, DES3.MODE_CBC, iv=iv)
+        return AES.new(key, AES.MODE_CBC, iv=iv)
+
+    for i, size in enumerate((1, 3, 1, 14, 2)):
+        data = bytes((i * 31 + j) & 0xFF for j in range(size * block))
+        iv = bytes(block) if i % 2 else bytes((i + j) & 0xFF for j in range(block))
+        crypt = enc.encrypt(data, iv)
+        assert crypt == fresh(iv).encrypt(data)
+        assert enc.decrypt(crypt[::-1], iv) == fresh(iv).decrypt(crypt[::-1])
+        assert enc.decrypt(crypt, iv) == data
+
+
+def test_degenerate_3des_session_key_is_refused() -> None:
+    sm = SMSession("3DES", bytes(range(8)) * 2, bytes(16), 0)
+    with pytest.raises(SecureMessagingError, match="unusable 3DES key"):
+        sm.protect_command(Command(0, 0xD6, 0, 0, b"x"))
+
+
 class _Loopback:
     """A transport that hands protected commands to a chip-side session and a plain 'card'."""
 

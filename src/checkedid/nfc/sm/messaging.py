@@ -26,13 +26,19 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
-from Crypto.Cipher import AES, DES, DES3
-from cryptography.hazmat.primitives.ciphers import algorithms
-from cryptography.hazmat.primitives.cmac import CMAC
-
 from checkedid.errors import InputError, SecureMessagingError, TLVError
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import Command, Response, transceive
+from checkedid.nfc.sm.ciphers import (
+    CIPHERS,
+    MAC_LEN,
+    Encryption,
+    Mac,
+    block_size,
+    mac_for,
+    pad,
+    unpad,
+)
 from checkedid.secret import Secret, zero
 
 if TYPE_CHECKING:
@@ -49,64 +55,20 @@ __all__ = [
 ]
 
 Buffer = bytes | bytearray | memoryview
-MAC_LEN = 8
-_CIPHERS = {"3DES": 16, "AES-128": 16, "AES-192": 24, "AES-256": 32}
 
 
 #: The only status words a chip may answer without protection under SM (Doc 9303-11 §9.8.5).
 _SM_ENDED = frozenset({0x6987, 0x6988})
 
-def _block(cipher: str) -> int:
-    return 8 if cipher == "3DES" else 16
-
-
-def pad(data: Buffer, block: int) -> bytes:
-    """ISO/IEC 9797-1 padding method 2: ``80`` then zeros up to the block size."""
-    n = len(data) + 1
-    return bytes(data) + b"\x80" + bytes((-n) % block)
-
-
-def unpad(data: Buffer) -> bytes:
-    """Strip padding method 2; raises :class:`SecureMessagingError` when it is absent."""
-    raw = bytes(data)
-    i = len(raw) - 1
-    while i >= 0 and raw[i] == 0:
-        i -= 1
-    if i < 0 or raw[i] != 0x80:
-        raise SecureMessagingError("secure messaging: decrypted data has bad padding")
-    return raw[:i]
-
-
-def _des3_cbc(key: Buffer, iv: bytes, data: bytes, *, decrypt: bool) -> bytes:
-    # Two-key 3DES is what Doc 9303-11 §9.8.6.1 mandates for BAC sessions.
-    try:
-        c = DES3.new(bytes(key), DES3.MODE_CBC, iv=iv)
-    except ValueError:
-        raise SecureMessagingError("secure messaging: unusable 3DES key") from None
-    return c.decrypt(data) if decrypt else c.encrypt(data)
-
 
 def cbc_encrypt(cipher: str, key: Buffer, data: Buffer, iv: bytes | None = None) -> bytes:
     """CBC-encrypt block-aligned ``data`` (zero IV unless given)."""
-    block = _block(cipher)
-    iv = iv if iv is not None else bytes(block)
-    if len(data) % block:
-        raise SecureMessagingError("secure messaging: data not block-aligned")
-    if cipher == "3DES":
-        return _des3_cbc(key, iv, bytes(data), decrypt=False)
-    return AES.new(bytes(key), AES.MODE_CBC, iv=iv).encrypt(bytes(data))
+    return Encryption(cipher, key).encrypt(data, iv)
 
 
 def cbc_decrypt(cipher: str, key: Buffer, data: Buffer, iv: bytes | None = None) -> bytes:
     """CBC-decrypt block-aligned ``data`` (zero IV unless given)."""
-    block = _block(cipher)
-    iv = iv if iv is not None else bytes(block)
-    if len(data) % block or not data:
-        raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
-                                   "number of blocks")
-    if cipher == "3DES":
-        return _des3_cbc(key, iv, bytes(data), decrypt=True)
-    return AES.new(bytes(key), AES.MODE_CBC, iv=iv).decrypt(bytes(data))
+    return Encryption(cipher, key).decrypt(data, iv)
 
 
 def compute_mac(cipher: str, key: Buffer, data: Buffer) -> bytes:
@@ -115,19 +77,7 @@ def compute_mac(cipher: str, key: Buffer, data: Buffer) -> bytes:
     3DES: ISO/IEC 9797-1 MAC algorithm 3 (DES-CBC with Ka, then decrypt with Kb and
     encrypt with Ka on the last block). AES: CMAC (NIST SP 800-38B) truncated to 8 bytes.
     """
-    block = _block(cipher)
-    msg = pad(data, block)
-    if cipher == "3DES":
-        k = bytes(key)
-        ka, kb = k[:8], k[8:16]
-        # Single DES is part of the retail MAC mandated by Doc 9303-11 §9.8.6.1.
-        h = DES.new(ka, DES.MODE_CBC, iv=bytes(8)).encrypt(msg)[-8:]  # noqa: S304
-        h = DES.new(kb, DES.MODE_ECB).decrypt(h)  # noqa: S304
-        return DES.new(ka, DES.MODE_ECB).encrypt(h)  # noqa: S304
-    # OpenSSL's CMAC: an order of magnitude less CPU per APDU than a Python-level CMAC.
-    mac = CMAC(algorithms.AES(bytes(key)))
-    mac.update(msg)
-    return mac.finalize()[:MAC_LEN]
+    return mac_for(cipher, key).compute(pad(data, block_size(cipher)))
 
 
 def _le_bytes(le: int) -> bytes:
@@ -152,21 +102,24 @@ class SMSession:
     read, not adopted).
     """
 
-    __slots__ = ("_ks_enc", "_ks_mac", "block", "cipher", "ssc")
+    __slots__ = ("_enc", "_ks_enc", "_ks_mac", "_mac_fn", "block", "cipher", "ssc")
 
     def __init__(self, cipher: str, ks_enc: Buffer | Secret, ks_mac: Buffer | Secret,
                  ssc: int) -> None:
-        if cipher not in _CIPHERS:
+        if cipher not in CIPHERS:
             raise InputError(f"unsupported secure-messaging cipher {cipher!r}")
         enc = bytearray(ks_enc.buffer if isinstance(ks_enc, Secret) else ks_enc)
         mac = bytearray(ks_mac.buffer if isinstance(ks_mac, Secret) else ks_mac)
-        want = _CIPHERS[cipher]
+        want = CIPHERS[cipher]
         if len(enc) != want or len(mac) != want:
             raise InputError(f"{cipher} session keys must be {want} bytes")
         self.cipher = cipher
-        self.block = _block(cipher)
+        self.block = block_size(cipher)
         self._ks_enc: bytearray | None = enc
         self._ks_mac: bytearray | None = mac
+        # Key schedules of the session keys, set up on first use and dropped by wipe().
+        self._enc: Encryption | None = None
+        self._mac_fn: Mac | None = None
         self.ssc = ssc % (1 << (8 * self.block))
 
     def __repr__(self) -> str:
@@ -178,40 +131,45 @@ class SMSession:
         return self._ks_enc is None
 
     def wipe(self) -> None:
-        """Zero both session keys; the session cannot be used afterwards."""
+        """Zero both session keys and drop their cipher objects; the session cannot be
+        used afterwards."""
         for buf in (self._ks_enc, self._ks_mac):
             if buf is not None:
                 zero(buf)
         self._ks_enc = self._ks_mac = None
+        self._enc = None
+        self._mac_fn = None
 
     # -- primitives -------------------------------------------------------
 
-    def _keys(self) -> tuple[bytearray, bytearray]:
-        if self._ks_enc is None or self._ks_mac is None:
-            raise SecureMessagingError("secure messaging: the session keys were wiped")
-        return self._ks_enc, self._ks_mac
+    def _encryption(self) -> Encryption:
+        if self._enc is None:
+            if self._ks_enc is None:
+                raise SecureMessagingError("secure messaging: the session keys were wiped")
+            self._enc = Encryption(self.cipher, self._ks_enc)
+        return self._enc
+
+    def _mac_key(self) -> Mac:
+        if self._mac_fn is None:
+            if self._ks_mac is None:
+                raise SecureMessagingError("secure messaging: the session keys were wiped")
+            self._mac_fn = mac_for(self.cipher, self._ks_mac)
+        return self._mac_fn
 
     def _next_ssc(self) -> bytes:
         self.ssc = (self.ssc + 1) % (1 << (8 * self.block))
         return self.ssc.to_bytes(self.block, "big")
 
-    def _iv(self, ssc: bytes) -> bytes:
-        if self.cipher == "3DES":
-            return bytes(8)
-        enc, _ = self._keys()
-        return AES.new(bytes(enc), AES.MODE_ECB).encrypt(ssc)
-
     def _mac(self, ssc: bytes, data: Buffer) -> bytes:
-        _, mac = self._keys()
-        return compute_mac(self.cipher, mac, ssc + bytes(data))
+        return self._mac_key().compute(pad(ssc + bytes(data), self.block))
 
     def _encrypt(self, ssc: bytes, plain: Buffer) -> bytes:
-        enc, _ = self._keys()
-        return cbc_encrypt(self.cipher, enc, pad(plain, self.block), self._iv(ssc))
+        enc = self._encryption()
+        return enc.encrypt(pad(plain, self.block), enc.sm_iv(ssc))
 
     def _decrypt(self, ssc: bytes, cryptogram: Buffer) -> bytes:
-        enc, _ = self._keys()
-        return unpad(cbc_decrypt(self.cipher, enc, cryptogram, self._iv(ssc)))
+        enc = self._encryption()
+        return unpad(enc.decrypt(cryptogram, enc.sm_iv(ssc)))
 
     def _verify(self, ssc: bytes, data: bytes, what: str, prefix: bytes = b"") -> bytes:
         """Check the trailing DO'8E' of ``data`` (MAC over ``SSC || prefix || DOs``);

@@ -1,0 +1,200 @@
+"""Block-cipher primitives of secure messaging (ICAO Doc 9303-11 §9.8.6; BSI TR-03110-3 §F.2).
+
+* 3DES (Doc 9303-11 §9.8.6.1): two-key 3DES-CBC (K1 K2 K1) and ISO/IEC 9797-1 MAC
+  algorithm 3 (retail MAC) with DES.
+* AES (§9.8.6.2): AES-CBC, the SM IV ``E(KS_enc, SSC)`` and AES-CMAC (NIST SP 800-38B)
+  truncated to 8 bytes.
+
+Everything runs on OpenSSL through ``cryptography``. :class:`Encryption` and the MACs
+set up a key's schedule once, so a secure-messaging session that keeps them (see
+:class:`~checkedid.nfc.sm.messaging.SMSession`) only opens a CBC context per APDU; dropping
+the objects frees the schedules (OpenSSL cleanses them when a context is freed).
+"""
+
+from __future__ import annotations
+
+from Crypto.Cipher import DES3
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives.ciphers import (
+    BlockCipherAlgorithm,
+    Cipher,
+    CipherContext,
+    algorithms,
+    modes,
+)
+from cryptography.hazmat.primitives.cmac import CMAC
+
+from checkedid.errors import SecureMessagingError
+
+__all__ = ["CIPHERS", "MAC_LEN", "AesCmac", "Encryption", "Mac", "RetailMac", "block_size",
+           "mac_for", "pad", "unpad"]
+
+Buffer = bytes | bytearray | memoryview
+MAC_LEN = 8
+#: Session key length per secure-messaging cipher.
+CIPHERS = {"3DES": 16, "AES-128": 16, "AES-192": 24, "AES-256": 32}
+
+
+def block_size(cipher: str) -> int:
+    return 8 if cipher == "3DES" else 16
+
+
+def pad(data: Buffer, block: int) -> bytes:
+    """ISO/IEC 9797-1 padding method 2: ``80`` then zeros up to the block size."""
+    n = len(data) + 1
+    return bytes(data) + b"\x80" + bytes((-n) % block)
+
+
+def unpad(data: Buffer) -> bytes:
+    """Strip padding method 2; raises :class:`SecureMessagingError` when it is absent."""
+    raw = bytes(data)
+    i = len(raw) - 1
+    while i >= 0 and raw[i] == 0:
+        i -= 1
+    if i < 0 or raw[i] != 0x80:
+        raise SecureMessagingError("secure messaging: decrypted data has bad padding")
+    return raw[:i]
+
+
+def _two_key_3des(key: bytes) -> TripleDES:
+    """Two-key 3DES as the 24-byte EDE key K1 K2 K1 (Doc 9303-11 §9.8.6.1).
+
+    A key that degenerates to single DES (K1 = K2 up to the parity bits) is refused.
+    """
+    try:
+        DES3.adjust_key_parity(key)
+    except ValueError:
+        raise SecureMessagingError("secure messaging: unusable 3DES key") from None
+    return TripleDES(key + key[:8])
+
+
+def _single_des(key: bytes) -> TripleDES:
+    """DES as 3DES keyed K1 = K2 = K3 (NIST SP 800-67 keying option 3: identical result)."""
+    return TripleDES(key * 3)
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
+
+
+class _RunningCbc:
+    """One CBC context kept open across messages, each message under its own IV.
+
+    CBC chains every block to the ciphertext block before it, and an open context chains
+    a new message to the last ciphertext block it saw (``_last``). Encrypting under ``iv``
+    is therefore the continuation with the first plaintext block XORed by ``iv ⊕ _last``;
+    decrypting is the continuation with the first output block XORed by ``iv ⊕ _last``.
+    This spares an OpenSSL context per APDU.
+    """
+
+    __slots__ = ("_block", "_dec", "_dec_last", "_enc", "_enc_last")
+
+    def __init__(self, algorithm: BlockCipherAlgorithm, block: int) -> None:
+        cipher = Cipher(algorithm, modes.CBC(bytes(block)))
+        self._block = block
+        self._enc = cipher.encryptor()
+        self._dec = cipher.decryptor()
+        self._enc_last = self._dec_last = bytes(block)
+
+    def encrypt(self, data: bytes, iv: bytes) -> bytes:
+        if not data:
+            return b""
+        b = self._block
+        out = self._enc.update(_xor(data[:b], _xor(iv, self._enc_last)) + data[b:])
+        self._enc_last = out[-b:]
+        return out
+
+    def decrypt(self, data: bytes, iv: bytes) -> bytes:
+        b = self._block
+        out = self._dec.update(data)
+        first = _xor(out[:b], _xor(iv, self._dec_last))
+        self._dec_last = data[-b:]
+        return first + out[b:]
+
+
+class Encryption:
+    """CBC encryption with one key: two-key 3DES (zero IV) or AES (IV ``E(K, SSC)``)."""
+
+    __slots__ = ("_cbc", "_ecb", "block")
+
+    def __init__(self, cipher: str, key: Buffer) -> None:
+        raw = bytes(key)
+        self.block = block_size(cipher)
+        algorithm: BlockCipherAlgorithm
+        self._ecb: CipherContext | None = None
+        if cipher == "3DES":
+            algorithm = _two_key_3des(raw)
+        else:
+            algorithm = algorithms.AES(raw)
+            # ECB on the single SSC block (the IV rule of §9.8.6.2); no state between blocks.
+            self._ecb = Cipher(algorithm, modes.ECB()).encryptor()  # noqa: S305
+        self._cbc = _RunningCbc(algorithm, self.block)
+
+    def sm_iv(self, ssc: bytes) -> bytes:
+        """The IV of a secure-messaging cryptogram: zero for 3DES (§9.8.6.1),
+        ``E(KS_enc, SSC)`` for AES (§9.8.6.2)."""
+        if self._ecb is None:
+            return bytes(self.block)
+        return self._ecb.update(ssc)
+
+    def encrypt(self, data: Buffer, iv: bytes | None = None) -> bytes:
+        """CBC-encrypt block-aligned ``data`` (zero IV unless given)."""
+        raw = bytes(data)
+        if len(raw) % self.block:
+            raise SecureMessagingError("secure messaging: data not block-aligned")
+        return self._cbc.encrypt(raw, iv if iv is not None else bytes(self.block))
+
+    def decrypt(self, data: Buffer, iv: bytes | None = None) -> bytes:
+        """CBC-decrypt block-aligned, non-empty ``data`` (zero IV unless given)."""
+        raw = bytes(data)
+        if len(raw) % self.block or not raw:
+            raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
+                                       "number of blocks")
+        return self._cbc.decrypt(raw, iv if iv is not None else bytes(self.block))
+
+
+class RetailMac:
+    """ISO/IEC 9797-1 MAC algorithm 3 with DES (Doc 9303-11 §9.8.6.1), over data already
+    padded with method 2.
+
+    DES-CBC with Ka over every block but the last, then the last block (XOR the chaining
+    value) through 3DES-EDE with Ka Kb Ka: the same as DES-CBC over all blocks followed
+    by ``E(Ka, D(Kb, ·))``.
+    """
+
+    __slots__ = ("_cbc_a", "_final")
+
+    def __init__(self, key: Buffer) -> None:
+        raw = bytes(key)
+        # Single DES is part of the retail MAC mandated by Doc 9303-11 §9.8.6.1.
+        self._cbc_a = _RunningCbc(_single_des(raw[:8]), 8)
+        # The MAC's output transformation on its last block; ECB keeps no state between blocks.
+        self._final: CipherContext = Cipher(TripleDES(raw[:16] + raw[:8]),
+                                            modes.ECB()).encryptor()  # noqa: S305
+
+    def compute(self, padded: bytes) -> bytes:
+        head, last = padded[:-8], padded[-8:]
+        chain = self._cbc_a.encrypt(head, bytes(8))[-8:] if head else bytes(8)
+        return self._final.update(_xor(last, chain))
+
+
+class AesCmac:
+    """AES-CMAC (NIST SP 800-38B) truncated to 8 bytes (Doc 9303-11 §9.8.6.2)."""
+
+    __slots__ = ("_cmac",)
+
+    def __init__(self, key: Buffer) -> None:
+        self._cmac = CMAC(algorithms.AES(bytes(key)))
+
+    def compute(self, padded: bytes) -> bytes:
+        mac = self._cmac.copy()
+        mac.update(padded)
+        return mac.finalize()[:MAC_LEN]
+
+
+Mac = RetailMac | AesCmac
+
+
+def mac_for(cipher: str, key: Buffer) -> Mac:
+    """The secure-messaging MAC of ``cipher`` keyed with ``key``."""
+    return RetailMac(key) if cipher == "3DES" else AesCmac(key)
