@@ -284,15 +284,15 @@ def read_document(
 def _embed_beside(session: Session, image: ImageInput,
                   role: Literal["selfie", "document"]) -> Callable[[], Any]:
     """Start embedding ``image`` on the second core (a forked child, as the face matcher's
-    ``embed_pair`` does); the returned function waits for the embedding. Where forking is
-    not possible or not wanted the embedding is made now and the function returns it."""
+    ``embed_pair`` does); the returned function waits for the embedding and raises what
+    embedding raises. Where forking is not possible or not wanted, calling the function
+    makes the embedding."""
     from checkedid.biometrics.worker import can_fork, embed_in_child
 
     matcher = session.face_matcher()
     if getattr(matcher, "parallel", "none") in ("auto", "process") and can_fork():
         return embed_in_child(lambda: matcher.embed(image, role=role))
-    embedding = matcher.embed(image, role=role)
-    return lambda: embedding
+    return lambda: matcher.embed(image, role=role)
 
 
 def _require_chip_authentication(checks: dict[str, CheckGroup]) -> None:
