@@ -77,14 +77,19 @@ def sample_selfie(photo: str, *, impostor: bool = False, faces: Path = FACES) ->
 def document_photo(persona: str, *, seed: int = 1) -> npt.NDArray[np.uint8]:
     """A generated, easily readable photo of ``persona``'s document (BGR array).
 
-    The MRZ printed on it is the persona's, so reading the photo opens that persona's chip.
+    The MRZ printed on it is the persona's, so reading the photo opens that persona's chip,
+    and its portrait is the persona's photo, so the printed-portrait check has a face to
+    compare with the chip's.
     """
+    import cv2
+
     from checkedid.mrz import synth
     from hw.vchip.personas import spec
 
     s = spec(persona)
+    portrait = cv2.imread(str(FACES / s.photo), cv2.IMREAD_COLOR)
     photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=seed, format=s.doc_type,
-                                 difficulty="easy")
+                                 difficulty="easy", portrait=portrait)
     return np.asarray(photo.image, dtype=np.uint8)
 
 
