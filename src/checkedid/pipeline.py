@@ -202,7 +202,12 @@ def read_document(
     # 1. MRZ from the photo (optional when a CAN is given).
     if document_image is not None:
         with steps.step("mrz"):
-            photo_mrz = mrzlib.read(document_image, engine=session.mrz_engine)
+            try:
+                photo_mrz = mrzlib.read(document_image, engine=session.mrz_engine)
+            except BaseException:
+                if selfie_embedding is not None:  # the selfie is judged first, as without
+                    session.track(selfie_embedding().vector)  # the overlap
+                raise
             checks["mrz"] = _mrz_group(photo_mrz)
     else:
         checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
