@@ -27,7 +27,9 @@ def test_demo_verifies_and_reports_every_step() -> None:
     assert result.decision is Decision.VERIFIED, result.reasons
     assert {name: g.verdict.value for name, g in result.checks.items()} == {
         "mrz": "PASSED", "access": "PASSED", "passive": "PASSED", "active": "PASSED",
-        "chip": "PASSED", "consistency": "PASSED", "face": "PASSED"}
+        "chip": "PASSED", "consistency": "PASSED", "face": "PASSED",
+        "document_portrait": "PASSED"}  # the persona's portrait printed on the generated page
+    assert result.document_portrait is not None and result.document_portrait.is_match
     assert set(result.timings) >= {"mrz", "chip", "authentication", "face"}
     assert result.protocol and result.protocol.startswith("PACE")
     assert any(e.state == "progress" and e.file for e in events)  # bytes of files as read
