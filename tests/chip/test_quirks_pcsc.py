@@ -25,7 +25,7 @@ def test_quirk_persona_is_verified(persona: str) -> None:
     assert info["persona"] == persona
     assert {name: g.verdict.value for name, g in result.checks.items()} == {
         "mrz": "PASSED", "access": "PASSED", "passive": "PASSED", "consistency": "PASSED",
-        "face": "PASSED", **EXPECTED[persona]}
+        "face": "PASSED", "document_portrait": "PASSED", **EXPECTED[persona]}
 
 
 #: Active (DG15) and Chip Authentication (DG14) as the base persona offers them.
