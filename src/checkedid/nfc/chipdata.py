@@ -102,6 +102,24 @@ class LDSObjects:
     dg15: Any = None
 
 
+
+def attach_portrait(out: LDSObjects, raw: bytes | bytearray, name: str,
+                    secrets: SecretRegistry, warnings: list[str]) -> None:
+    """Parse the portrait data group ``name`` (an eMRTD's DG2, a licence's DG6: the same
+    biometric template) into ``out``; its decoded faces join ``secrets``. A portrait that
+    cannot be decoded is a warning, not an error: Passive Authentication still hashes it."""
+    from checkedid.nfc.lds.dg2 import DG2
+
+    try:
+        out.dg2 = DG2.from_bytes(bytes(raw))
+    except ParseError as exc:
+        warnings.append(f"{name} could not be decoded ({type(exc).__name__}): no face image")
+        return
+    for face in out.dg2.faces:
+        if face.image is not None:
+            secrets.add(face.image)
+    out.face_image = out.dg2.image
+
 def _parser(number: int) -> Any:
     module = importlib.import_module(f"checkedid.nfc.lds.dg{number}")
     return getattr(module, f"DG{number}")
@@ -118,17 +136,7 @@ def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
         raise LDSError("the chip lists no DG1 (MRZ), which every eMRTD must hold", file="COM")
     out = LDSObjects(com=com, dg1=DG1.from_bytes(bytes(raw["DG1"])))
     if "DG2" in raw:
-        from checkedid.nfc.lds.dg2 import DG2
-
-        try:
-            out.dg2 = DG2.from_bytes(bytes(raw["DG2"]))
-        except ParseError as exc:
-            warnings.append(f"DG2 could not be decoded ({type(exc).__name__}): no face image")
-        else:
-            for face in out.dg2.faces:
-                if face.image is not None:
-                    secrets.add(face.image)
-            out.face_image = out.dg2.image
+        attach_portrait(out, raw["DG2"], "DG2", secrets, warnings)
     for number in _OPTIONAL:
         name = f"DG{number}"
         if name not in raw:

@@ -38,7 +38,7 @@ def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
 
     from checkedid.errors import LDSError
     from checkedid.nfc.application import LICENCE
-    from checkedid.nfc.chipdata import LDSObjects
+    from checkedid.nfc.chipdata import LDSObjects, attach_portrait
     from checkedid.nfc.lds.com import parse_com
     from checkedid.nfc.lds.edl import parse_licence_dg1
 
@@ -48,17 +48,7 @@ def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
         raise LDSError("the licence lists no DG1 (holder and categories)", file="COM")
     out = LDSObjects(com=com, dg1=parse_licence_dg1(bytes(raw["DG1"])))
     if "DG6" in raw:
-        from checkedid.nfc.lds.dg2 import DG2
-
-        try:
-            out.dg2 = DG2.from_bytes(bytes(raw["DG6"]))
-        except ParseError as exc:
-            warnings.append(f"DG6 could not be decoded ({type(exc).__name__}): no face image")
-        else:
-            for face in out.dg2.faces:
-                if face.image is not None:
-                    secrets.add(face.image)
-            out.face_image = out.dg2.image
+        attach_portrait(out, raw["DG6"], "DG6", secrets, warnings)
     for name, attr, module in (("DG14", "dg14", "dg14"), ("DG13", "dg15", "dg15")):
         if name not in raw:
             continue
