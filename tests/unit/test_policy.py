@@ -76,15 +76,11 @@ def test_chip_authentication_required_by_policy() -> None:
 def test_crl_grace_period_at_the_trust_store() -> None:
     from hw.pki import get_pki
 
+    from checkedid.demo import virtual_trust_store
     from checkedid.nfc.pki import pa
-    from checkedid.nfc.pki.trust import TrustStore
 
     pki = get_pki()
-    store = TrustStore()
-    for der in pki.trusted_certificates.values():
-        store.add_certificate(der)
-    for crl in pki.crls.values():
-        store.add_crl(crl)
+    store = virtual_trust_store()
     dgs = {1: b"\x61\x03\x5f\x1f\x00"}
     sod = pki.sign_sod(dgs, signer="ds-rsa")
     next_update = dt.datetime(2045, 1, 1, tzinfo=dt.UTC)  # the test PKI's CRLs (hw.pki.ca)
