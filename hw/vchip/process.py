@@ -108,7 +108,10 @@ class VChipProcess:
             if _card_present(self.reader):
                 return
             time.sleep(0.05)
-        raise TimeoutError(f"the virtual chip did not appear on {self.reader!r}")
+        raise TimeoutError(
+            f"the virtual chip did not appear on {self.reader!r} within {timeout:g} s: "
+            "is pcscd running with the vpcd driver? (start it with 'bash hw/setup.sh')"
+        )
 
     def stop(self) -> None:
         if self.proc.poll() is None:
