@@ -63,3 +63,10 @@ def scan(shifted_needles: Sequence[bytes]) -> list[tuple[int, str, int]]:
                 addr += CHUNK
     buf.fill(0)
     return hits
+
+
+def labelled_hits(shifted_needles: Sequence[bytes], labels: Sequence[str]) -> list[list[str]]:
+    """:func:`scan`, reported as sorted unique ``[label, mapping]`` pairs (JSON-ready)."""
+    found = {(labels[i] if i >= 0 else "?", where or "anonymous")
+             for i, where, _ in scan(shifted_needles)}
+    return [list(pair) for pair in sorted(found)]

@@ -19,7 +19,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from tests.memscan import scan
+from tests.memscan import labelled_hits
 from tests.procstats import proc_stats
 
 
@@ -55,13 +55,11 @@ def main() -> int:
         samples.append({"n": count, **proc_stats()})
     del kiosk, client
     gc.collect()
-    hits = scan(needles)
     report = {
         "decisions": dict(decisions),
         "samples": samples,
         "seconds": seconds,
-        "hits": sorted({(labels[i] if i >= 0 else "?", where or "anonymous")
-                        for i, where, _ in hits}),
+        "hits": labelled_hits(needles, labels),
     }
     sys.stdout.write(json.dumps(report))
     return 0

@@ -13,7 +13,7 @@ import gc
 import json
 import sys
 
-from tests.memscan import scan
+from tests.memscan import labelled_hits
 
 
 def main() -> int:
@@ -35,12 +35,10 @@ def main() -> int:
     photo[:] = bytes(len(photo))
     del result, session
     gc.collect()
-    hits = scan(needles)
     report = {
         "decision": decision,
         "checks": checks,
-        "hits": sorted({(labels[i] if i >= 0 else "?", where or "anonymous")
-                        for i, where, _ in hits}),
+        "hits": labelled_hits(needles, labels),
     }
     sys.stdout.write(json.dumps(report))
     return 0
