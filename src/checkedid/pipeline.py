@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
-from checkedid.api import FieldName, ImageInput, TrustInput
+from checkedid.api import ImageInput
 from checkedid.document_fields import fields_from_chip
 from checkedid.errors import InputError, InternalError
 from checkedid.result import FaceScore, Result, decide
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from checkedid.session import Session
 
 __all__ = ["HeldRead", "ImageInput", "ProgressEvent", "TransportFactory", "check_warnings",
-           "finish", "match_face", "read_document", "run_pipeline", "verify"]
+           "finish", "match_face", "read_document", "run_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -452,22 +452,3 @@ def run_pipeline(
     match_face(session, held, None if held.live is not None else selfie)
     return finish(held)
 
-
-def verify(
-    document_image: ImageInput | None,
-    selfie: ImageInput | None,
-    *,
-    trust: TrustInput = None,
-    reader: str | None = None,
-    can: str | None = None,
-    fields: Sequence[FieldName] | None = None,
-    progress: Callable[[ProgressEvent], None] | None = None,
-    timeout: float | None = 60.0,
-) -> Result:
-    """One-shot verification: ``Session(trust=trust).verify(...)`` and wipe."""
-    from checkedid.session import Session
-
-    with Session(trust=trust, reader=reader) as s:
-        return s.verify(
-            document_image, selfie, can=can, fields=fields, progress=progress, timeout=timeout
-        )
