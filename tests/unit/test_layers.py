@@ -196,6 +196,6 @@ def test_api_module_imports_alone(module: str) -> None:
 
     code = f"import {module}, checkedid; assert checkedid.verify.__module__ == 'checkedid.session'"
     env_path = str(SRC.parent)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603
                           env={"PYTHONPATH": env_path, "PATH": ""}, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -311,7 +311,7 @@ def verify_cam(result: PACEResult, ca_public_key: CAPublicKey) -> CheckGroup:
     its DER SubjectPublicKeyInfo, or a ``cryptography`` EC public key). Returns the
     ``"chip"`` check group: PASSED proves the chip holds the private key of DG14's key.
     """
-    details = {"protocol": "PACE-CAM", "parameter_id": result.parameter_id}
+    details: dict[str, str | int] = {"protocol": "PACE-CAM", "parameter_id": result.parameter_id}
     cam = result.cam
     if cam is None:
         return CheckGroup.of("chip", [Check("pace_cam", Verdict.NOT_SUPPORTED,

@@ -39,7 +39,7 @@ from checkedid.nfc.iso7816.apdu import INS, SW, Command
 from checkedid.nfc.lds.securityinfos import encode_oid
 from checkedid.nfc.sm import kdf
 from checkedid.nfc.sm.messaging import SMSession
-from checkedid.verdict import Check, CheckGroup, Verdict
+from checkedid.verdict import Check, CheckGroup, Verdict, json_list, json_map
 
 __all__ = ["CA_OID_PREFIX", "PENDING", "CAResult", "apply_trust", "chip_authenticate",
            "confirm", "is_pending", "oid_bytes"]
@@ -196,13 +196,14 @@ def confirm(result: CAResult | CheckGroup, ok: bool, reason: str = "") -> CAResu
 
 def _dg_trust(dg: int, passive: CheckGroup, covered: Set[int]) -> tuple[Verdict, str]:
     name = f"DG{dg}"
-    hashes = passive.details.get("dg_hashes", {})
+    hashes = json_map(passive.details.get("dg_hashes"))
     if dg not in covered:
         return Verdict.FAILED, f"{name} is not covered by EF.SOD: its key is not authenticated"
-    if dg in hashes.get("mismatched", []):
+    if dg in json_list(hashes.get("mismatched")):
         return Verdict.FAILED, f"{name} does not match its EF.SOD hash"
     check = passive.check("dg_hashes")
-    if check is None or check.verdict is not Verdict.PASSED or dg not in hashes.get("matched", []):
+    matched = json_list(hashes.get("matched"))
+    if check is None or check.verdict is not Verdict.PASSED or dg not in matched:
         return Verdict.NOT_CHECKED, f"{name}'s hash was not verified against EF.SOD"
     for step, what in (("ds_signature", "its signature"),
                        ("csca_chain", "its signer's chain to a CSCA"),
