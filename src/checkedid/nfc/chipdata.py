@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeAlias, TypeVar
+from typing import TypeVar
 
 from checkedid.errors import LDSError, ParseError
 from checkedid.imaging import BGRImage
@@ -25,13 +25,9 @@ from checkedid.nfc.lds.dg14 import DG14
 from checkedid.nfc.lds.dg15 import DG15
 from checkedid.nfc.lds.edl import LicenceDG1
 from checkedid.secret import SecretRegistry
-from checkedid.verdict import CheckGroup
+from checkedid.verdict import CheckGroup, JSONValue
 
-__all__ = ["ChipData", "DetailValue", "LDSObjects", "attach_portrait", "parse_files",
-           "parse_optional"]
-
-#: A value in the JSON-able details of a read (protocol names, sizes, flags, notes).
-DetailValue: TypeAlias = str | int | float | bool | list[str] | None
+__all__ = ["ChipData", "LDSObjects", "attach_portrait", "parse_files", "parse_optional"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -47,7 +43,7 @@ class ChipData:
     """
 
     protocol: str
-    access_details: dict[str, DetailValue]
+    access_details: dict[str, JSONValue]
     warnings: list[str]
     sod_bytes: bytes
     dg_bytes: dict[int, bytes]
@@ -81,7 +77,7 @@ class ChipData:
 
     __str__ = __repr__
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, JSONValue]:
         """A JSON-able summary without personal data: protocol, files, checks, timings."""
         return {
             "protocol": self.protocol,
