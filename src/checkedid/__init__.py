@@ -52,16 +52,16 @@ if TYPE_CHECKING:
     from checkedid.api import FieldName, ImageInput, Isolation
     from checkedid.nfc.iso7816.pcsc import list_readers
     from checkedid.nfc.pki.trust import TrustStore
-    from checkedid.pipeline import ProgressEvent, verify
+    from checkedid.pipeline import ProgressEvent
     from checkedid.result import DEFAULT_FIELDS, Decision, Result
-    from checkedid.session import Session
+    from checkedid.session import Session, verify
 
 _LAZY = {
     "Session": "checkedid.session",
     "Result": "checkedid.result",
     "Decision": "checkedid.result",
     "DEFAULT_FIELDS": "checkedid.result",
-    "verify": "checkedid.pipeline",
+    "verify": "checkedid.session",
     "ProgressEvent": "checkedid.pipeline",
     "TrustStore": "checkedid.nfc.pki.trust",
     "list_readers": "checkedid.nfc.iso7816.pcsc",

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
+
+from checkedid.result import ResultFields
 
 __all__ = ["PERMIT_CODES", "fields_from_chip"]
 
@@ -100,8 +102,10 @@ def _licence_fields(data: Any, name: str, today: date) -> Any:
     return None  # optional_data, permit_type, permit_remarks: not on a licence
 
 
-def fields_from_chip(data: Any, wanted: Sequence[str], today: date) -> dict[str, Any]:
-    """The requested personal fields (except ``photo``) from a :class:`ChipData`."""
+def fields_from_chip(data: Any, wanted: Sequence[str], today: date) -> ResultFields:
+    """The requested personal fields (except ``photo``) from a :class:`ChipData`, with the
+    value types :class:`~checkedid.result.ResultFields` names."""
     licence = getattr(data, "application", "eMRTD") == "eDL"
     pick = _licence_fields if licence else _mrz_fields
-    return {name: pick(data, name, today) for name in wanted if name != "photo"}
+    return cast(ResultFields, {name: pick(data, name, today) for name in wanted
+                               if name != "photo"})

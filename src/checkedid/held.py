@@ -14,32 +14,21 @@ personal data lives that long too (in the worker only). :meth:`HeldWorker.close`
 bounds how long it waits for the next step (ICAO Doc 9303-11 leaves the session
 lifetime to the inspection system).
 
-Commands and answers use the framing, error crossing and worker hardening of
-:mod:`checkedid.isolation` (lengths, JSON, an unused attachment). A selfie crosses the pipe
-base64-encoded; a face answer is
-``{"type": "face", "verdict": ..., "score": ..., "threshold": ..., "match": ...}``.
+The worker is a serving worker of :mod:`checkedid.isolation` (:func:`~checkedid.isolation.serve`:
+the one fork-worker protocol, its framing, error crossing and hardening); this module only
+says what its commands are. ``{"cmd": "match", "selfie": "<base64>"}`` is answered with the
+face outcome (``verdict``, ``score``, ``threshold``, ``match``), ``{"cmd": "finish"}`` with
+the minimised result, after which the worker exits.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import select
-import signal
-import time
 from collections.abc import Callable
 from typing import Any
 
-from checkedid.errors import ChipTimeout, InternalError
-from checkedid.isolation import (
-    Emit,
-    _error_message,
-    _Reader,
-    _reap,
-    _rebuild_error,
-    _send,
-    harden_worker,
-)
+from checkedid.errors import InternalError
+from checkedid.isolation import Emit, serve
 
 __all__ = ["IDLE_SECONDS", "HeldWorker"]
 
@@ -51,48 +40,13 @@ MatchFn = Callable[[Any, bytes], dict[str, Any]]
 FinishFn = Callable[[Any], dict[str, Any]]
 
 
-def _serve(read: ReadFn, match: MatchFn, finish: FinishFn, wfd: int, rfd: int,
-           idle: float) -> None:  # pragma: no cover - runs in the forked worker
-    code = 0
-    try:
-        harden_worker()  # before the read creates any personal data
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        try:
-            held, summary = read(lambda event: _send(wfd, {"type": "event", **event}))
-        except BaseException as exc:
-            _send(wfd, _error_message(exc))
-            raise SystemExit(1) from None
-        _send(wfd, {"type": "held", "summary": summary})
-        commands = _Reader(rfd)
-        while True:
-            msgs = commands.messages()
-            if not msgs:
-                if commands.eof:
-                    return
-                ready, _, _ = select.select([rfd], [], [], idle)
-                if not ready:
-                    return  # nobody came back: wipe by exiting
-                commands.fill(0)
-                continue
-            for msg, _attachment in msgs:
-                if msg.get("cmd") == "finish":
-                    _send(wfd, {"type": "result", "data": finish(held)})
-                    return
-                try:
-                    selfie = base64.b64decode(str(msg.get("selfie", "")))
-                    _send(wfd, {"type": "face", **match(held, selfie)})
-                except Exception as exc:  # an unusable selfie: tell, keep the read
-                    _send(wfd, _error_message(exc))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    except BaseException as exc:
-        code = 1
-        try:
-            _send(wfd, _error_message(exc))
-        except OSError:
-            code = 2
-    finally:
-        os._exit(code)
+def _commands(match: MatchFn, finish: FinishFn
+              ) -> Callable[[object, dict[str, Any]], tuple[dict[str, Any], bool]]:
+    def handle(held: object, msg: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        if msg.get("cmd") == "finish":
+            return finish(held), True
+        return match(held, base64.b64decode(str(msg.get("selfie", "")))), False
+    return handle
 
 
 class HeldWorker:
@@ -101,83 +55,37 @@ class HeldWorker:
     def __init__(self, read: ReadFn, match: MatchFn, finish: FinishFn, *,
                  on_event: Callable[[dict[str, Any]], None] | None = None,
                  timeout: float | None = 60.0, idle: float = IDLE_SECONDS) -> None:
-        c2p_r, c2p_w = os.pipe()
-        p2c_r, p2c_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the worker
-            os.close(c2p_r)
-            os.close(p2c_w)
-            _serve(read, match, finish, c2p_w, p2c_r, idle)
-        os.close(c2p_w)
-        os.close(p2c_r)
-        self.pid: int | None = pid
-        self._in = _Reader(c2p_r)
-        self._out = p2c_w
-        self._on_event = on_event
-        self.summary: dict[str, Any] = {}
-        try:
-            self.summary = dict(self._answer(timeout, "held").get("summary", {}))
-        except BaseException:
-            self.close()
-            raise
+        self._server = serve(read, _commands(match, finish), idle=idle, on_event=on_event,
+                             timeout=timeout)
+        self.summary: dict[str, Any] = self._server.ready
 
-    def _answer(self, timeout: float | None, want: str) -> dict[str, Any]:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            for msg, _attachment in self._in.messages():
-                kind = msg.get("type")
-                if kind == "event":
-                    if self._on_event is not None:
-                        self._on_event({k: v for k, v in msg.items() if k != "type"})
-                elif kind == "error":
-                    raise _rebuild_error(msg)
-                elif kind == want:
-                    return msg
-            if self._in.eof:
-                raise InternalError("the verification worker ended without an answer")
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                self.close()
-                raise ChipTimeout(f"the verification step did not finish within {timeout:.0f} s")
-            self._in.fill(left)
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id (``None`` once it was finished or closed)."""
+        return self._server.pid
 
     def match(self, selfie: bytes, timeout: float | None = 60.0) -> dict[str, Any]:
         """Compare ``selfie`` (encoded image bytes) with the held chip photo."""
         self._command({"cmd": "match", "selfie": base64.b64encode(selfie).decode("ascii")})
-        msg = self._answer(timeout, "face")
-        return {k: v for k, v in msg.items() if k != "type"}
+        return self._server.answer(timeout)
 
     def finish(self, timeout: float | None = 60.0) -> dict[str, Any]:
         """The minimised result; the worker wipes and exits afterwards."""
         self._command({"cmd": "finish"})
         try:
-            data: dict[str, Any] = self._answer(timeout, "result")["data"]
-            return data
+            return self._server.answer(timeout)
         finally:
             self.close()
 
     def _command(self, msg: dict[str, Any]) -> None:
-        if self.pid is None:
+        if self._server.pid is None:
             raise InternalError("the held read was already finished or closed")
         try:
-            _send(self._out, msg)
+            self._server.command(msg)
         except OSError:
-            self.close()
             raise InternalError(
                 "the verification worker is gone; read the document again") from None
 
     def close(self) -> None:
         """End the worker (its memory, the personal data, goes back to the kernel)."""
-        if self.pid is None:
-            return
-        pid, self.pid = self.pid, None
-        for fd in (self._out, self._in.fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _reap(pid)
+        self._server.close()

@@ -5,12 +5,18 @@ and :mod:`checkedid.nfc` use it, and it imports none of them.
 
 :func:`load_image` is what every caller-supplied image goes through — the document photo
 (:func:`checkedid.mrz.read`, grey) and the selfie (:mod:`checkedid.biometrics`, BGR) — with one
-set of limits: :data:`MAX_FILE_BYTES` encoded, :data:`MAX_PIXELS` decoded, checked from the
-file header *before* a decoder allocates anything. Arrays: ``uint8`` as they are, ``uint16``
-scaled down, ``bool`` as 0/255, floats (0..1 or 0..255) and other integers clipped to 0..255;
-layouts HxW, HxWx1, HxWx2 (grey and alpha), HxWx3 (BGR), HxWx4 (BGRA). Chip portraits (DG2)
-have their own, stricter header checks in :mod:`checkedid.nfc.lds.image` and share the
-mechanics below:
+set of limits, :data:`CALLER_LIMITS`: :data:`MAX_FILE_BYTES` encoded, :data:`MAX_PIXELS`
+decoded, checked from the file header *before* a decoder allocates anything. Arrays: ``uint8``
+as they are, ``uint16`` scaled down, ``bool`` as 0/255, floats (0..1 or 0..255) and other
+integers clipped to 0..255; layouts HxW, HxWx1, HxWx2 (grey and alpha), HxWx3 (BGR), HxWx4
+(BGRA).
+
+:class:`ImageLimits` is the one description of what an image may be (encoded bytes, pixels
+in total and per side, formats) and :meth:`ImageLimits.check_size` the one check of a
+declared or decoded size. Chip portraits (eMRTD DG2, licence DG6) are hostile input with
+stricter bounds, :data:`PORTRAIT_LIMITS` (JPEG / JPEG 2000 only, 4096 pixels per side,
+16 megapixels), which :mod:`checkedid.nfc.lds.image` checks against the header it parses
+itself; both share the mechanics below:
 
 * :func:`declared_size` reads the width and height a file header declares
   without decoding any pixel (Pillow opens lazily), so that a caller can refuse a
@@ -32,6 +38,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +48,9 @@ import numpy.typing as npt
 from checkedid.errors import ImageError
 from checkedid.secret import zero
 
-__all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "BGRImage", "GrayImage", "LoadableImage",
-           "declared_size", "decode_in_memory", "load_image", "to_bgr", "to_gray"]
+__all__ = ["CALLER_LIMITS", "MAX_FILE_BYTES", "MAX_PIXELS", "PORTRAIT_LIMITS", "BGRImage",
+           "GrayImage", "ImageLimits", "LoadableImage", "declared_size", "decode_in_memory",
+           "load_image", "to_bgr", "to_gray"]
 
 BGRImage = npt.NDArray[np.uint8]
 GrayImage = npt.NDArray[np.uint8]
@@ -50,11 +58,56 @@ GrayImage = npt.NDArray[np.uint8]
 #: other buffer types a caller may hold).
 LoadableImage = str | os.PathLike[str] | bytes | bytearray | memoryview | npt.NDArray[Any]
 
-#: Largest decoded image (width x height): about a 50-megapixel camera.
-MAX_PIXELS = 50_000_000
-#: Largest encoded image file.
-MAX_FILE_BYTES = 64 * 1024 * 1024
-_MP = MAX_PIXELS // 1_000_000
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """What an image may be before any decoder sees it.
+
+    ``max_bytes``: the encoded size; ``max_pixels``: width x height; ``max_side``: each of
+    width and height (``None``: no bound of its own); ``formats``: the formats accepted,
+    named in messages (the portrait parser enforces them from the header); ``advice``: what
+    the message tells the person who can act on it.
+    """
+
+    max_bytes: int
+    max_pixels: int
+    formats: tuple[str, ...]
+    max_side: int | None = None
+    advice: str = ""
+
+    def check_bytes(self, size: int) -> None:
+        """Refuse an empty or oversized encoded image."""
+        if size == 0:
+            raise ImageError("the image is empty")
+        if size > self.max_bytes:
+            raise ImageError(f"the image file is larger than {self.max_bytes >> 20} MiB")
+
+    def check_size(self, width: int, height: int) -> None:
+        """Refuse an empty size or one beyond the pixel limits (declared or decoded)."""
+        if width <= 0 or height <= 0:
+            raise ImageError("the image has no pixels (an empty size)")
+        side = self.max_side
+        if width * height > self.max_pixels or (side is not None and max(width, height) > side):
+            per_side = f"the limit of {side} pixels per side and " if side is not None else ""
+            raise ImageError(f"the image is {width}x{height} pixels, beyond {per_side}the "
+                             f"{self.max_pixels / 1_000_000:g}-megapixel limit{self.advice}")
+
+
+#: Every caller-supplied image (document photo, selfie, camera frame): about a 50-megapixel
+#: camera, 64 MiB encoded, whatever OpenCV decodes.
+CALLER_LIMITS = ImageLimits(max_bytes=64 * 1024 * 1024, max_pixels=50_000_000,
+                            formats=("JPEG", "PNG", "JPEG 2000", "BMP", "TIFF", "WebP"),
+                            advice=": resize it")
+#: A chip portrait (ICAO Doc 9303-10 §4.7.2, ISO/IEC 19794-5): JPEG or JPEG 2000, at most
+#: 4096 pixels per side and 16 megapixels, whatever its header declares.
+PORTRAIT_LIMITS = ImageLimits(max_bytes=CALLER_LIMITS.max_bytes, max_pixels=16_000_000,
+                              formats=("JPEG", "JPEG 2000"), max_side=4096)
+
+#: Largest decoded caller image (width x height).
+MAX_PIXELS = CALLER_LIMITS.max_pixels
+#: Largest encoded caller image file.
+MAX_FILE_BYTES = CALLER_LIMITS.max_bytes
 
 
 def declared_size(data: bytes | bytearray | memoryview, *,
@@ -134,11 +187,7 @@ def to_gray(arr: npt.NDArray[np.uint8]) -> GrayImage:
 
 
 def _check_pixels(width: int, height: int) -> None:
-    if width <= 0 or height <= 0:
-        raise ImageError("the image has no pixels")
-    if width * height > MAX_PIXELS:
-        raise ImageError(f"the image is {width}x{height} pixels, above the {_MP}-megapixel "
-                         "limit: resize it")
+    CALLER_LIMITS.check_size(width, height)
 
 
 def _as_uint8(arr: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
@@ -169,17 +218,15 @@ def _from_array(arr: npt.NDArray[Any], gray: bool) -> npt.NDArray[np.uint8]:
 def _decode(data: bytes | bytearray | memoryview, gray: bool) -> npt.NDArray[np.uint8]:
     import cv2
 
-    if len(data) == 0:
-        raise ImageError("the image is empty")
-    if len(data) > MAX_FILE_BYTES:
-        raise ImageError(f"the image file is larger than {MAX_FILE_BYTES >> 20} MiB")
+    CALLER_LIMITS.check_bytes(len(data))
     dims = declared_size(data, max_pixels=MAX_PIXELS)
     if dims is not None:
         _check_pixels(*dims)
     img = decode_in_memory(data, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
     if img is None or img.size == 0:
-        raise ImageError("the image cannot be decoded (a corrupt or unsupported file: "
-                         "use JPEG, PNG, JPEG 2000, BMP, TIFF or WebP)")
+        names = CALLER_LIMITS.formats
+        raise ImageError("the image cannot be decoded (a corrupt or unsupported file: use "
+                         f"{', '.join(names[:-1])} or {names[-1]})")
     _check_pixels(img.shape[1], img.shape[0])  # formats whose header Pillow cannot read
     return to_gray(img) if gray else to_bgr(img)
 
@@ -201,7 +248,7 @@ def load_image(source: LoadableImage | object, *, gray: bool = False) -> npt.NDA
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                raise ImageError(f"the image file is larger than {MAX_FILE_BYTES >> 20} MiB")
+                CALLER_LIMITS.check_bytes(size)
             data = bytearray(size)
             with path.open("rb") as fh:
                 got = fh.readinto(data)

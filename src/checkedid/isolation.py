@@ -22,7 +22,11 @@ This is the one fork-worker protocol of the library: :func:`start` forks a worke
 returns a :class:`Worker` whose :meth:`Worker.wait` gives its :class:`Reply`;
 :func:`run_isolated` (the verification) and
 :func:`checkedid.biometrics.worker.embed_in_child` (one face embedding on a second core) are
-both built on it, with the same error crossing and the same fork-safety check,
+both built on it. :func:`serve` forks a worker that keeps state between commands (the held
+chip read of :mod:`checkedid.held`): it answers each command of its :class:`Server` on the
+same wire, until its handler says it is done, the parent goes away or it has been idle too
+long. Every worker has the same hardening, the same error crossing and the same fork-safety
+check,
 :func:`fork_is_safe`. The verification worker forks whatever :func:`fork_is_safe` says (it
 is the privacy boundary and has no in-process fallback); the face worker forks only when it
 is safe and falls back to a thread otherwise.
@@ -31,7 +35,9 @@ Wire format: a 4-byte big-endian JSON length, a 4-byte big-endian attachment len
 UTF-8 JSON object and the attachment (raw bytes, e.g. a face descriptor, which the parent
 reads into a buffer the caller zeroes). The objects: ``{"type": "event", ...}``,
 ``{"type": "result", "data": {...}}`` or
-``{"type": "error", "kind": "<class name>", "message": "...", "attrs": {...}}``.
+``{"type": "error", "kind": "<class name>", "message": "...", "attrs": {...}}``; a serving
+worker first sends ``{"type": "ready", "data": {...}}``, then one ``{"type": "answer",
+"data": {...}}`` (or an error) per command, which is any JSON object the parent sends.
 """
 
 from __future__ import annotations
@@ -52,8 +58,8 @@ from checkedid import errors
 from checkedid.errors import CheckedIDError, ChipTimeout, InternalError
 from checkedid.secret import zero
 
-__all__ = ["Emit", "Reply", "Worker", "available", "fork_is_safe", "harden_worker",
-           "run_isolated", "start"]
+__all__ = ["Emit", "Handler", "Reply", "Server", "Setup", "Worker", "available",
+           "fork_is_safe", "harden_worker", "run_isolated", "serve", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -152,16 +158,14 @@ def harden_worker() -> None:
 Work = Callable[[Emit], "dict[str, Any] | Reply"]
 
 
-def _child(work: Work, wfd: int) -> None:
+def _in_worker(body: Callable[[Emit], None], wfd: int) -> None:
+    """Run ``body`` as a forked worker: hardened before any personal data exists, every
+    failure answered as an error message, ended by ``os._exit`` whatever happens."""
     code = 0
     try:
         harden_worker()  # before the work creates any personal data
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        result = work(lambda event: _send(wfd, {"type": "event", **event}))
-        if isinstance(result, Reply):
-            _send(wfd, {"type": "result", "data": result.data}, bytes(result.attachment))
-        else:
-            _send(wfd, {"type": "result", "data": result})
+        body(lambda event: _send(wfd, {"type": "event", **event}))
     except BaseException as exc:  # the worker must always answer, whatever happened
         code = 1
         try:
@@ -170,6 +174,17 @@ def _child(work: Work, wfd: int) -> None:
             code = 2
     finally:
         os._exit(code)
+
+
+def _child(work: Work, wfd: int) -> None:
+    def body(emit: Emit) -> None:
+        result = work(emit)
+        if isinstance(result, Reply):
+            _send(wfd, {"type": "result", "data": result.data}, bytes(result.attachment))
+        else:
+            _send(wfd, {"type": "result", "data": result})
+
+    _in_worker(body, wfd)
 
 
 class _Reader:
@@ -299,3 +314,127 @@ def _reap(pid: int) -> None:
         return
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) != signal.SIGKILL:
         log.warning("verification worker died with signal %d", os.WTERMSIG(status))
+
+
+#: Runs first in a serving worker: returns its state and the ``ready`` data for the parent.
+Setup = Callable[[Emit], tuple[object, dict[str, Any]]]
+#: Answers one command with the worker's state: the answer's data, and True when it was the
+#: last (the worker exits after sending it). An exception is sent as an error and the
+#: worker keeps serving.
+Handler = Callable[[object, dict[str, Any]], tuple[dict[str, Any], bool]]
+
+
+def _serving(setup: Setup, handle: Handler, wfd: int, rfd: int,
+             idle: float) -> Callable[[Emit], None]:  # pragma: no cover - the worker
+    def body(emit: Emit) -> None:
+        state, ready = setup(emit)
+        _send(wfd, {"type": "ready", "data": ready})
+        commands = _Reader(rfd)
+        while True:
+            msgs = commands.messages()
+            if not msgs:
+                if commands.eof:
+                    return  # the parent went away
+                ready_fds, _, _ = select.select([rfd], [], [], idle)
+                if not ready_fds:
+                    return  # nobody came back: wipe by exiting
+                commands.fill(0)
+                continue
+            for msg, attachment in msgs:
+                zero(attachment)
+                try:
+                    answer, last = handle(state, msg)
+                except Exception as exc:  # e.g. an unusable selfie: tell, keep the state
+                    _send(wfd, _error_message(exc))
+                    continue
+                _send(wfd, {"type": "answer", "data": answer})
+                if last:
+                    return
+    return body
+
+
+class Server:
+    """The parent's handle on a serving worker started by :func:`serve`."""
+
+    def __init__(self, pid: int, answers: int, commands: int, *,
+                 on_event: Callable[[dict[str, Any]], None] | None) -> None:
+        self.pid: int | None = pid
+        self._in = _Reader(answers)
+        self._out = commands
+        self._on_event = on_event
+        self.ready: dict[str, Any] = {}
+
+    def command(self, msg: dict[str, Any]) -> None:
+        """Send one command; :class:`OSError` when the worker is gone (it is then closed)."""
+        if self.pid is None:
+            raise InternalError("the worker was already finished or closed")
+        try:
+            _send(self._out, msg)
+        except OSError:
+            self.close()
+            raise
+
+    def answer(self, timeout: float | None, want: str = "answer") -> dict[str, Any]:
+        """Wait for the next message of type ``want`` and return its data; events go to
+        ``on_event``, an error is re-raised as its class. After ``timeout`` the worker is
+        closed and :class:`ChipTimeout` raised."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            for msg, attachment in self._in.messages():
+                zero(attachment)
+                kind = msg.get("type")
+                if kind == "event":
+                    if self._on_event is not None:
+                        self._on_event({k: v for k, v in msg.items() if k != "type"})
+                elif kind == "error":
+                    raise _rebuild_error(msg)
+                elif kind == want:
+                    return dict(msg.get("data") or {})
+            if self._in.eof:
+                raise InternalError("the verification worker ended without an answer")
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                self.close()
+                raise ChipTimeout(f"the verification step did not finish within {timeout:.0f} s")
+            self._in.fill(left)
+
+    def close(self) -> None:
+        """End the worker (its memory, the personal data, goes back to the kernel)."""
+        if self.pid is None:
+            return
+        pid, self.pid = self.pid, None
+        for fd in (self._out, self._in.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap(pid)
+
+
+def serve(setup: Setup, handle: Handler, *, idle: float,
+          on_event: Callable[[dict[str, Any]], None] | None = None,
+          timeout: float | None = None) -> Server:
+    """Fork a worker that runs ``setup(emit)``, then answers commands with ``handle`` until
+    a handler says it was the last, the parent closes the pipe or ``idle`` seconds pass
+    without a command. Returns once the worker is ready (:attr:`Server.ready` holds the
+    data ``setup`` returned); a failed setup is raised here, and no worker is left."""
+    answers_r, answers_w = os.pipe()
+    commands_r, commands_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the worker
+        os.close(answers_r)
+        os.close(commands_w)
+        _in_worker(_serving(setup, handle, answers_w, commands_r, idle), answers_w)
+    os.close(answers_w)
+    os.close(commands_r)
+    server = Server(pid, answers_r, commands_w, on_event=on_event)
+    try:
+        server.ready = server.answer(timeout, "ready")
+    except BaseException:
+        server.close()
+        raise
+    return server

@@ -11,23 +11,23 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
-from checkedid.api import FieldName, ImageInput, TrustInput
+from checkedid.api import ImageInput
 from checkedid.document_fields import fields_from_chip
 from checkedid.errors import InputError, InternalError
 from checkedid.result import FaceScore, Result, decide
-from checkedid.verdict import Check, CheckGroup, Verdict
+from checkedid.verdict import Check, CheckGroup, JSONValue, Verdict, json_list
 
 if TYPE_CHECKING:
     from checkedid.session import Session
 
 __all__ = ["HeldRead", "ImageInput", "ProgressEvent", "TransportFactory", "check_warnings",
-           "finish", "match_face", "read_document", "run_pipeline", "verify"]
+           "finish", "match_face", "read_document", "run_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +53,19 @@ class ProgressEvent:
     elapsed: float = 0.0
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ProgressEvent:
-        step, state = str(d["step"]), str(d["state"])
+    def from_dict(cls, d: Mapping[str, JSONValue]) -> ProgressEvent:
+        step, state, file = d.get("step"), d.get("state"), d.get("file")
         if step not in STEPS or state not in get_args(State):
             raise InternalError(f"unknown progress event {step}/{state}")
-        return cls(
-            step,
-            cast(State, state),
-            d.get("file"),
-            int(d.get("done", 0)),
-            int(d.get("total", 0)),
-            float(d.get("elapsed", 0.0)),
-        )
+
+        def number(key: str) -> float:
+            value = d.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InternalError(f"progress event {step}/{state}: {key} is not a number")
+            return value
+
+        return cls(step, cast(State, state), file if isinstance(file, str) else None,
+                   int(number("done")), int(number("total")), float(number("elapsed")))
 
 
 class _Steps:
@@ -123,8 +124,7 @@ def check_warnings(*groups: CheckGroup) -> list[str]:
     below 2048 bits, ...), so that :attr:`Result.warnings` shows them too."""
     out: list[str] = []
     for group in groups:
-        notes = group.details.get("warnings", ())
-        out.extend([notes] if isinstance(notes, str) else [str(n) for n in notes])
+        out.extend(str(n) for n in json_list(group.details.get("warnings")))
     return out
 
 
@@ -452,22 +452,3 @@ def run_pipeline(
     match_face(session, held, None if held.live is not None else selfie)
     return finish(held)
 
-
-def verify(
-    document_image: ImageInput | None,
-    selfie: ImageInput | None,
-    *,
-    trust: TrustInput = None,
-    reader: str | None = None,
-    can: str | None = None,
-    fields: Sequence[FieldName] | None = None,
-    progress: Callable[[ProgressEvent], None] | None = None,
-    timeout: float | None = 60.0,
-) -> Result:
-    """One-shot verification: ``Session(trust=trust).verify(...)`` and wipe."""
-    from checkedid.session import Session
-
-    with Session(trust=trust, reader=reader) as s:
-        return s.verify(
-            document_image, selfie, can=can, fields=fields, progress=progress, timeout=timeout
-        )

@@ -44,10 +44,10 @@ import enum
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict, cast
 
 from checkedid.errors import InputError
-from checkedid.verdict import CheckGroup, Verdict
+from checkedid.verdict import CheckGroup, JSONValue, Verdict, json_list, json_map
 
 __all__ = [
     "ALL_FIELDS",
@@ -56,7 +56,9 @@ __all__ = [
     "SCHEMA",
     "Decision",
     "FaceScore",
+    "LicenceCategoryFields",
     "Result",
+    "ResultFields",
     "decide",
     "validate_fields",
 ]
@@ -86,6 +88,41 @@ OPTIONAL_GROUPS: tuple[str, ...] = ("document_portrait",)
 _MAY_BE_UNSUPPORTED = frozenset({"active", "chip"})
 
 
+class LicenceCategoryFields(TypedDict):
+    """One licence category in :class:`ResultFields` (EU Directive 2006/126/EC Annex I,
+    fields 9-12; dates ISO 8601)."""
+
+    category: str
+    issue_date: str | None
+    expiry_date: str | None
+    code: str
+    sign: str
+    value: str
+
+
+class ResultFields(TypedDict, total=False):
+    """The personal fields a result carries: only those asked for (:data:`ALL_FIELDS`
+    except ``photo``, which is :attr:`Result.photo_jpeg`). Dates are ISO 8601 text;
+    ``None`` where the document does not hold the field."""
+
+    surname: str | None
+    given_names: str | None
+    sex: str | None
+    birth_date: str | None
+    nationality: str | None
+    document_number: str | None
+    document_type: str | None
+    issuing_state: str | None
+    expiry_date: str | None
+    optional_data: str | None
+    age: int | None
+    licence_categories: list[LicenceCategoryFields] | None
+    birth_place: str | None
+    personal_number: str | None
+    permit_type: str | None
+    permit_remarks: str | None
+
+
 class Decision(enum.StrEnum):
     """Overall outcome of a verification."""
 
@@ -103,7 +140,7 @@ class FaceScore:
     threshold: float
     is_match: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {
             "score": round(self.score, 4),
             "threshold": self.threshold,
@@ -154,7 +191,7 @@ class Result:
     face: FaceScore | None = None
     document_portrait: FaceScore | None = None
     protocol: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: ResultFields = field(default_factory=ResultFields)
     photo_jpeg: bytes | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -175,8 +212,8 @@ class Result:
 
     __str__ = __repr__
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {
             "schema": SCHEMA,
             "decision": self.decision.value,
             "verified": self.verified,
@@ -187,7 +224,7 @@ class Result:
             "document_portrait": self.document_portrait.to_dict()
             if self.document_portrait else None,
             "protocol": self.protocol,
-            "fields": dict(self.fields),
+            "fields": cast("dict[str, JSONValue]", dict(self.fields)),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "warnings": list(self.warnings),
         }
@@ -195,37 +232,54 @@ class Result:
             out["photo_jpeg_base64"] = base64.b64encode(self.photo_jpeg).decode("ascii")
         return out
 
-    def to_json(self, **kw: Any) -> str:
-        return json.dumps(self.to_dict(), **kw)
+    def to_json(self, *, indent: int | str | None = None, sort_keys: bool = False) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=sort_keys)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> Result:
         """Rebuild a Result from :meth:`to_dict` output (used across the isolation boundary)."""
         from checkedid.verdict import Check
 
-        checks = {
-            name: CheckGroup(
-                name,
-                Verdict(g["verdict"]),
-                g["reason"],
-                tuple(Check(c["name"], Verdict(c["verdict"]), c["reason"]) for c in g["checks"]),
-                dict(g.get("details", {})),
-            )
-            for name, g in data["checks"].items()
-        }
-        face = data.get("face")
-        printed = data.get("document_portrait")
+        checks = {}
+        for name, raw in json_map(data.get("checks")).items():
+            g = json_map(raw)
+            checks[name] = CheckGroup(
+                name, Verdict(_text(g, "verdict")), _text(g, "reason"),
+                tuple(Check(_text(c, "name"), Verdict(_text(c, "verdict")), _text(c, "reason"))
+                      for c in map(json_map, json_list(g.get("checks")))),
+                dict(json_map(g.get("details"))))
         photo = data.get("photo_jpeg_base64")
+        protocol = data.get("protocol")
         return cls(
-            decision=Decision(data["decision"]),
+            decision=Decision(_text(data, "decision")),
             checks=checks,
-            reasons=tuple(data.get("reasons", ())),
-            face=FaceScore(face["score"], face["threshold"], face["is_match"]) if face else None,
-            document_portrait=FaceScore(printed["score"], printed["threshold"],
-                                        printed["is_match"]) if printed else None,
-            protocol=data.get("protocol"),
-            fields=dict(data.get("fields", {})),
-            photo_jpeg=base64.b64decode(photo) if photo else None,
-            timings=dict(data.get("timings", {})),
-            warnings=tuple(data.get("warnings", ())),
+            reasons=tuple(str(r) for r in json_list(data.get("reasons"))),
+            face=_face(data.get("face")),
+            document_portrait=_face(data.get("document_portrait")),
+            protocol=protocol if isinstance(protocol, str) else None,
+            fields=cast(ResultFields, dict(json_map(data.get("fields")))),
+            photo_jpeg=base64.b64decode(photo) if isinstance(photo, str) and photo else None,
+            timings={k: float(_number(v)) for k, v in json_map(data.get("timings")).items()},
+            warnings=tuple(str(w) for w in json_list(data.get("warnings"))),
         )
+
+
+def _text(d: Mapping[str, JSONValue], key: str) -> str:
+    value = d.get(key, "")
+    if not isinstance(value, str):
+        raise InputError(f"malformed result: {key!r} is not text")
+    return value
+
+
+def _number(value: JSONValue) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError("malformed result: a score or timing is not a number")
+    return float(value)
+
+
+def _face(value: JSONValue) -> FaceScore | None:
+    if not value:
+        return None
+    d = json_map(value)
+    return FaceScore(_number(d.get("score")), _number(d.get("threshold")),
+                     d.get("is_match") is True)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from checkedid.nfc.pki.trust import TrustStore
     from checkedid.pipeline import ProgressEvent
 
-__all__ = ["Session"]
+__all__ = ["Session", "verify"]
 
 #: What :meth:`Session.track` accepts: Secrets, mutable buffers and objects with ``wipe()``.
 W = TypeVar("W", bound="Secret | bytearray | npt.NDArray[Any] | Wipeable")
@@ -253,13 +253,13 @@ class Session:
     # -- the step-wise verification -------------------------------------------------
     def read_document(
         self,
-        document_image: Any,
+        document_image: ImageInput,
         *,
-        selfie: Any = None,
+        selfie: ImageInput | None = None,
         reader: str | None = None,
         can: str | None = None,
         fields: Sequence[str] | None = None,
-        progress: Callable[[Any], None] | None = None,
+        progress: Callable[[ProgressEvent], None] | None = None,
         timeout: float | None = 60.0,
         retries: int = 2,
         card_wait: float = 20.0,
@@ -282,7 +282,7 @@ class Session:
             fields=validate_fields(fields), progress=progress, timeout=timeout, retries=retries)
         return summary
 
-    def match_selfie(self, selfie: Any, *, timeout: float | None = 60.0) -> FaceOutcome:
+    def match_selfie(self, selfie: ImageInput, *, timeout: float | None = 60.0) -> FaceOutcome:
         """Step 2 (repeatable): compare ``selfie`` with the held chip photo.
 
         Raises :class:`~checkedid.errors.NoFaceError` / ``FaceQualityError`` for an
@@ -305,3 +305,21 @@ class Session:
 
 def _fork_ok() -> bool:
     return isolation.available() and os.name == "posix"
+
+
+def verify(
+    document_image: ImageInput | None,
+    selfie: ImageInput | None,
+    *,
+    trust: TrustInput = None,
+    reader: str | None = None,
+    can: str | None = None,
+    fields: Sequence[FieldName] | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    timeout: float | None = 60.0,
+) -> Result:
+    """One-shot verification: ``Session(trust=trust).verify(...)`` and wipe."""
+    with Session(trust=trust, reader=reader) as s:
+        return s.verify(
+            document_image, selfie, can=can, fields=fields, progress=progress, timeout=timeout
+        )

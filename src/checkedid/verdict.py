@@ -8,11 +8,30 @@ that never contains personal data.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeAlias
 
-__all__ = ["Check", "CheckGroup", "Verdict", "combine"]
+__all__ = ["Check", "CheckGroup", "JSONValue", "Verdict", "combine", "json_list",
+           "json_map"]
+
+#: A JSON value (RFC 8259): what the details of a check group and the dict forms of
+#: checks and results hold. Sequences and mappings are read-only views, so a
+#: ``list[str]`` or a ``dict[str, int]`` is one too.
+JSONValue: TypeAlias = (str | int | float | bool | Sequence["JSONValue"]
+                        | Mapping[str, "JSONValue"] | None)
+
+
+def json_list(value: JSONValue) -> Sequence[JSONValue]:
+    """A detail read as a list: a list as it is, one string as a list of it, else empty."""
+    if isinstance(value, str):
+        return (value,)
+    return value if isinstance(value, Sequence) else ()
+
+
+def json_map(value: JSONValue) -> Mapping[str, JSONValue]:
+    """A detail read as an object: a mapping as it is, anything else empty."""
+    return value if isinstance(value, Mapping) else {}
 
 
 class Verdict(enum.StrEnum):
@@ -45,7 +64,7 @@ class Check:
     def passed(self) -> bool:
         return self.verdict is Verdict.PASSED
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {"name": self.name, "verdict": self.verdict.value, "reason": self.reason}
 
 
@@ -72,10 +91,10 @@ class CheckGroup:
     verdict: Verdict
     reason: str
     checks: tuple[Check, ...] = field(default_factory=tuple)
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, JSONValue] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, name: str, checks: Iterable[Check], **details: Any) -> CheckGroup:
+    def of(cls, name: str, checks: Iterable[Check], **details: JSONValue) -> CheckGroup:
         checks = tuple(checks)
         verdict, reason = combine(checks)
         return cls(name, verdict, reason, checks, dict(details))
@@ -87,8 +106,8 @@ class CheckGroup:
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {
             "verdict": self.verdict.value,
             "reason": self.reason,
             "checks": [c.to_dict() for c in self.checks],

@@ -113,3 +113,89 @@ def test_only_pcsc_imports_pyscard() -> None:
     users = sorted(p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
                    if any(m == "smartcard" or m.startswith("smartcard.") for _, m in _imports(p)))
     assert users == ["nfc/iso7816/pcsc.py"], users
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The checkedid modules ``path`` imports when it runs (module level or inside a
+    function); imports under ``if TYPE_CHECKING:`` are for annotations only and left out."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for other in child.orelse:
+                    visit_one(other)
+                continue
+            visit_one(child)
+
+    def visit_one(node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        visit(node)
+
+    visit(ast.parse(path.read_text(), str(path)))
+    return found
+
+
+def _top_module(name: str) -> str | None:
+    """``checkedid.X`` for a name inside a top-level module or package X (None outside)."""
+    parts = name.split(".")
+    return ".".join(parts[:2]) if parts[0] == "checkedid" and len(parts) > 1 else None
+
+
+#: The modules of the public API and the verification run: none may reach back to itself.
+API_MODULES = ("api", "result", "pipeline", "session", "stepwise", "held", "isolation",
+               "document_fields", "policy", "docportrait")
+
+
+def _api_graph() -> dict[str, set[str]]:
+    names = {f"checkedid.{m}" for m in API_MODULES}
+    graph: dict[str, set[str]] = {}
+    for module in API_MODULES:
+        targets = {_top_module(n) for n in _runtime_imports(SRC / f"{module}.py")}
+        graph[f"checkedid.{module}"] = {t for t in targets if t in names} - {f"checkedid.{module}"}
+    return graph
+
+
+def test_api_modules_import_no_cycle() -> None:
+    graph = _api_graph()
+    cycles = []
+    for start in graph:
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    cycles.append(" -> ".join([*path, nxt]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_cycle_finder_sees_a_lazy_import(tmp_path: Path) -> None:
+    # the rule counts imports inside functions and ignores TYPE_CHECKING blocks
+    module = tmp_path / "m.py"
+    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                      "    from checkedid.session import Session\n"
+                      "def f():\n    from checkedid.result import Result\n")
+    assert {_top_module(n) for n in _runtime_imports(module)} >= {"checkedid.result"}
+    assert "checkedid.session" not in {_top_module(n) for n in _runtime_imports(module)}
+
+
+@pytest.mark.parametrize("module", ["checkedid.session", "checkedid.pipeline",
+                                    "checkedid.result", "checkedid.api"])
+def test_api_module_imports_alone(module: str) -> None:
+    # a fresh interpreter imports the module first, before any other checkedid module
+    import subprocess
+    import sys
+
+    code = f"import {module}, checkedid; assert checkedid.verify.__module__ == 'checkedid.session'"
+    env_path = str(SRC.parent)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603
+                          env={"PYTHONPATH": env_path, "PATH": ""}, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -151,3 +151,31 @@ def test_channel_layouts_become_bgr_uint8(shape: tuple[int, ...], dtype: type) -
     src: np.ndarray[Any, Any] = np.full(shape, 200 if dtype is np.uint8 else 51400, dtype=dtype)
     out = image_mod._to_bgr(src)
     assert out.shape == (8, 12, 3) and out.dtype == np.uint8 and int(out[0, 0, 0]) == 200
+
+
+def test_portrait_and_caller_images_share_one_set_of_limits() -> None:
+    from checkedid import imaging
+    from checkedid.nfc.lds import image
+
+    # the DG2 hostile-input bounds are the portrait entry of the one limits table
+    assert (image.MAX_SIDE, image.MAX_PIXELS) == (4096, 16_000_000)
+    assert imaging.PORTRAIT_LIMITS.max_side == image.MAX_SIDE
+    assert imaging.PORTRAIT_LIMITS.max_pixels == image.MAX_PIXELS
+    assert imaging.CALLER_LIMITS.max_pixels == imaging.MAX_PIXELS == 50_000_000
+    assert imaging.PORTRAIT_LIMITS.max_bytes == imaging.CALLER_LIMITS.max_bytes
+    # one check: the same size is fine for a photo and refused for a portrait
+    imaging.CALLER_LIMITS.check_size(5000, 3000)
+    with pytest.raises(ImageError, match="beyond the limit of 4096 pixels per side"):
+        imaging.PORTRAIT_LIMITS.check_size(5000, 3000)
+    with pytest.raises(ImageError, match="16-megapixel limit"):
+        imaging.PORTRAIT_LIMITS.check_size(4096, 4000)
+    with pytest.raises(ImageError, match="50-megapixel limit: resize it"):
+        imaging.CALLER_LIMITS.check_size(10_000, 5_001)
+
+
+def test_an_oversized_portrait_file_is_refused_before_its_header_is_read() -> None:
+    from checkedid import imaging
+
+    big = b"\xff\xd8\xff" + bytes(imaging.PORTRAIT_LIMITS.max_bytes)
+    with pytest.raises(ImageError, match="larger than 64 MiB"):
+        decode_image(big)

@@ -232,8 +232,10 @@ def cmd_read(args: argparse.Namespace) -> int:
         data = reader.read(access)
         show.done()
         out = data.summary()
-        if not args.no_fields and data.dg1 is not None:
-            out["dg1"] = (data.dg1.licence.to_dict() if application.is_licence
+        if not args.no_fields:
+            from checkedid.nfc.lds.edl import LicenceDG1
+
+            out["dg1"] = (data.dg1.licence.to_dict() if isinstance(data.dg1, LicenceDG1)
                           else _dg1_fields(data.dg1.mrz))
         code = EXIT_OK
         if args.trust:

@@ -20,7 +20,7 @@ from typing import Any
 
 from checkedid.cli.output import EXIT_FAILED, EXIT_OK, add_json_flag, emit
 from checkedid.errors import InputError
-from checkedid.verdict import Verdict
+from checkedid.verdict import Verdict, json_list
 
 __all__ = ["cmd_pa", "register"]
 
@@ -105,7 +105,7 @@ def cmd_pa(args: argparse.Namespace) -> int:
     for key in ("hash_algorithm", "signature_algorithm", "ds_key", "ds_country", "csca_subject"):
         if key in details:
             lines.append(f"  {key}: {details[key]}")
-    for warning in details.get("warnings", []):
+    for warning in json_list(details.get("warnings")):
         lines.append(f"  warning: {warning}")
     for source in trust.sources if trust is not None else []:
         if source.kind == "master_list":

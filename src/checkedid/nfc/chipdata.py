@@ -9,22 +9,28 @@ read, for Passive Authentication.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 from checkedid.errors import LDSError, ParseError
+from checkedid.imaging import BGRImage
+from checkedid.nfc.lds.com import EFCom
+from checkedid.nfc.lds.dg1 import DG1
+from checkedid.nfc.lds.dg2 import DG2
+from checkedid.nfc.lds.dg11 import DG11
+from checkedid.nfc.lds.dg12 import DG12
+from checkedid.nfc.lds.dg14 import DG14
+from checkedid.nfc.lds.dg15 import DG15
+from checkedid.nfc.lds.edl import LicenceDG1
 from checkedid.secret import SecretRegistry
-from checkedid.verdict import CheckGroup
+from checkedid.verdict import CheckGroup, JSONValue
 
-__all__ = ["ChipData", "LDSObjects", "parse_files"]
+__all__ = ["ChipData", "LDSObjects", "attach_portrait", "parse_files", "parse_optional"]
 
 log = logging.getLogger(__name__)
-
-_OPTIONAL = (11, 12, 14, 15)
-
+_T = TypeVar("_T")
 
 @dataclass
 class ChipData:
@@ -37,18 +43,18 @@ class ChipData:
     """
 
     protocol: str
-    access_details: dict[str, Any]
+    access_details: dict[str, JSONValue]
     warnings: list[str]
     sod_bytes: bytes
     dg_bytes: dict[int, bytes]
-    com: Any
-    dg1: Any
-    dg2: Any
-    face_image: Any
-    dg11: Any
-    dg12: Any
-    dg14: Any
-    dg15: Any
+    com: EFCom
+    dg1: DG1 | LicenceDG1
+    dg2: DG2 | None
+    face_image: BGRImage | None
+    dg11: DG11 | None
+    dg12: DG12 | None
+    dg14: DG14 | None
+    dg15: DG15 | None
     active: CheckGroup
     chip: CheckGroup
     timings: dict[str, float] = field(default_factory=dict)
@@ -71,7 +77,7 @@ class ChipData:
 
     __str__ = __repr__
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, JSONValue]:
         """A JSON-able summary without personal data: protocol, files, checks, timings."""
         return {
             "protocol": self.protocol,
@@ -92,15 +98,14 @@ class ChipData:
 class LDSObjects:
     """Parsed LDS files (``None`` where absent or unparseable)."""
 
-    com: Any
-    dg1: Any
-    dg2: Any = None
-    face_image: Any = None
-    dg11: Any = None
-    dg12: Any = None
-    dg14: Any = None
-    dg15: Any = None
-
+    com: EFCom
+    dg1: DG1 | LicenceDG1
+    dg2: DG2 | None = None
+    face_image: BGRImage | None = None
+    dg11: DG11 | None = None
+    dg12: DG12 | None = None
+    dg14: DG14 | None = None
+    dg15: DG15 | None = None
 
 
 def attach_portrait(out: LDSObjects, raw: bytes | bytearray, name: str,
@@ -108,41 +113,41 @@ def attach_portrait(out: LDSObjects, raw: bytes | bytearray, name: str,
     """Parse the portrait data group ``name`` (an eMRTD's DG2, a licence's DG6: the same
     biometric template) into ``out``; its decoded faces join ``secrets``. A portrait that
     cannot be decoded is a warning, not an error: Passive Authentication still hashes it."""
-    from checkedid.nfc.lds.dg2 import DG2
-
     try:
-        out.dg2 = DG2.from_bytes(bytes(raw))
+        dg2 = DG2.from_bytes(bytes(raw))
     except ParseError as exc:
         warnings.append(f"{name} could not be decoded ({type(exc).__name__}): no face image")
         return
-    for face in out.dg2.faces:
+    for face in dg2.faces:
         if face.image is not None:
             secrets.add(face.image)
-    out.face_image = out.dg2.image
+    out.dg2, out.face_image = dg2, dg2.image
 
-def _parser(number: int) -> Any:
-    module = importlib.import_module(f"checkedid.nfc.lds.dg{number}")
-    return getattr(module, f"DG{number}")
+
+def parse_optional(name: str, parser: Callable[[bytes], _T],
+                   raw: Mapping[str, bytes | bytearray], warnings: list[str]) -> _T | None:
+    """Parse the optional file ``name`` when it was read; one that cannot be parsed is a
+    warning and ``None`` (Passive Authentication still hashes its bytes)."""
+    if name not in raw:
+        return None
+    try:
+        return parser(bytes(raw[name]))
+    except ParseError as exc:
+        warnings.append(f"{name} could not be parsed ({type(exc).__name__}): left out")
+        return None
 
 
 def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
                 warnings: list[str]) -> LDSObjects:
     """Parse EF.COM and the data groups; register decoded face images with ``secrets``."""
-    from checkedid.nfc.lds.com import EFCom
-    from checkedid.nfc.lds.dg1 import DG1
-
     com = EFCom.from_bytes(bytes(raw["COM"]))
     if "DG1" not in raw:
         raise LDSError("the chip lists no DG1 (MRZ), which every eMRTD must hold", file="COM")
     out = LDSObjects(com=com, dg1=DG1.from_bytes(bytes(raw["DG1"])))
     if "DG2" in raw:
         attach_portrait(out, raw["DG2"], "DG2", secrets, warnings)
-    for number in _OPTIONAL:
-        name = f"DG{number}"
-        if name not in raw:
-            continue
-        try:
-            setattr(out, name.lower(), _parser(number).from_bytes(bytes(raw[name])))
-        except ParseError as exc:
-            warnings.append(f"{name} could not be parsed ({type(exc).__name__}): left out")
+    out.dg11 = parse_optional("DG11", DG11.from_bytes, raw, warnings)
+    out.dg12 = parse_optional("DG12", DG12.from_bytes, raw, warnings)
+    out.dg14 = parse_optional("DG14", DG14.from_bytes, raw, warnings)
+    out.dg15 = parse_optional("DG15", DG15.from_bytes, raw, warnings)
     return out

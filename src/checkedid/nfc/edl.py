@@ -18,30 +18,28 @@ What a licence read does differently from a passport read (the protocols are sha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
-from checkedid.errors import ParseError
+from checkedid.errors import LDSError
+from checkedid.nfc.application import LICENCE
+from checkedid.nfc.chipdata import LDSObjects, attach_portrait, parse_optional
+from checkedid.nfc.lds.com import parse_com
+from checkedid.nfc.lds.dg14 import DG14
+from checkedid.nfc.lds.dg15 import DG15
+from checkedid.nfc.lds.edl import parse_licence_dg1
 from checkedid.secret import SecretRegistry
 
 __all__ = ["parse_files"]
 
 
 def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
-                warnings: list[str]) -> Any:
+                warnings: list[str]) -> LDSObjects:
     """Parse a licence's EF.COM and data groups into :class:`~checkedid.nfc.chipdata.LDSObjects`.
 
     ``dg1`` is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`; ``dg2``/``face_image`` come
     from DG6; ``dg15`` holds DG13's key; ``dg11``/``dg12`` stay empty (licence DG11/DG12
     have their own content and are hashed but not interpreted).
     """
-    from dataclasses import replace
-
-    from checkedid.errors import LDSError
-    from checkedid.nfc.application import LICENCE
-    from checkedid.nfc.chipdata import LDSObjects, attach_portrait
-    from checkedid.nfc.lds.com import parse_com
-    from checkedid.nfc.lds.edl import parse_licence_dg1
-
     com = parse_com(bytes(raw["COM"]))
     com = replace(com, data_groups=LICENCE.data_groups(com.tags))
     if "DG1" not in raw:
@@ -49,15 +47,6 @@ def parse_files(raw: Mapping[str, bytes | bytearray], secrets: SecretRegistry,
     out = LDSObjects(com=com, dg1=parse_licence_dg1(bytes(raw["DG1"])))
     if "DG6" in raw:
         attach_portrait(out, raw["DG6"], "DG6", secrets, warnings)
-    for name, attr, module in (("DG14", "dg14", "dg14"), ("DG13", "dg15", "dg15")):
-        if name not in raw:
-            continue
-        import importlib
-
-        parser = getattr(importlib.import_module(f"checkedid.nfc.lds.{module}"),
-                         module.upper())
-        try:
-            setattr(out, attr, parser.from_bytes(bytes(raw[name])))
-        except ParseError as exc:
-            warnings.append(f"{name} could not be parsed ({type(exc).__name__}): left out")
+    out.dg14 = parse_optional("DG14", DG14.from_bytes, raw, warnings)
+    out.dg15 = parse_optional("DG13", DG15.from_bytes, raw, warnings)
     return out

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from checkedid.errors import AccessDenied, InputError, SecureMessagingError
+from checkedid.nfc.crypto.suites import Cipher
 from checkedid.nfc.iso7816.apdu import INS, SW, SW1, Command
 from checkedid.nfc.sm import kdf
 from checkedid.nfc.sm.connection import ApduConnection
@@ -61,7 +62,7 @@ def mutual_auth_keys(mrz_information: bytes | bytearray | memoryview | Secret
     """``(K_enc, K_mac)`` of the BAC mutual authentication (Doc 9303-11 §9.7.2)."""
     seed = bytearray(kdf.bac_seed(mrz_information))
     try:
-        return kdf.derive(seed, kdf.ENC, "3DES"), kdf.derive(seed, kdf.MAC, "3DES")
+        return kdf.derive(seed, kdf.ENC, Cipher.TDES), kdf.derive(seed, kdf.MAC, Cipher.TDES)
     finally:
         zero(seed)
 
@@ -89,10 +90,10 @@ def authenticate(conn: ApduConnection, mrz_information: bytes | bytearray | Secr
         raise InputError("BAC: the random source returned the wrong number of bytes")
     s = bytearray(rnd_ifd + rnd_ic + k_ifd)
     try:
-        e_ifd = cbc_encrypt("3DES", k_enc, s)
+        e_ifd = cbc_encrypt(Cipher.TDES, k_enc, s)
     finally:
         zero(s)
-    m_ifd = compute_mac("3DES", k_mac, e_ifd)
+    m_ifd = compute_mac(Cipher.TDES, k_mac, e_ifd)
 
     resp = conn.send(Command(0x00, INS.EXTERNAL_AUTHENTICATE, 0x00, 0x00, e_ifd + m_ifd, 40),
                      step=STEP_AUTH)
@@ -107,11 +108,11 @@ def authenticate(conn: ApduConnection, mrz_information: bytes | bytearray | Secr
         raise BACError(f"the chip's answer has {len(answer)} bytes instead of 40",
                        sw=resp.sw, step=STEP_AUTH)
     e_ic, m_ic = answer[:32], answer[32:]
-    if not hmac.compare_digest(compute_mac("3DES", k_mac, e_ic), m_ic):
+    if not hmac.compare_digest(compute_mac(Cipher.TDES, k_mac, e_ic), m_ic):
         raise BACError("the chip's authentication cryptogram has a wrong MAC "
                        "(the chip does not hold the same key)", sw=resp.sw, step=STEP_AUTH)
     try:
-        r = bytearray(cbc_decrypt("3DES", k_enc, e_ic))
+        r = bytearray(cbc_decrypt(Cipher.TDES, k_enc, e_ic))
     except SecureMessagingError:
         raise BACError("the chip's authentication cryptogram cannot be decrypted",
                        sw=resp.sw, step=STEP_AUTH) from None
@@ -126,9 +127,9 @@ def authenticate(conn: ApduConnection, mrz_information: bytes | bytearray | Secr
         zero(r)
         zero(k_ifd)
     try:
-        ks_enc = kdf.derive(ks_seed, kdf.ENC, "3DES")
-        ks_mac = kdf.derive(ks_seed, kdf.MAC, "3DES")
+        ks_enc = kdf.derive(ks_seed, kdf.ENC, Cipher.TDES)
+        ks_mac = kdf.derive(ks_seed, kdf.MAC, Cipher.TDES)
     finally:
         zero(ks_seed)
     ssc = int.from_bytes(rnd_ic[4:8] + rnd_ifd[4:8], "big")
-    return BACResult(session=SMSession("3DES", ks_enc, ks_mac, ssc))
+    return BACResult(session=SMSession(Cipher.TDES, ks_enc, ks_mac, ssc))

@@ -26,6 +26,7 @@ from checkedid.errors import (
     StatusWordError,
     TLVError,
 )
+from checkedid.nfc.crypto.suites import Cipher
 from checkedid.secret import Secret
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def open_session(conn: ApduConnection, password: Secret | str, card_access: byte
         conn.install_sm(result.session)
     name = "BAP" if licence else "BAC"
     warnings.append(WEAK_BAP if licence else WEAK_BAC)
-    return AccessResult(name, {"protocol": name, "cipher": "3DES"})
+    return AccessResult(name, {"protocol": name, "cipher": Cipher.TDES})
 
 
 def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileReader,
@@ -130,7 +131,7 @@ def _pace(conn: ApduConnection, password: Secret | str, infos: Any, files: FileR
     files.select_application()
     curve = curve_name(result.parameter_id)
     mapping, cipher = str(result.mapping), str(result.cipher)
-    if cipher == "3DES":
+    if cipher == Cipher.TDES:
         warnings.append("PACE with 3DES secure messaging is a weak cipher suite")
     if result.parameter_id == 0:  # TR-03110-3 Table 4: 1024-bit MODP group
         warnings.append("PACE over the 1024-bit MODP group is weak (< 2048-bit DH)")

@@ -39,6 +39,7 @@ from checkedid.errors import (
 from checkedid.nfc.access import pace_crypto as pc
 from checkedid.nfc.crypto.domainparams import DOMAIN_PARAMETERS, domain_parameters
 from checkedid.nfc.crypto.ecmath import Curve, DHGroup
+from checkedid.nfc.crypto.suites import Cipher, PaceMapping
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import INS, SW, SW1, Command, Response
 from checkedid.nfc.lds.securityinfos import (
@@ -62,8 +63,9 @@ _CHAINING = 0x10  # CLA bit: command chaining (ISO/IEC 7816-4 §5.4.1)
 _SET_AT_PACE = (0xC1, 0xA4)  # MSE:Set AT for mutual authentication (TR-03110-3 §B.1.1)
 
 MRZ, CAN = 1, 2  # password references of MSE:Set AT DO'83' (TR-03110-3 §D.2.1.2)
-_MAPPING_RANK = {"ECDH-CAM": 5, "ECDH-GM": 4, "ECDH-IM": 3, "DH-GM": 2, "DH-IM": 1}
-_CIPHER_RANK = {"AES-256": 4, "AES-192": 3, "AES-128": 2, "3DES": 1}
+_MAPPING_RANK = {PaceMapping.ECDH_CAM: 5, PaceMapping.ECDH_GM: 4, PaceMapping.ECDH_IM: 3,
+                 PaceMapping.DH_GM: 2, PaceMapping.DH_IM: 1}
+_CIPHER_RANK = {Cipher.AES_256: 4, Cipher.AES_192: 3, Cipher.AES_128: 2, Cipher.TDES: 1}
 _REJECTED_TEXT = ("the chip rejected the PACE password: check the CAN printed on the card, "
                    "or capture the MRZ again (document number, birth and expiry dates)")
 
@@ -228,7 +230,7 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
 
         step = "PACE mapping"
         pk_map_ic: pc.Public | None = None
-        if suite.mapping.endswith("IM"):
+        if suite.mapping.integrated:
             t_int = fixed.pop(0) if fixed else None
             t = (t_int.to_bytes(suite.key_length, "big") if t_int is not None
                  else secrets.token_bytes(suite.key_length))
@@ -263,7 +265,7 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
                                "the password (or the exchange was tampered with)",
                                sw=resp.sw, step=step)
         cam = None
-        if suite.mapping == "ECDH-CAM" and pk_map_ic is not None:
+        if suite.mapping == PaceMapping.ECDH_CAM and pk_map_ic is not None:
             cam = _cam_data(suite, ks_enc, _required(resp, 0x8A, step), pk_map_ic)
         session = SMSession(suite.cipher, ks_enc, ks_mac, 0)
     finally:
@@ -311,7 +313,7 @@ def verify_cam(result: PACEResult, ca_public_key: CAPublicKey) -> CheckGroup:
     its DER SubjectPublicKeyInfo, or a ``cryptography`` EC public key). Returns the
     ``"chip"`` check group: PASSED proves the chip holds the private key of DG14's key.
     """
-    details = {"protocol": "PACE-CAM", "parameter_id": result.parameter_id}
+    details: dict[str, str | int] = {"protocol": "PACE-CAM", "parameter_id": result.parameter_id}
     cam = result.cam
     if cam is None:
         return CheckGroup.of("chip", [Check("pace_cam", Verdict.NOT_SUPPORTED,

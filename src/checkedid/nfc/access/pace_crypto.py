@@ -26,6 +26,7 @@ from Crypto.Hash import CMAC
 from checkedid.errors import InputError, ProtocolError
 from checkedid.nfc.crypto.domainparams import domain_parameters
 from checkedid.nfc.crypto.ecmath import Curve, DHGroup
+from checkedid.nfc.crypto.suites import Cipher, PaceMapping
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.lds.securityinfos import PACEInfo, encode_oid
 from checkedid.nfc.sm import kdf
@@ -59,10 +60,14 @@ class Suite:
     """One PACE variant with resolved standardized domain parameters."""
 
     oid: str
-    mapping: str  # "ECDH-GM", "DH-GM", "ECDH-IM", "DH-IM", "ECDH-CAM"
-    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
+    mapping: PaceMapping
+    cipher: Cipher
     parameter_id: int
     domain: Curve | DHGroup
+
+    def __post_init__(self) -> None:  # the names as text are accepted too ("ECDH-GM")
+        object.__setattr__(self, "mapping", PaceMapping(self.mapping))
+        object.__setattr__(self, "cipher", Cipher(self.cipher))
 
     @classmethod
     def from_info(cls, info: PACEInfo) -> Suite:
@@ -71,7 +76,7 @@ class Suite:
             raise InputError("PACEInfo without a standardized parameterId (explicit domain "
                              "parameters are not supported)")
         domain = domain_parameters(info.parameter_id)
-        if info.mapping.startswith("ECDH") != isinstance(domain, Curve):
+        if info.mapping.elliptic != isinstance(domain, Curve):
             raise InputError(f"PACE {info.mapping} does not match domain parameters "
                              f"{info.parameter_id}")
         return cls(info.oid, info.mapping, info.cipher, info.parameter_id, domain)
@@ -82,7 +87,7 @@ class Suite:
 
     @property
     def block(self) -> int:
-        return 8 if self.cipher == "3DES" else 16
+        return self.cipher.block_size
 
     @property
     def nonce_length(self) -> int:
@@ -191,12 +196,12 @@ def encrypt_nonce(cipher: str, k_pi: Buffer, nonce: Buffer) -> bytes:
 
 def decrypt_nonce(cipher: str, k_pi: Buffer, z: Buffer) -> bytearray:
     """s = D(K_π, z); the nonce is returned in a bytearray the caller should zero."""
-    _check_blocks(z, 8 if cipher == "3DES" else 16, "the encrypted nonce")
+    _check_blocks(z, 8 if cipher == Cipher.TDES else 16, "the encrypted nonce")
     return bytearray(cbc_decrypt(cipher, k_pi, z))
 
 
 def _prf_e(cipher: str, key: Buffer, data: bytes) -> bytes:
-    if cipher == "3DES":
+    if cipher == Cipher.TDES:
         return DES3.new(bytes(key), DES3.MODE_CBC, iv=bytes(8)).encrypt(data)
     return AES.new(bytes(key), AES.MODE_CBC, iv=bytes(16)).encrypt(data)
 
@@ -210,7 +215,7 @@ def im_prf(cipher: str, s: Buffer, t: Buffer, p: int) -> int:
     case reproduces Doc 9303-11 Appendix H.1.
     """
     klen = kdf.key_length(cipher)
-    block = 8 if cipher == "3DES" else 16
+    block = 8 if cipher == Cipher.TDES else 16
     if len(t) != klen or not s or len(s) % block:
         raise ProtocolError("Integrated Mapping nonces have wrong lengths", step="PACE")
     c0, c1 = (_PRF_C0_128, _PRF_C1_128) if klen == 16 else (_PRF_C0_256, _PRF_C1_256)
@@ -270,8 +275,8 @@ def auth_token(suite: Suite, ks_mac: Buffer, other_public: Public) -> bytes:
     AES: CMAC over the unpadded data; 3DES: retail MAC with padding method 2.
     """
     data = public_key_data(suite, other_public)
-    if suite.cipher == "3DES":
-        return compute_mac("3DES", ks_mac, data)
+    if suite.cipher == Cipher.TDES:
+        return compute_mac(Cipher.TDES, ks_mac, data)
     mac = CMAC.new(bytes(ks_mac), ciphermod=AES)
     mac.update(data)
     return mac.digest()[:8]
@@ -283,7 +288,7 @@ def _cam_iv(ks_enc: Buffer) -> bytes:
 
 def cam_encrypt(suite: Suite, ks_enc: Buffer, ca_ic: int) -> bytes:
     """A_IC = E(KS_enc, CA_IC), AES-CBC with IV = E(KS_enc, -1), padding method 2 (§4.4.3.5)."""
-    if suite.cipher == "3DES":
+    if suite.cipher == Cipher.TDES:
         raise InputError("PACE-CAM is defined for AES only")
     size = (suite.order.bit_length() + 7) // 8
     return cbc_encrypt(suite.cipher, ks_enc, pad(ca_ic.to_bytes(size, "big"), 16),

@@ -34,12 +34,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from checkedid.nfc.crypto.ecdsa import CurvePublicKey
+from checkedid.nfc.crypto.suites import Cipher
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import INS, SW, Command
-from checkedid.nfc.lds.securityinfos import encode_oid
+from checkedid.nfc.lds.securityinfos import CIPHER_SUITES, encode_oid
 from checkedid.nfc.sm import kdf
 from checkedid.nfc.sm.messaging import SMSession
-from checkedid.verdict import Check, CheckGroup, Verdict
+from checkedid.verdict import Check, CheckGroup, Verdict, json_list, json_map
 
 __all__ = ["CA_OID_PREFIX", "PENDING", "CAResult", "apply_trust", "chip_authenticate",
            "confirm", "is_pending", "oid_bytes"]
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 
 CA_OID_PREFIX = "0.4.0.127.0.7.2.2.3."
 _DEFAULT_3DES = {"ECDH": "0.4.0.127.0.7.2.2.3.2.1", "DH": "0.4.0.127.0.7.2.2.3.1.1"}
-_CIPHERS = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
 PENDING = "keys agreed; the chip is proven once a command under the new keys succeeds"
 
 
@@ -80,10 +80,10 @@ def _group(verdict: Verdict, reason: str, **details: Any) -> CheckGroup:
 def _select(dg14: Any) -> tuple[str, Any, int | None]:
     """(protocol OID, chip public key, key id) — ECDH before DH, AES before 3DES."""
     infos = sorted(getattr(dg14, "ca_infos", []) or [],
-                   key=lambda i: (i.key_agreement != "ECDH", i.cipher == "3DES"))
+                   key=lambda i: (i.key_agreement != "ECDH", i.cipher == Cipher.TDES))
     for info in infos:
         pk = dg14.ca_public_key(info)
-        if pk is not None and info.cipher in _CIPHERS.values():
+        if pk is not None and info.cipher in CIPHER_SUITES.values():
             return info.oid, pk.public_key, info.key_id if info.key_id is not None else pk.key_id
     keys = getattr(dg14, "ca_public_keys", []) or []
     if not infos and len(keys) == 1:  # no ChipAuthenticationInfo: CA v1 with 3DES (§9.2.5)
@@ -130,7 +130,7 @@ def chip_authenticate(conn: Any, dg14: Any) -> CAResult:
         oid, chip_key, key_id = _select(dg14)
     except LookupError:
         return CAResult(_group(Verdict.NOT_SUPPORTED, "DG14 offers no usable Chip Authentication"))
-    cipher = _CIPHERS.get(int(oid.rsplit(".", 1)[1]), "")
+    cipher = CIPHER_SUITES.get(int(oid.rsplit(".", 1)[1]), "")
     agreement = "ECDH" if oid.split(".")[-2] == "2" else "DH"
     details: dict[str, Any] = {"protocol": "CA", "key_agreement": agreement, "cipher": cipher}
     if isinstance(chip_key, ec.EllipticCurvePublicKey):
@@ -143,7 +143,7 @@ def chip_authenticate(conn: Any, dg14: Any) -> CAResult:
     try:
         key_ref = tlv.encode(0x84, key_id.to_bytes(max(1, (key_id.bit_length() + 7) // 8),
                                                    "big")) if key_id is not None else b""
-        if cipher == "3DES":
+        if cipher == Cipher.TDES:
             cmd = Command(0x00, INS.MSE, 0x41, 0xA6, tlv.encode(0x91, public) + key_ref)
             resp = conn.send(cmd, step="MSE:Set KAT (CA)")
         else:
@@ -196,13 +196,14 @@ def confirm(result: CAResult | CheckGroup, ok: bool, reason: str = "") -> CAResu
 
 def _dg_trust(dg: int, passive: CheckGroup, covered: Set[int]) -> tuple[Verdict, str]:
     name = f"DG{dg}"
-    hashes = passive.details.get("dg_hashes", {})
+    hashes = json_map(passive.details.get("dg_hashes"))
     if dg not in covered:
         return Verdict.FAILED, f"{name} is not covered by EF.SOD: its key is not authenticated"
-    if dg in hashes.get("mismatched", []):
+    if dg in json_list(hashes.get("mismatched")):
         return Verdict.FAILED, f"{name} does not match its EF.SOD hash"
     check = passive.check("dg_hashes")
-    if check is None or check.verdict is not Verdict.PASSED or dg not in hashes.get("matched", []):
+    matched = json_list(hashes.get("matched"))
+    if check is None or check.verdict is not Verdict.PASSED or dg not in matched:
         return Verdict.NOT_CHECKED, f"{name}'s hash was not verified against EF.SOD"
     for step, what in (("ds_signature", "its signature"),
                        ("csca_chain", "its signer's chain to a CSCA"),

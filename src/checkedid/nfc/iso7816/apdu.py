@@ -51,11 +51,18 @@ class INS(IntEnum):
 
 
 class SW1(IntEnum):
-    """First status bytes whose SW2 is a parameter (ISO/IEC 7816-4 §5.6, Table 5)."""
+    """First status bytes (ISO/IEC 7816-4 §5.6, Table 5): those whose SW2 is a parameter
+    (61xx, 63Cx, 6Cxx) and those that name a class of warnings or errors."""
 
     MORE_DATA = 0x61  # SW2 more bytes wait: GET RESPONSE
     WARNING_UNCHANGED = 0x62
     WARNING_CHANGED = 0x63  # 63Cx: verification failed, x tries left
+    EXECUTION_ERROR_UNCHANGED = 0x64
+    EXECUTION_ERROR_CHANGED = 0x65
+    WRONG_LENGTH = 0x67
+    CLA_FUNCTION_NOT_SUPPORTED = 0x68
+    COMMAND_NOT_ALLOWED = 0x69
+    WRONG_PARAMETERS = 0x6A
     WRONG_LE = 0x6C  # SW2 is the exact Le: send the command again
 
 
@@ -143,17 +150,17 @@ def describe(sw: int) -> str:
         return "warning: state of non-volatile memory unchanged"
     if sw1 == SW1.WARNING_CHANGED:
         return "warning: state of non-volatile memory changed"
-    if sw1 == 0x64:
+    if sw1 == SW1.EXECUTION_ERROR_UNCHANGED:
         return "execution error: state of non-volatile memory unchanged"
-    if sw1 == 0x65:
+    if sw1 == SW1.EXECUTION_ERROR_CHANGED:
         return "execution error: state of non-volatile memory changed"
-    if sw1 == 0x67:
+    if sw1 == SW1.WRONG_LENGTH:
         return "wrong length"
-    if sw1 == 0x68:
+    if sw1 == SW1.CLA_FUNCTION_NOT_SUPPORTED:
         return "functions in CLA not supported"
-    if sw1 == 0x69:
+    if sw1 == SW1.COMMAND_NOT_ALLOWED:
         return "command not allowed"
-    if sw1 == 0x6A:
+    if sw1 == SW1.WRONG_PARAMETERS:
         return "wrong parameters"
     return "unknown status word"
 

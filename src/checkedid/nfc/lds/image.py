@@ -4,8 +4,9 @@ A face image on a chip is outside input: a forged or corrupted DG2 could declare
 65535 x 65535 picture that would take gigabytes to decompress. :func:`image_info`
 reads only the header — the JPEG frame header (SOFn, ITU-T T.81 §B.2.2), the JP2
 image header box ``ihdr`` (ISO/IEC 15444-1 §I.5.3.1) and the codestream's SIZ
-marker (§A.5.1) — and :func:`decode_image` refuses anything beyond
-:data:`MAX_SIDE` per side or :data:`MAX_PIXELS` in total *before* a decoder sees
+marker (§A.5.1) — and :func:`decode_image` refuses anything beyond the portrait limits of
+the one set of image limits, :data:`checkedid.imaging.PORTRAIT_LIMITS` (:data:`MAX_SIDE`
+per side, :data:`MAX_PIXELS` in total, JPEG or JPEG 2000), *before* a decoder sees
 the data. Decoded images are BGR ``uint8`` arrays with three channels (greyscale
 portraits are expanded).
 
@@ -18,17 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from checkedid.errors import ImageError
-from checkedid.imaging import decode_in_memory, to_bgr
+from checkedid.imaging import PORTRAIT_LIMITS, ImageLimits, decode_in_memory, to_bgr
 
 __all__ = ["MAX_PIXELS", "MAX_SIDE", "ImageInfo", "check_bounds", "decode_image", "image_info"]
 
-MAX_SIDE = 4096
-MAX_PIXELS = 16_000_000
+MAX_SIDE = cast(int, PORTRAIT_LIMITS.max_side)
+MAX_PIXELS = PORTRAIT_LIMITS.max_pixels
 
 JPEG = "jpeg"
 JP2 = "jp2"  # JPEG 2000 file format (boxes)
@@ -158,12 +159,12 @@ def image_info(data: bytes) -> ImageInfo:
 
 def check_bounds(info: ImageInfo, *, max_side: int = MAX_SIDE,
                  max_pixels: int = MAX_PIXELS) -> None:
-    """Refuse declared sizes that are empty or beyond the decompression limits."""
-    if info.width <= 0 or info.height <= 0:
-        raise ImageError("image declares an empty size")
-    if info.width > max_side or info.height > max_side or info.width * info.height > max_pixels:
-        raise ImageError(f"image declares {info.width}x{info.height} pixels, beyond the "
-                         f"limit of {max_side} per side and {max_pixels} in total")
+    """Refuse declared sizes that are empty or beyond the decompression limits
+    (:data:`checkedid.imaging.PORTRAIT_LIMITS` unless narrowed)."""
+    limits = PORTRAIT_LIMITS
+    if (max_side, max_pixels) != (limits.max_side, limits.max_pixels):
+        limits = ImageLimits(limits.max_bytes, max_pixels, limits.formats, max_side)
+    limits.check_size(info.width, info.height)
 
 
 def _to_bgr(img: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
@@ -209,6 +210,7 @@ def decode_image(data: bytes, *, max_side: int = MAX_SIDE,
     """
     import cv2
 
+    PORTRAIT_LIMITS.check_bytes(len(data))
     info = image_info(bytes(data))
     check_bounds(info, max_side=max_side, max_pixels=max_pixels)
     img: Any = decode_in_memory(data, cv2.IMREAD_UNCHANGED)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from checkedid.errors import ParseError, TLVError
+from checkedid.nfc.crypto.suites import Cipher, PaceMapping
 from checkedid.nfc.iso7816 import tlv
 
 __all__ = [
@@ -48,9 +49,10 @@ ID_TA = BSI_DE + ".2.2.2"
 ID_AA = "2.23.136.1.1.5"
 
 #: Second-to-last arc of an id-PACE OID -> mapping (Doc 9303-11 §9.2.1, TR-03110-3 Table 2).
-PACE_MAPPINGS = {1: "DH-GM", 2: "ECDH-GM", 3: "DH-IM", 4: "ECDH-IM", 6: "ECDH-CAM"}
+PACE_MAPPINGS = {1: PaceMapping.DH_GM, 2: PaceMapping.ECDH_GM, 3: PaceMapping.DH_IM,
+                 4: PaceMapping.ECDH_IM, 6: PaceMapping.ECDH_CAM}
 #: Last arc of an id-PACE / id-CA OID -> cipher suite.
-CIPHER_SUITES = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
+CIPHER_SUITES = {1: Cipher.TDES, 2: Cipher.AES_128, 3: Cipher.AES_192, 4: Cipher.AES_256}
 
 #: ANSI X9.62 / RFC 5758 ECDSA signature OIDs -> hash (ActiveAuthenticationInfo).
 ECDSA_HASHES = {
@@ -69,8 +71,12 @@ class PACEInfo:
     oid: str
     version: int
     parameter_id: int | None
-    mapping: str  # "DH-GM", "ECDH-GM", "DH-IM", "ECDH-IM", "ECDH-CAM"
-    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
+    mapping: PaceMapping
+    cipher: Cipher
+
+    def __post_init__(self) -> None:  # the names as text are accepted too ("ECDH-GM")
+        object.__setattr__(self, "mapping", PaceMapping(self.mapping))
+        object.__setattr__(self, "cipher", Cipher(self.cipher))
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,10 @@ class ChipAuthenticationInfo:
     version: int
     key_id: int | None
     agreement: str  # "DH" or "ECDH"
-    cipher: str  # "3DES", "AES-128", "AES-192", "AES-256"
+    cipher: Cipher
+
+    def __post_init__(self) -> None:  # the name as text is accepted too ("AES-128")
+        object.__setattr__(self, "cipher", Cipher(self.cipher))
 
     @property
     def key_agreement(self) -> str:

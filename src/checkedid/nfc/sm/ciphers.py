@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers import (
 from cryptography.hazmat.primitives.cmac import CMAC
 
 from checkedid.errors import SecureMessagingError
+from checkedid.nfc.crypto import suites
 
 __all__ = ["CIPHERS", "MAC_LEN", "AesCmac", "Encryption", "Mac", "RetailMac", "block_size",
            "mac_for", "pad", "unpad"]
@@ -32,11 +33,12 @@ __all__ = ["CIPHERS", "MAC_LEN", "AesCmac", "Encryption", "Mac", "RetailMac", "b
 Buffer = bytes | bytearray | memoryview
 MAC_LEN = 8
 #: Session key length per secure-messaging cipher.
-CIPHERS = {"3DES": 16, "AES-128": 16, "AES-192": 24, "AES-256": 32}
+CIPHERS: dict[str, int] = {suites.Cipher.TDES: 16, suites.Cipher.AES_128: 16,
+                           suites.Cipher.AES_192: 24, suites.Cipher.AES_256: 32}
 
 
 def block_size(cipher: str) -> int:
-    return 8 if cipher == "3DES" else 16
+    return 8 if cipher == suites.Cipher.TDES else 16
 
 
 def pad(data: Buffer, block: int) -> bytes:
@@ -122,7 +124,7 @@ class Encryption:
         self.block = block_size(cipher)
         algorithm: BlockCipherAlgorithm
         self._ecb: CipherContext | None = None
-        if cipher == "3DES":
+        if cipher == suites.Cipher.TDES:
             algorithm = _two_key_3des(raw)
         else:
             algorithm = algorithms.AES(raw)
@@ -197,4 +199,4 @@ Mac = RetailMac | AesCmac
 
 def mac_for(cipher: str, key: Buffer) -> Mac:
     """The secure-messaging MAC of ``cipher`` keyed with ``key``."""
-    return RetailMac(key) if cipher == "3DES" else AesCmac(key)
+    return RetailMac(key) if cipher == suites.Cipher.TDES else AesCmac(key)

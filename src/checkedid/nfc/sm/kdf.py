@@ -20,6 +20,7 @@ import hashlib
 from typing import Final
 
 from checkedid.errors import InputError
+from checkedid.nfc.crypto.suites import Cipher
 from checkedid.secret import Secret
 
 __all__ = [
@@ -40,10 +41,10 @@ PACE: Final = 3
 
 #: Cipher name -> (key length in bytes, hash name).
 CIPHERS: Final[dict[str, tuple[int, str]]] = {
-    "3DES": (16, "sha1"),
-    "AES-128": (16, "sha1"),
-    "AES-192": (24, "sha256"),
-    "AES-256": (32, "sha256"),
+    Cipher.TDES: (16, "sha1"),
+    Cipher.AES_128: (16, "sha1"),
+    Cipher.AES_192: (24, "sha256"),
+    Cipher.AES_256: (32, "sha256"),
 }
 
 KeyInput = bytes | bytearray | memoryview | Secret
@@ -84,7 +85,7 @@ def derive(secret: KeyInput, counter: int, cipher: str) -> bytes:
     h.update(_raw(secret))
     h.update(counter.to_bytes(4, "big"))
     digest = h.digest()[:length]
-    if cipher == "3DES":
+    if cipher == Cipher.TDES:
         return adjust_parity(digest)
     return digest
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from checkedid.errors import InputError, SecureMessagingError, TLVError
 from checkedid.nfc.iso7816 import tlv
-from checkedid.nfc.iso7816.apdu import Command, Response, transceive
+from checkedid.nfc.iso7816.apdu import SW, Command, Response, transceive
 from checkedid.nfc.sm.ciphers import (
     CIPHERS,
     MAC_LEN,
@@ -58,7 +58,7 @@ Buffer = bytes | bytearray | memoryview
 
 
 #: The only status words a chip may answer without protection under SM (Doc 9303-11 §9.8.5).
-_SM_ENDED = frozenset({0x6987, 0x6988})
+_SM_ENDED = frozenset({SW.SM_DATA_OBJECTS_MISSING, SW.SM_DATA_OBJECTS_INCORRECT})
 
 
 def cbc_encrypt(cipher: str, key: Buffer, data: Buffer, iv: bytes | None = None) -> bytes:
