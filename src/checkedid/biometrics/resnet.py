@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -187,7 +188,8 @@ def _add(a: F32Array, b: F32Array) -> F32Array:
     return out
 
 
-def _find_thread_local_setter() -> Callable[[int], int] | None:
+@functools.cache
+def _thread_local_setter() -> Callable[[int], int] | None:
     """OpenBLAS's ``openblas_set_num_threads_local`` from the library numpy has loaded.
 
     OpenBLAS's worker threads busy-wait: on the matrices of this network a second thread
@@ -211,20 +213,18 @@ def _find_thread_local_setter() -> Callable[[int], int] | None:
     return None
 
 
-_SET_LOCAL_THREADS = _find_thread_local_setter()
-
-
 @contextlib.contextmanager
 def _single_blas_thread() -> Iterator[None]:
     """Run the enclosed matrix products on the calling thread only (see above)."""
-    if _SET_LOCAL_THREADS is None:
+    setter = _thread_local_setter()
+    if setter is None:
         yield
         return
-    previous = _SET_LOCAL_THREADS(1)
+    previous = setter(1)
     try:
         yield
     finally:
-        _SET_LOCAL_THREADS(previous if previous > 0 else 0)
+        setter(max(previous, 0))
 
 
 class ResNetDescriptor:
