@@ -49,10 +49,14 @@ IDLE_SECONDS = 300.0
 ReadFn = Callable[[Emit], tuple[Any, dict[str, Any]]]
 MatchFn = Callable[[Any, bytes], dict[str, Any]]
 FinishFn = Callable[[Any], dict[str, Any]]
+#: In the worker, on a ``hand_over`` command: the held state and the command in, the next
+#: stage's read / match / finish out (served on the same pipes, see :meth:`HeldWorker.hand_over`).
+HandOverFn = Callable[[Any, dict[str, Any]], tuple[ReadFn, MatchFn, FinishFn]]
 
 
 def _serve(read: ReadFn, match: MatchFn, finish: FinishFn, wfd: int, rfd: int,
-           idle: float) -> None:  # pragma: no cover - runs in the forked worker
+           idle: float, hand_over: HandOverFn | None = None,
+           ) -> None:  # pragma: no cover - runs in the forked worker
     code = 0
     try:
         harden_worker()  # before the read creates any personal data
@@ -78,6 +82,8 @@ def _serve(read: ReadFn, match: MatchFn, finish: FinishFn, wfd: int, rfd: int,
                 if msg.get("cmd") == "finish":
                     _send(wfd, {"type": "result", "data": finish(held)})
                     return
+                if msg.get("cmd") == "hand_over" and hand_over is not None:
+                    _serve(*hand_over(held, msg), wfd, rfd, idle)  # exits the worker
                 try:
                     selfie = base64.b64decode(str(msg.get("selfie", "")))
                     _send(wfd, {"type": "face", **match(held, selfie)})
@@ -100,14 +106,15 @@ class HeldWorker:
 
     def __init__(self, read: ReadFn, match: MatchFn, finish: FinishFn, *,
                  on_event: Callable[[dict[str, Any]], None] | None = None,
-                 timeout: float | None = 60.0, idle: float = IDLE_SECONDS) -> None:
+                 timeout: float | None = 60.0, idle: float = IDLE_SECONDS,
+                 hand_over: HandOverFn | None = None) -> None:
         c2p_r, c2p_w = os.pipe()
         p2c_r, p2c_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the worker
             os.close(c2p_r)
             os.close(p2c_w)
-            _serve(read, match, finish, c2p_w, p2c_r, idle)
+            _serve(read, match, finish, c2p_w, p2c_r, idle, hand_over)
         os.close(c2p_w)
         os.close(p2c_r)
         self.pid: int | None = pid
@@ -146,6 +153,22 @@ class HeldWorker:
         self._command({"cmd": "match", "selfie": base64.b64encode(selfie).decode("ascii")})
         msg = self._answer(timeout, "face")
         return {k: v for k, v in msg.items() if k != "type"}
+
+    def hand_over(self, command: dict[str, Any], *,
+                  on_event: Callable[[dict[str, Any]], None] | None = None,
+                  timeout: float | None = 60.0) -> dict[str, Any]:
+        """Move the worker on to its next stage (the ``hand_over`` it was started with) with
+        what it holds: e.g. from the MRZ scanner's votes to the chip read that the MRZ opens,
+        without the MRZ leaving the worker. Returns the new stage's summary; the worker is
+        ended when that stage fails."""
+        self._on_event = on_event
+        self._command({**command, "cmd": "hand_over"})
+        try:
+            self.summary = dict(self._answer(timeout, "held").get("summary", {}))
+        except BaseException:
+            self.close()
+            raise
+        return self.summary
 
     def finish(self, timeout: float | None = 60.0) -> dict[str, Any]:
         """The minimised result; the worker wipes and exits afterwards."""

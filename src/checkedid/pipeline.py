@@ -177,8 +177,12 @@ def read_document(
     timeout: float | None = None,
     retries: int = 0,
     selfie: ImageInput | None = None,
+    mrz: Any = None,
 ) -> HeldRead:
     """MRZ, chip read, authentication and consistency (ICAO Doc 9303-11 §4, §5, §6).
+
+    ``mrz``: the zone already read (a video scanner's voted :class:`~checkedid.mrz.MRZ`);
+    ``document_image`` is then not read again and serves the printed-portrait check only.
 
     ``retries``: how often a read interrupted by the document leaving the reader
     (:class:`~checkedid.errors.CardRemovedError`) is started again once the document is
@@ -200,7 +204,11 @@ def read_document(
     selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
 
     # 1. MRZ from the photo (optional when a CAN is given).
-    if document_image is not None:
+    if mrz is not None:
+        with steps.step("mrz"):
+            photo_mrz = mrz
+            checks["mrz"] = _mrz_group(photo_mrz)
+    elif document_image is not None:
         with steps.step("mrz"):
             try:
                 photo_mrz = mrzlib.read(document_image, engine=session.mrz_engine)
