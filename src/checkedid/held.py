@@ -14,6 +14,11 @@ personal data lives that long too (in the worker only). :meth:`HeldWorker.close`
 bounds how long it waits for the next step (ICAO Doc 9303-11 leaves the session
 lifetime to the inspection system).
 
+The same worker holds other state between steps: :class:`checkedid.kiosk.scanner.HeldScanner`
+keeps the MRZ scanner's votes in it (its ``match`` step takes a camera frame and answers a
+guidance code) and, once the MRZ is read, :meth:`HeldWorker.hand_over` moves it on to the chip
+read that the MRZ opens, on the same pipes, so the MRZ never leaves the worker.
+
 Commands and answers use the framing, error crossing and worker hardening of
 :mod:`checkedid.isolation` (lengths, JSON, an unused attachment). A selfie crosses the pipe
 base64-encoded; a face answer is
