@@ -132,7 +132,8 @@ class HeldScanner:
                     if self._worker is None:
                         self._worker = self._start()
                     code = str(self._worker.match(frame, timeout=self.timeout)["code"])
-                except CheckedIDError:  # the worker is gone (timed out, killed): start afresh
+                except (CheckedIDError, OSError):  # the worker is gone (timed out, killed,
+                    # no fork): this frame is lost, the next one starts afresh
                     self._close()
                     return "mrz.not_found"
             self.found = code == FOUND
