@@ -19,6 +19,11 @@ the one fork-worker protocol, its framing, error crossing and hardening); this m
 says what its commands are. ``{"cmd": "match", "selfie": "<base64>"}`` is answered with the
 face outcome (``verdict``, ``score``, ``threshold``, ``match``), ``{"cmd": "finish"}`` with
 the minimised result, after which the worker exits.
+
+The same worker holds other state between steps: :class:`checkedid.kiosk.scanner.HeldScanner`
+keeps the MRZ scanner's votes in it (its ``match`` step takes a camera frame and answers a
+guidance code) and, once the MRZ is read, :meth:`HeldWorker.hand_over` moves it on to the chip
+read that the MRZ opens, on the same pipes, so the MRZ never leaves the worker.
 """
 
 from __future__ import annotations
@@ -40,13 +45,39 @@ MatchFn = Callable[[Any, bytes], dict[str, Any]]
 FinishFn = Callable[[Any], dict[str, Any]]
 
 
-def _commands(match: MatchFn, finish: FinishFn
-              ) -> Callable[[object, dict[str, Any]], tuple[dict[str, Any], bool]]:
-    def handle(held: object, msg: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        if msg.get("cmd") == "finish":
-            return finish(held), True
-        return match(held, base64.b64decode(str(msg.get("selfie", "")))), False
-    return handle
+#: In the worker, on a ``hand_over`` command: the held state and the command in, the next
+#: stage's read / match / finish out (served on the same pipes, see :meth:`HeldWorker.hand_over`).
+HandOverFn = Callable[[Any, dict[str, Any]], tuple[ReadFn, MatchFn, FinishFn]]
+
+
+class _Stage:
+    """In the worker: what is held now and the commands that act on it."""
+
+    def __init__(self, read: ReadFn, match: MatchFn, finish: FinishFn,
+                 hand_over: HandOverFn | None) -> None:
+        self.match, self.finish, self.hand_over = match, finish, hand_over
+        self._read = read
+        self.emit: Emit = lambda _event: None
+        self.held: Any = None
+
+    def setup(self, emit: Emit) -> tuple[object, dict[str, Any]]:
+        self.emit = emit
+        self.held, summary = self._read(emit)
+        return self, summary
+
+    def handle(self, _state: object, msg: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        cmd = msg.get("cmd")
+        if cmd == "finish":
+            return self.finish(self.held), True
+        if cmd == "hand_over":
+            if self.hand_over is None:
+                raise InternalError("this held worker has no next stage to hand over to")
+            read, self.match, self.finish = self.hand_over(self.held, msg)
+            self.hand_over = None
+            self.held = None
+            self.held, summary = read(self.emit)
+            return summary, False
+        return self.match(self.held, base64.b64decode(str(msg.get("selfie", "")))), False
 
 
 class HeldWorker:
@@ -54,8 +85,10 @@ class HeldWorker:
 
     def __init__(self, read: ReadFn, match: MatchFn, finish: FinishFn, *,
                  on_event: Callable[[dict[str, Any]], None] | None = None,
-                 timeout: float | None = 60.0, idle: float = IDLE_SECONDS) -> None:
-        self._server = serve(read, _commands(match, finish), idle=idle, on_event=on_event,
+                 timeout: float | None = 60.0, idle: float = IDLE_SECONDS,
+                 hand_over: HandOverFn | None = None) -> None:
+        stage = _Stage(read, match, finish, hand_over)
+        self._server = serve(stage.setup, stage.handle, idle=idle, on_event=on_event,
                              timeout=timeout)
         self.summary: dict[str, Any] = self._server.ready
 
@@ -68,6 +101,22 @@ class HeldWorker:
         """Compare ``selfie`` (encoded image bytes) with the held chip photo."""
         self._command({"cmd": "match", "selfie": base64.b64encode(selfie).decode("ascii")})
         return self._server.answer(timeout)
+
+    def hand_over(self, command: dict[str, Any], *,
+                  on_event: Callable[[dict[str, Any]], None] | None = None,
+                  timeout: float | None = 60.0) -> dict[str, Any]:
+        """Move the worker on to its next stage (the ``hand_over`` it was started with) with
+        what it holds: e.g. from the MRZ scanner's votes to the chip read that the MRZ opens,
+        without the MRZ leaving the worker. Returns the new stage's summary; the worker is
+        ended when that stage fails."""
+        self._server.on_event = on_event
+        self._command({**command, "cmd": "hand_over"})
+        try:
+            self.summary = self._server.answer(timeout)
+        except BaseException:
+            self.close()
+            raise
+        return self.summary
 
     def finish(self, timeout: float | None = 60.0) -> dict[str, Any]:
         """The minimised result; the worker wipes and exits afterwards."""

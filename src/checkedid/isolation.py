@@ -361,7 +361,7 @@ class Server:
         self.pid: int | None = pid
         self._in = _Reader(answers)
         self._out = commands
-        self._on_event = on_event
+        self.on_event = on_event
         self.ready: dict[str, Any] = {}
 
     def command(self, msg: dict[str, Any]) -> None:
@@ -384,8 +384,8 @@ class Server:
                 zero(attachment)
                 kind = msg.get("type")
                 if kind == "event":
-                    if self._on_event is not None:
-                        self._on_event({k: v for k, v in msg.items() if k != "type"})
+                    if self.on_event is not None:
+                        self.on_event({k: v for k, v in msg.items() if k != "type"})
                 elif kind == "error":
                     raise _rebuild_error(msg)
                 elif kind == want:

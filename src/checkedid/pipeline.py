@@ -166,6 +166,21 @@ class HeldRead:
     printed: Callable[[], Any] | None = None  # the printed portrait's embedding, under way
 
 
+def _photo_mrz(session: Session, document_image: Any, mrz: Any,
+               selfie_embedding: Callable[[], Any] | None) -> Any:
+    """The MRZ given (a video scanner's voted reading) or read from the document photo."""
+    if mrz is not None:
+        return mrz
+    from checkedid import mrz as mrzlib
+
+    try:
+        return mrzlib.read(document_image, engine=session.mrz_engine)
+    except BaseException:
+        if selfie_embedding is not None:  # the selfie is judged first, as without
+            session.track(selfie_embedding().vector)  # the overlap
+        raise
+
+
 def read_document(
     session: Session,
     document_image: ImageInput | None,
@@ -177,8 +192,12 @@ def read_document(
     timeout: float | None = None,
     retries: int = 0,
     selfie: ImageInput | None = None,
+    mrz: Any = None,
 ) -> HeldRead:
     """MRZ, chip read, authentication and consistency (ICAO Doc 9303-11 §4, §5, §6).
+
+    ``mrz``: the zone already read (a video scanner's voted :class:`~checkedid.mrz.MRZ`);
+    ``document_image`` is then not read again and serves the printed-portrait check only.
 
     ``retries``: how often a read interrupted by the document leaving the reader
     (:class:`~checkedid.errors.CardRemovedError`) is started again once the document is
@@ -187,7 +206,6 @@ def read_document(
     selfie fails before the document is read.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
-    from checkedid import mrz as mrzlib
     from checkedid.errors import CardRemovedError
 
     steps = _Steps(emit)
@@ -200,14 +218,9 @@ def read_document(
     selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
 
     # 1. MRZ from the photo (optional when a CAN is given).
-    if document_image is not None:
+    if document_image is not None or mrz is not None:
         with steps.step("mrz"):
-            try:
-                photo_mrz = mrzlib.read(document_image, engine=session.mrz_engine)
-            except BaseException:
-                if selfie_embedding is not None:  # the selfie is judged first, as without
-                    session.track(selfie_embedding().vector)  # the overlap
-                raise
+            photo_mrz = _photo_mrz(session, document_image, mrz, selfie_embedding)
             checks["mrz"] = _mrz_group(photo_mrz)
     else:
         checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")

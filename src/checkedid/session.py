@@ -263,6 +263,7 @@ class Session:
         timeout: float | None = 60.0,
         retries: int = 2,
         card_wait: float = 20.0,
+        mrz: Any = None,
     ) -> ChipRead:
         """Step 1 of a step-wise verification: MRZ, chip, authentication, consistency.
 
@@ -272,6 +273,11 @@ class Session:
         matched). A read interrupted by the document leaving the reader restarts up to
         ``retries`` times once it is back (waiting up to ``card_wait`` seconds for it);
         each such recovery is a result warning.
+
+        ``mrz``: the zone already read from a video (:class:`checkedid.mrz.MRZScanner`);
+        ``document_image`` then serves the printed-portrait check only. ``document_image``
+        may also be the :class:`checkedid.held.HeldWorker` of a scanner that holds the MRZ
+        (:class:`checkedid.kiosk.scanner.HeldScanner`): the chip is read in that worker.
         """
         from checkedid.stepwise import read_document
 
@@ -279,7 +285,8 @@ class Session:
         transport = self._transport_factory(reader, card_wait)
         self._held, summary = read_document(
             self, document_image, selfie=selfie, transport=transport, can=can,
-            fields=validate_fields(fields), progress=progress, timeout=timeout, retries=retries)
+            fields=validate_fields(fields), progress=progress, timeout=timeout, retries=retries,
+            mrz=mrz, reader=reader if reader is not None else self.reader, card_wait=card_wait)
         return summary
 
     def match_selfie(self, selfie: ImageInput, *, timeout: float | None = 60.0) -> FaceOutcome:

@@ -21,7 +21,7 @@ from checkedid.result import Result
 if TYPE_CHECKING:
     from checkedid.session import Session
 
-__all__ = ["ChipRead", "FaceOutcome", "finish", "match_selfie", "read_document"]
+__all__ = ["ChipRead", "FaceOutcome", "finish", "held_steps", "match_selfie", "read_document"]
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,52 @@ def _selfie_bytes(selfie: Any) -> bytes:
     raise ImageError("the selfie must be encoded image bytes, a path or an image array")
 
 
+def held_steps(
+    session: Session, document_image: Any, *, selfie: Any, transport: Callable[[], Any],
+    can: str | None, fields: Sequence[str], timeout: float | None, retries: int,
+    mrz: Any = None,
+) -> tuple[Callable[[Callable[[dict[str, Any]], None]], tuple[Any, dict[str, Any]]],
+           Callable[[Any, bytes], dict[str, Any]], Callable[[Any], dict[str, Any]]]:
+    """The held read's three stages (read, match a selfie, finish) as
+    :class:`checkedid.held.HeldWorker` runs them; ``mrz``: a zone already read (see
+    :func:`checkedid.pipeline.read_document`)."""
+    from checkedid import pipeline
+
+    def read(emit: Callable[[dict[str, Any]], None]) -> tuple[Any, dict[str, Any]]:
+        held = pipeline.read_document(session, document_image, transport=transport, can=can,
+                                      fields=fields, emit=emit, timeout=timeout,
+                                      retries=retries, selfie=selfie, mrz=mrz)
+        if held.live is not None:
+            pipeline.match_face(session, held, None)
+        return held, _summary(held, held.live is not None)
+
+    def match(held: Any, image: bytes) -> dict[str, Any]:
+        pipeline.match_face(session, held, image)
+        return _face_dict(held)
+
+    def done(held: Any) -> dict[str, Any]:
+        try:
+            return pipeline.finish(held)
+        finally:
+            session.wipe()
+
+    return read, match, done
+
+
 def read_document(
     session: Session, document_image: Any, *, selfie: Any, transport: Callable[[], Any],
     can: str | None, fields: Sequence[str], progress: Callable[[Any], None] | None,
-    timeout: float | None, retries: int,
+    timeout: float | None, retries: int, mrz: Any = None, reader: str | None = None,
+    card_wait: float = 20.0,
 ) -> tuple[Any, ChipRead]:
-    """Read and hold; returns the holder (worker or HeldRead) and its :class:`ChipRead`."""
+    """Read and hold; returns the holder (worker or HeldRead) and its :class:`ChipRead`.
+
+    ``document_image`` may be a :class:`checkedid.held.HeldWorker` that holds a scanned MRZ
+    (the kiosk's camera scanner): it is handed the chip read (its ``hand_over``), so the
+    MRZ never leaves that worker.
+    """
     from checkedid import pipeline
+    from checkedid.held import HeldWorker
 
     if can is not None and not (can.isascii() and can.isdigit() and len(can) == 6):
         raise InputError("the CAN is the 6-digit number printed on the card")
@@ -109,32 +148,39 @@ def read_document(
     if progress is not None:
         cb = progress
         on_event = lambda d: cb(pipeline.ProgressEvent.from_dict(d))  # noqa: E731
-
-    def read(emit: Callable[[dict[str, Any]], None]) -> tuple[Any, dict[str, Any]]:
-        held = pipeline.read_document(session, document_image, transport=transport, can=can,
-                                      fields=fields, emit=emit, timeout=timeout,
-                                      retries=retries, selfie=selfie)
-        if held.live is not None:
-            pipeline.match_face(session, held, None)
-        return held, _summary(held, held.live is not None)
-
+    if isinstance(document_image, HeldWorker):
+        if selfie is not None or can is not None:
+            raise InputError("a scanned document is read with its MRZ only (no CAN, no selfie)")
+        summary = document_image.hand_over(
+            {"fields": list(fields), "timeout": timeout, "retries": retries, "reader": reader,
+             "card_wait": card_wait},
+            on_event=on_event, timeout=timeout)
+        return document_image, _from_summary(summary)
+    read, match, done = held_steps(session, document_image, selfie=selfie, transport=transport,
+                                   can=can, fields=fields, timeout=timeout, retries=retries,
+                                   mrz=mrz)
     if session.isolation == "process":
-        from checkedid.held import HeldWorker
-
-        def match(held: Any, image: bytes) -> dict[str, Any]:
-            pipeline.match_face(session, held, image)
-            return _face_dict(held)
-
-        def done(held: Any) -> dict[str, Any]:
-            try:
-                return pipeline.finish(held)
-            finally:
-                session.wipe()
-
         worker = HeldWorker(read, match, done, on_event=on_event, timeout=timeout)
         return worker, _from_summary(worker.summary)
     held, summary = read(on_event if on_event is not None else (lambda _d: None))
     return held, _from_summary(summary)
+
+
+def scanned_steps(session: Session, mrz: Any, document_image: Any,
+                  command: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """In a scanning worker, on ``hand_over``: the held read's stages for the ``mrz`` the
+    worker's scanner voted (and its frame, for the printed-portrait check), with the
+    fields, timeout, retries and reader of :func:`read_document`'s ``command``."""
+    if mrz is None or not getattr(mrz, "valid", False):
+        raise InputError("the document's MRZ has not been read yet: keep it in front of "
+                         "the camera")
+    transport = session._transport_factory(command.get("reader"),
+                                           float(command.get("card_wait", 20.0)))
+    timeout = command.get("timeout")
+    return held_steps(session, document_image, selfie=None, transport=transport, can=None,
+                      fields=tuple(command.get("fields", ())),
+                      timeout=None if timeout is None else float(timeout),
+                      retries=int(command.get("retries", 2)), mrz=mrz)
 
 
 def _need(held: Any) -> Any:

@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from checkedid.kiosk import Kiosk, KioskConfig, create_app
+from checkedid.kiosk import Kiosk, KioskConfig, create_app, messages
+from checkedid.mrz.synthclip import motion_blur
 from tests.chip.conftest import VChipFactory
 from tests.chip.kiosk_browser import (
     chromium,
@@ -47,9 +48,12 @@ def _run(tmp_path: Path, vchip: VChipFactory, trust: object, images: dict[str, b
          face: str, fault: str | None) -> tuple[Any, list[str]]:
     chip = vchip(GOOD, fault)
     document = _decode(images["document"])
-    # the document far away (too small to read: guidance), close, then the person
-    video = write_y4m(tmp_path / "camera.y4m", [(document, 2.0, 0.3), (document, 4.0, 0.95),
-                                                 (_decode(images[face]), 6.0, 0.95)])
+    # the document far away (no zone found), shaken (smeared: the scanner asks to hold it
+    # still), held still close, then the person
+    shaken = motion_blur(document, 21, 0.3)
+    video = write_y4m(tmp_path / "camera.y4m", [
+        (document, 1.5, 0.2), (shaken, 1.5, 0.95), (document, 4.0, 0.95),
+        (_decode(images[face]), 6.0, 0.95)])
     kiosk = Kiosk(KioskConfig(reader=chip.reader, trust=trust, fields=()))
     guidance: list[str] = []
     with serve(create_app(kiosk)) as url, chromium(video, tmp_path / "profile") as driver:
@@ -79,6 +83,11 @@ def _run(tmp_path: Path, vchip: VChipFactory, trust: object, images: dict[str, b
         shown = driver.execute_script("return window.kioskSteps")
         assert shown == ["idle", "document", "chip", "selfie", "decision"]
         guidance = [e["guidance"]["code"] for e in _events(kiosk) if e.get("guidance")]
+        said = [tuple(g) for g in driver.execute_script("return window.kioskGuidance")]
+        # the scanner's guidance reached the page, in the person's words, before the MRZ was
+        # read and the chip step began
+        before = said[:said.index(("chip.waiting", messages.text("chip.waiting")))]
+        assert ("mrz.hold_still", messages.text("mrz.hold_still")) in before
         assert int(progress) >= 90
     return decision, guidance
 
@@ -92,6 +101,8 @@ def test_kiosk_page_verifies(tmp_path: Path, vchip: VChipFactory, trust: object,
     decision, guidance = _run(tmp_path, vchip, trust, images, "selfie", None)
     assert decision == "VERIFIED"
     assert "chip.reading" in guidance and "decision.verified" in guidance
+    found = guidance.index("chip.waiting")
+    assert {"mrz.not_found", "mrz.hold_still"} <= set(guidance[:found])
     # the chip step may be over before the page is looked at (the page's step history,
     # checked in _run, shows it was there); every other step is on a screenshot
     for step in ("0-start", "1-document", "3-selfie", "4-decision"):

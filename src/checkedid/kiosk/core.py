@@ -23,7 +23,7 @@ from checkedid.errors import BiometricError, CheckedIDError, InputError
 from checkedid.kiosk import messages
 from checkedid.kiosk.delivery import Delivery
 from checkedid.kiosk.events import Hub
-from checkedid.kiosk.scanner import FOUND, FrameScanner
+from checkedid.kiosk.scanner import FOUND, HeldScanner
 
 __all__ = ["Busy", "Kiosk", "KioskConfig", "VerificationFailed"]
 
@@ -99,10 +99,9 @@ class Kiosk:
             trust=config.trust, reader=config.reader, transport=config.transport,
             isolation=config.isolation, policy=config.policy)
         self.delivery = Delivery(config.webhook) if config.webhook else None
-        self.scanner = FrameScanner(self.session.mrz_engine)
+        self.scanner: HeldScanner | None = None  # the document's scan, while one runs
         self._busy = threading.Lock()
         self._stop = threading.Event()
-        self._frame: bytes | None = None
         self._selfie_tries = 0
         self.flow = "idle"  # idle / document / chip / selfie / decision
         self._generation = 0  # which guided flow a timer belongs to
@@ -124,6 +123,7 @@ class Kiosk:
 
     def stop(self) -> None:
         self._stop.set()
+        self._drop_scan()
         self.session.wipe()
 
     def _watch_cards(self) -> None:
@@ -182,8 +182,13 @@ class Kiosk:
         if not self._busy.acquire(blocking=False):
             raise Busy()
 
+    def _drop_scan(self) -> None:
+        scanner, self.scanner = self.scanner, None
+        if scanner is not None:
+            scanner.close()
+
     def release(self) -> None:
-        self._frame = None
+        self._drop_scan()
         self.flow = "idle"
         if self._busy.locked():
             self._busy.release()
@@ -213,12 +218,15 @@ class Kiosk:
         pct = {"authentication": 92, "consistency": 96, "face": 98}.get(event.step, 5)
         self.hub.publish(f"step.{event.state}", name=event.step, progress=pct)
 
-    def _read(self, document: bytes, selfie: bytes | None) -> Any:
+    def _read(self, document: Any, selfie: bytes | None, **scanned: Any) -> Any:
+        """The step-wise read; ``scanned``: what :meth:`HeldScanner.take` gave (the MRZ the
+        camera scan holds, or its worker)."""
         self.last_step = None
         try:
             return self.session.read_document(
                 document, selfie=selfie, fields=self.config.fields, progress=self._progress,
-                timeout=self.config.timeout, card_wait=self.config.card_wait, retries=3)
+                timeout=self.config.timeout, card_wait=self.config.card_wait, retries=3,
+                **scanned)
         except CheckedIDError as exc:
             raise VerificationFailed(messages.for_error(exc, self.last_step),
                                      _status_for(exc)) from None
@@ -257,18 +265,22 @@ class Kiosk:
         self.acquire()
         self.flow = "document"
         self._selfie_tries = 0
+        self._drop_scan()
+        self.scanner = HeldScanner(self.session, timeout=self.config.timeout,
+                                   idle=self.config.abandon_seconds)
         self._generation += 1
         self._later(self.config.abandon_seconds, self._generation)
         self.hub.publish("step.started", step="document", name="document", progress=0,
                          decision=None, guidance=messages.describe("mrz.searching"))
 
     def frame(self, data: bytes) -> str:
-        """One camera frame of the document; when its MRZ holds, the chip read starts."""
-        if self.flow != "document":
+        """One camera frame of the document, answered with the scanner's guidance code; when
+        the voted MRZ holds (:class:`HeldScanner`), the chip read starts."""
+        scanner = self.scanner
+        if self.flow != "document" or scanner is None:
             return "kiosk.wrong_step"
-        code = self.scanner.feed(data)
-        if code == FOUND and self.flow == "document":
-            self._frame = data
+        code = scanner.feed(data)
+        if code == FOUND and self.flow == "document" and scanner is self.scanner:
             self.flow = "chip"
             self.hub.publish("step.started", step="chip", name="chip", progress=5,
                              guidance=messages.describe("chip.waiting"))
@@ -288,11 +300,12 @@ class Kiosk:
         timer.start()
 
     def _chip(self) -> None:
-        frame, self._frame = self._frame, None
+        scanner, self.scanner = self.scanner, None
         try:
-            if frame is None:
+            if scanner is None:
                 raise VerificationFailed(messages.describe("internal.error"), 500)
-            read = self._read(frame, None)
+            scanned = scanner.take()
+            read = self._read(scanned.pop("document_image"), None, **scanned)
         except VerificationFailed as exc:
             self._fail(exc.info)
             return
@@ -300,7 +313,9 @@ class Kiosk:
             log.error("chip step failed: %s", type(exc).__name__)
             self._fail(messages.describe("internal.error", operator=type(exc).__name__))
             return
-        del frame
+        finally:
+            if scanner is not None:
+                scanner.close()  # nothing left once taken; a failed take ends the worker
         if not read.face_available:
             self._finish()
             return

@@ -13,7 +13,7 @@ from typing import Any
 
 from checkedid import errors
 
-__all__ = ["LANGS", "TEXTS", "describe", "for_error", "text"]
+__all__ = ["LANGS", "OPERATOR", "TEXTS", "describe", "for_error", "text"]
 
 LANGS = ("nl", "en", "de")
 
@@ -44,6 +44,18 @@ TEXTS: dict[str, tuple[str, str, str]] = {
                          "Almost there: hold the document still",
                          "Fast geschafft: Dokument ruhig halten"),
     "mrz.found": ("Document herkend", "Document recognised", "Dokument erkannt"),
+    # the camera scanner's guidance (checkedid.mrz.scanner reasons)
+    "mrz.reading": ("Wordt gelezen: houd het document zo",
+                    "Reading: keep the document where it is",
+                    "Wird gelesen: Dokument so halten"),
+    "mrz.move_closer": ("Houd het document dichter bij de camera",
+                        "Move the document closer to the camera",
+                        "Halten Sie das Dokument näher an die Kamera"),
+    "mrz.glare": ("Te veel schittering: kantel het document een beetje",
+                  "Too much glare: tilt the document a little",
+                  "Zu viel Spiegelung: kippen Sie das Dokument etwas"),
+    "mrz.hold_still": ("Houd het document stil", "Hold the document still",
+                       "Halten Sie das Dokument ruhig"),
     "chip.waiting": ("Leg het document plat op de lezer",
                      "Lay the document flat on the reader",
                      "Legen Sie das Dokument flach auf das Lesegerät"),
@@ -116,6 +128,21 @@ TEXTS: dict[str, tuple[str, str, str]] = {
                         "Das Ergebnis konnte nicht gesendet werden: Personal fragen"),
 }
 
+#: code -> the operator's text where the code alone says too little (English).
+OPERATOR: dict[str, str] = {
+    "mrz.searching": "waiting for camera frames of the document's machine-readable zone",
+    "mrz.not_found": "no machine-readable zone in the camera frame",
+    "mrz.reading": "the zone reads with valid check digits; waiting for agreeing frames "
+                   "(the scanner votes over 3)",
+    "mrz.move_closer": "a zone is in view but its characters are too small to read "
+                       "(below the scanner's minimum pitch)",
+    "mrz.glare": "a reflection washes out part of the zone; those characters cast no vote",
+    "mrz.hold_still": "the zone is blurred (motion or focus) or the frames disagree",
+    "mrz.check_digits": "the zone was read but a check digit fails (ICAO Doc 9303-3 4.9)",
+    "mrz.found": "the voted zone holds its check digits over agreeing frames; opening the chip",
+    "image.invalid": "the image cannot be decoded",
+}
+
 _FACE_WORDS = (("too dark", "face.too_dark"), ("overexposed", "face.too_bright"),
                ("too small", "face.too_small"), ("blurred", "face.blurred"),
                ("turned away", "face.turned"), ("partly outside", "face.cut_off"),
@@ -131,7 +158,7 @@ def text(code: str, lang: str = "en") -> str:
 def describe(code: str, *, operator: str = "", input: str | None = None) -> dict[str, Any]:
     """The wire form: code, the person's text in every language, the operator's text."""
     out: dict[str, Any] = {"code": code, "message": {lang: text(code, lang) for lang in LANGS},
-                           "operator": operator or code}
+                           "operator": operator or OPERATOR.get(code, code)}
     if input is not None:
         out["input"] = input
     return out

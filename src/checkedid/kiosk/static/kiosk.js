@@ -21,6 +21,8 @@
     if (!g) { el.guidance.textContent = ""; el.guidance.dataset.code = ""; return; }
     el.guidance.textContent = (g.message && (g.message[lang] || g.message.en)) || t(g.code);
     el.guidance.dataset.code = g.code;
+    // the guidance shown (codes and the words for them), for tests
+    (window.kioskGuidance = window.kioskGuidance || []).push([g.code, el.guidance.textContent]);
     el.guidance.classList.toggle("alert", g.code === "chip.removed" || g.code.endsWith("failed"));
   };
   const progress = (p) => {
