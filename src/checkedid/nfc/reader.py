@@ -501,6 +501,14 @@ class ChipReader:
         return self._guard(op)
 
     # -- authenticity ----------------------------------------------------------------
+    def _in_time(self, step: str) -> None:
+        """The deadline before a protocol step (file commands check it themselves): a slow
+        chip — public-key operations of a second and more, with the reader sending waiting
+        time extensions meanwhile — ends with :class:`ChipTimeout`, not past the deadline."""
+        if time.monotonic() > self.deadline:
+            raise ChipTimeout(f"{step}: the time allowed for reading the chip has passed; "
+                              "keep the document still on the reader and try again")
+
     def _chip_auth(self, dg14_raw: bytes) -> None:
         """CA right after DG14 (Doc 9303-11 §6.2), or PACE-CAM verification (§4.4.3.5)."""
 
@@ -509,6 +517,7 @@ class ChipReader:
         def run() -> CheckGroup:
             assert self.conn is not None and self.files is not None
             assert self.access is not None
+            self._in_time("Chip Authentication")
             check = chip_authentication(self.conn, self.files, self.access, dg14_raw)
             if check.verdict is Verdict.FAILED:
                 self._stale = True  # a chip that failed CA may have dropped the SM session
@@ -545,6 +554,7 @@ class ChipReader:
 
         def op() -> CheckGroup:
             assert self.conn is not None
+            self._in_time("Active Authentication")
             result: CheckGroup = aa.active_authenticate(self.conn, objs.dg15, objs.dg14)
             return result
 
