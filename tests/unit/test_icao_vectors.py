@@ -1,10 +1,10 @@
 """The ICAO Doc 9303-11 worked examples against both implementations.
 
 Appendix D.2-D.4 (BAC and 3DES secure messaging), G.1/G.2 (PACE Generic Mapping, ECDH and
-DH) and H.1/H.2 (PACE Integrated Mapping, ECDH and DH) are replayed against the library (the reader side:
-``checkedid.nfc``) and against the virtual chip (the chip side: ``hw.vchip``, an independent
-implementation). The data come from ``tests/data/vectors/icao9303.json`` (see the README
-beside it). Where the examples publish the chip's random values (D.3, G.2), the chip is
+DH) and H.1/H.2 (PACE Integrated Mapping, ECDH and DH) are replayed against the library (the
+reader side: ``checkedid.nfc``) and against the virtual chip (the chip side: ``hw.vchip``, an
+independent implementation). The data come from ``tests/data/vectors/icao9303.json`` (see the
+README beside it). Where the examples publish the chip's random values (D.3, G.2), the chip is
 driven APDU by APDU with exactly those values and must answer the published bytes.
 """
 
