@@ -283,12 +283,10 @@ class SlowWtx(Quirk):
     responses, as many chips do, so DG2 comes in several slow chunks."""
 
     name = "slow-wtx"
-    #: seconds per command at SCALE 1: the chip's public-key operations
-    DELAYS: ClassVar[dict[int, float]] = {
+    DELAYS: ClassVar[dict[int, float]] = {  # seconds at SCALE 1: public-key operations
         INS.GENERAL_AUTHENTICATE: 0.4, INS.INTERNAL_AUTHENTICATE: 1.0, INS.MSE: 0.3}
     CA_MSE = ((0x41, 0xA4), (0x41, 0xA6))  # MSE:Set AT / Set KAT of Chip Authentication
-    LARGE = 256  # a READ BINARY answering more bytes than this is slow
-    READ_BASE = 0.1  # seconds before a large answer starts
+    LARGE, READ_BASE = 256, 0.1  # a READ BINARY answering more bytes waits 0.1 s first
     BITRATE = 106_000  # ISO/IEC 14443 fc/128
     MAX_RESPONSE = 4096  # announced in EF.ATR/INFO
 
