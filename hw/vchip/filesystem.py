@@ -1,7 +1,8 @@
 """File-system handlers of the virtual chip: SELECT, READ BINARY (B0/B1), GET CHALLENGE.
 
 ICAO Doc 9303-10 §3.9 (file structure): the MF holds EF.CardAccess (FID 011C,
-SFI 1C) and EF.ATR/INFO (FID 2F01, SFI 01); the eMRTD application
+SFI 1C), EF.ATR/INFO (FID 2F01, SFI 01) and, on some chips, EF.CardSecurity (FID 011D,
+SFI 1D, BSI TR-03110-3 §A.1.2.2: readable only after access); the eMRTD application
 (AID A0 00 00 02 47 10 01) holds EF.COM (011E, SFI 1E), EF.SOD (011D, SFI 1D)
 and EF.DG1..DG16 (0101..0110, SFI 01..10).
 
@@ -31,8 +32,9 @@ __all__ = ["EMRTD_AID", "MF_SFI", "fid_name", "register", "sfi_to_fid"]
 EMRTD_AID = bytes.fromhex("A0000002471001")
 FID_CARD_ACCESS = 0x011C
 FID_ATR_INFO = 0x2F01
+FID_CARD_SECURITY = 0x011D  # in the MF; the same FID in the application is EF.SOD
 MF_FILES = (FID_CARD_ACCESS, FID_ATR_INFO)
-MF_SFI = {0x1C: FID_CARD_ACCESS, 0x01: FID_ATR_INFO}
+MF_SFI = {0x1C: FID_CARD_ACCESS, 0x01: FID_ATR_INFO, 0x1D: FID_CARD_SECURITY}
 EAC_PROTECTED = (0x0103, 0x0104)  # DG3 fingerprints, DG4 iris
 
 
@@ -58,8 +60,8 @@ def fid_name(fid: int) -> str:
 def _lookup(chip: ChipState, fid: int) -> bytes | None:
     if fid in MF_FILES:
         return chip.persona.mf_files.get(fid)
-    if not chip.app_selected:
-        return None
+    if not chip.app_selected:  # EF.CardSecurity is the only other file of the MF
+        return chip.persona.mf_files.get(fid) if fid == FID_CARD_SECURITY else None
     return chip.persona.files.get(fid)
 
 

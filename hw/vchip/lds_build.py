@@ -26,7 +26,8 @@ from hw.vchip.iso7816 import tlv as encode
 __all__ = [
     "AA_OID", "DG_TAG", "DHPrivateKey", "DHPublicKey", "aa_info", "ca_info", "ca_oid",
     "ca_public_key_info",
-    "card_access", "com", "dg1", "dg2", "dg11", "dg12", "dg14", "dg15", "face_record",
+    "card_access", "card_security", "com", "dg1", "dg2", "dg11", "dg12", "dg14", "dg15",
+    "face_record",
     "pace_info", "sod", "spki",
 ]
 
@@ -301,6 +302,21 @@ def dg14(*, ca_key: Any = None, ca_cipher: str = "AES-128", key_id: int | None =
         infos.append(aa_info(aa_hash))
     infos.extend(pace_info(oid, param) for oid, param in pace)
     return encode(0x6E, card_access(infos))
+
+
+def card_security(infos: Sequence[bytes], *, signer: str = "ds-rsa",
+                  hash_alg: str = "sha256") -> bytes:
+    """EF.CardSecurity (BSI TR-03110-3 §A.1.2.2): CMS SignedData over the SecurityInfos SET of
+    ``infos``, eContentType id-SecurityObject, signed by a document signer of the test PKI."""
+    from hw.pki import get_pki
+    from hw.pki.sod import sign_cms
+
+    return sign_cms(SECURITY_OBJECT_OID, card_access(infos), get_pki().signer(signer),
+                    hash_alg=hash_alg)
+
+
+#: id-SecurityObject (BSI TR-03110-3 §A.1.2.2): eContentType of EF.CardSecurity
+SECURITY_OBJECT_OID = "0.4.0.127.0.7.3.2.1"
 
 
 # --------------------------------------------------------------------------- EF.SOD

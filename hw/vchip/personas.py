@@ -119,6 +119,7 @@ class PersonaSpec:
     hash_alg: str = "sha256"  # EF.SOD data-group hash algorithm
     explicit_ec: bool = False  # DG14/DG15 EC keys with explicit domain parameters
     quirk: str | None = None  # behaviour layer of hw.vchip.quirks (``quirk-*`` personas)
+    card_security: bool = False  # EF.CardSecurity in the MF (signed SecurityInfos)
 
     @property
     def mrz(self) -> str:
@@ -192,6 +193,10 @@ _BASE: tuple[PersonaSpec, ...] = (
                 "TD3", "L898902C3", "", None, extended_length=False, max_read=0xDF,
                 photo="obama_1.jpg", photo_format="jpeg", aa="rsa", ca=None,
                 signer="ds-rsa", hash_alg="sha256"),
+    PersonaSpec("utopia-passport-bac-cs", "TD3 passport, BAC only, EF.CardSecurity with the CA "
+                "key in the MF (readable after BAC)", "TD3", "L898902C4", "", None,
+                photo="obama_1.jpg", photo_format="jpeg", aa="rsa", ca="ec",
+                signer="ds-rsa", hash_alg="sha256", card_security=True),
     PersonaSpec("utopia-id-pace-gm", "TD1 ID card, PACE ECDH-GM brainpoolP256r1 AES-128, CAN",
                 "TD1", "D23145890", "123456", PaceConfig("ECDH-GM", "AES-128", 13),
                 photo="obama_3.jpg", photo_format="jp2", aa="ec", ca="ec",
@@ -226,7 +231,13 @@ _FAULTS: tuple[tuple[str, str, str], ...] = (
      "clone: files copied, no CA key, DG14 (covered by EF.SOD) answers 6A82"),
     ("pace-downgrade", "utopia-id-pace-gm",
      "EF.CardAccess answers 6A82 (hidden on the way): PACE offered in DG14, BAC used"),
+    ("pace-downgrade-cardsecurity", "utopia-id-pace-gm",
+     "EF.CardAccess answers 6A82 (hidden on the way): PACE offered only in the signed "
+     "EF.CardSecurity (not in DG14), BAC used"),
 )
+
+#: Fault personas whose EF.CardAccess an on-path attacker hides (the reader falls back to BAC).
+HIDES_CARD_ACCESS = frozenset({"pace-downgrade", "pace-downgrade-cardsecurity"})
 
 #: Clone personas: the data group EF.SOD covers that the clone cannot serve (its key is
 #: not on the card), keyed by fault name.
@@ -362,12 +373,27 @@ def _build_files(
     photo = encode_photo(s.photo, s.photo_format)
     files, aa_key, ca_key, extras = _build_lds(s, photo)
     mf: dict[int, bytes] = {}
-    if s.pace is not None and s.fault != "pace-downgrade":
+    if s.pace is not None and s.fault not in HIDES_CARD_ACCESS:
         mf[0x011C] = card_access(s.pace)
+    if s.card_security or s.fault == "pace-downgrade-cardsecurity":
+        mf[0x011D] = _card_security(s, ca_key)
     info = atr_info(s)
     if info:
         mf[0x2F01] = info
     return files, mf, aa_key, ca_key, extras
+
+
+def _card_security(s: PersonaSpec, ca_key: Any) -> bytes:
+    """EF.CardSecurity (BSI TR-03110-3 §A.1.2.2): the PACEInfo and the CA key (as in DG14),
+    signed by the persona's document signer (which chains to the same CSCA as EF.SOD)."""
+    infos: list[bytes] = []
+    if ca_key is not None:
+        pub = ca_key.public_key()
+        infos += [lds_build.ca_info(lds_build.ca_oid(pub, "AES-128")),
+                  lds_build.ca_public_key_info(pub, explicit=s.explicit_ec)]
+    if s.pace is not None:
+        infos.append(lds_build.pace_info(s.pace.oid, s.pace.parameter_id))
+    return lds_build.card_security(infos, signer=s.signer, hash_alg=s.hash_alg)
 
 
 _CURVES = {12: ec.SECP256R1(), 13: ec.BrainpoolP256R1(), 16: ec.BrainpoolP384R1()}
@@ -417,7 +443,8 @@ def _data_groups(s: PersonaSpec, photo: bytes, aa_key: Any, ca_key: Any,
                                  personalisation_device_serial="VCHIP-0001")
     if ca_key is not None or isinstance(aa_key, ec.EllipticCurvePrivateKey):
         cipher = "AES-256" if s.pace is not None and s.pace.cipher == "AES-256" else "AES-128"
-        pace = [(s.pace.oid, s.pace.parameter_id)] if s.pace is not None else []
+        pace = [(s.pace.oid, s.pace.parameter_id)] if s.pace is not None and \
+            s.fault != "pace-downgrade-cardsecurity" else []
         dgs[14] = lds_build.dg14(ca_key=ca_key, ca_cipher=cipher, aa_key=aa_key, pace=pace,
                                  explicit=s.explicit_ec)
     if aa_key is not None:
@@ -439,7 +466,8 @@ def _build_lds(s: PersonaSpec, photo: bytes) -> tuple[dict[int, bytes], Any, Any
     ``ca-key-mismatch`` leave the files intact: the AA / CA handlers (``chip_aa``,
     ``chip_ca``) answer with another key. ``clone-no-dg15`` / ``clone-no-dg14`` drop the
     data group (SELECT and READ answer 6A82) and its private key (:data:`CLONE_HIDES`);
-    ``pace-downgrade`` drops EF.CardAccess (:func:`_build_files`).
+    ``pace-downgrade`` drops EF.CardAccess (:func:`_build_files`);
+    ``pace-downgrade-cardsecurity`` too, and lists the PACEInfo only in EF.CardSecurity.
     """
     aa_key, ca_key = _keys(s)
     dgs = _data_groups(s, photo, aa_key, ca_key)

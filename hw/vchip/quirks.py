@@ -23,6 +23,10 @@ multi-paceinfo     EF.CardAccess lists three PACEInfos; the strongest one is ref
                    with ``:all`` every variant is refused
 eof-6282           a READ BINARY that reaches the end of the file answers 6282 (end of file
                    reached) with its data, also when exactly the bytes left were asked
+slow-wtx[:SCALE]   a chip at 106 kbit/s: GENERAL AUTHENTICATE, MSE of CA, INTERNAL AUTHENTICATE
+                   and READ BINARYs over 256 bytes answer late (:class:`SlowWtx`), while the
+                   reader sends waiting-time extensions (ISO/IEC 14443-4 §7.3): over vpcd a
+                   slow transmit
 =================  =========================================================================
 
 Status words follow ISO/IEC 7816-4 §5.6 Tables 5-6.
@@ -30,14 +34,15 @@ Status words follow ISO/IEC 7816-4 §5.6 Tables 5-6.
 
 from __future__ import annotations
 
+import time
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from asn1crypto import core
 
 from hw.vchip import lds_build
 from hw.vchip.faults import Fault
-from hw.vchip.iso7816 import SW, Command, Response
+from hw.vchip.iso7816 import SW, Command, Response, tlv
 
 
 class INS(IntEnum):
@@ -48,6 +53,8 @@ class INS(IntEnum):
     READ_BINARY_ODD = 0xB1
     GET_RESPONSE = 0xC0
     MSE = 0x22
+    GENERAL_AUTHENTICATE = 0x86
+    INTERNAL_AUTHENTICATE = 0x88
 
 
 class SW1(IntEnum):
@@ -69,6 +76,7 @@ __all__ = ["QUIRKS", "QUIRK_PERSONAS", "Quirk", "Stack", "layer_for"]
 
 FID_CARD_ACCESS = 0x011C
 SFI_CARD_ACCESS = 0x1C
+FID_ATR_INFO = 0x2F01
 _NO_FCI = 0x0C
 _PACE_MSE = (0xC1, 0xA4)
 
@@ -269,6 +277,59 @@ class Eof6282(Quirk):
         return resp
 
 
+class SlowWtx(Quirk):
+    """Costly commands answer late (seconds below, times the SCALE argument, default 1); a
+    large READ BINARY takes 0.1 s plus its air time. EF.ATR/INFO announces 4096-byte
+    responses, as many chips do, so DG2 comes in several slow chunks."""
+
+    name = "slow-wtx"
+    DELAYS: ClassVar[dict[int, float]] = {  # seconds at SCALE 1: public-key operations
+        INS.GENERAL_AUTHENTICATE: 0.4, INS.INTERNAL_AUTHENTICATE: 1.0, INS.MSE: 0.3}
+    CA_MSE = ((0x41, 0xA4), (0x41, 0xA6))  # MSE:Set AT / Set KAT of Chip Authentication
+    LARGE, READ_BASE = 256, 0.1  # a READ BINARY answering more bytes waits 0.1 s first
+    BITRATE = 106_000  # ISO/IEC 14443 fc/128
+    MAX_RESPONSE = 4096  # announced in EF.ATR/INFO
+
+    def __init__(self, arg: str | None = None) -> None:
+        super().__init__(arg)
+        self.scale = float(arg) if arg else 1.0
+        if not self.scale > 0:
+            raise ValueError(f"slow-wtx: SCALE must be a positive number of times, not {arg!r}")
+        self.slept = 0.0  # seconds of delay so far
+
+    def install(self, persona: Persona) -> None:
+        # DO'7F66': maximum command and response lengths (ISO/IEC 7816-4 §12.7.1)
+        lengths = tlv(0x02, b"\x00\xff\xff") + tlv(0x02, self.MAX_RESPONSE.to_bytes(2, "big"))
+        persona.mf_files[FID_ATR_INFO] = tlv(0x7F66, lengths)
+
+    def delay(self, cmd: Command, resp: Response | None = None) -> float:
+        """Seconds this command takes longer than on a fast chip (0 for cheap ones)."""
+        if cmd.ins == INS.MSE and (cmd.p1, cmd.p2) not in self.CA_MSE:
+            return 0.0
+        if cmd.ins in self.DELAYS:
+            return self.DELAYS[cmd.ins] * self.scale
+        if resp is not None and cmd.ins in (INS.READ_BINARY, INS.READ_BINARY_ODD) and \
+                len(resp.data) > self.LARGE:
+            return (self.READ_BASE + len(resp.data) * 8 / self.BITRATE) * self.scale
+        return 0.0
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.fired += 1
+            self.slept += seconds
+            time.sleep(seconds)
+
+    def command(self, chip: ChipState, cmd: Command) -> Response | None:
+        if cmd.ins not in (INS.READ_BINARY, INS.READ_BINARY_ODD):
+            self._wait(self.delay(cmd))
+        return None
+
+    def response(self, chip: ChipState, cmd: Command, resp: Response) -> Response:
+        if cmd.ins in (INS.READ_BINARY, INS.READ_BINARY_ODD):
+            self._wait(self.delay(cmd, resp))
+        return resp
+
+
 class Stack(Fault):
     """A quirk layer and a fault profile together: the fault sees the wire, the quirk the chip.
 
@@ -308,7 +369,7 @@ class Stack(Fault):
 
 QUIRKS: dict[str, type[Quirk]] = {
     cls.name: cls for cls in (NoSfi, ShortApduOnly, T0Chaining, SelectMfFirst, MultiPaceInfo,
-                              Eof6282)
+                              Eof6282, SlowWtx)
 }
 
 #: Quirk personas: (quirk, base persona, description); named ``quirk-<quirk>``.
@@ -323,6 +384,8 @@ QUIRK_PERSONAS: tuple[tuple[str, str, str], ...] = (
     ("multi-paceinfo", "utopia-id-pace-gm",
      "three PACEInfos in EF.CardAccess, the strongest refused at MSE:Set AT"),
     ("eof-6282", "utopia-passport-bac", "the last READ BINARY of every file answers 6282"),
+    ("slow-wtx", "utopia-id-pace-gm",
+     "a slow chip at 106 kbit/s: PACE, CA, AA and large reads answer 0.3-1.5 s late (WTX)"),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from hw.pki import get_pki
-from hw.vchip.personas import spec
+from hw.vchip.personas import HIDES_CARD_ACCESS, spec
 from hw.vchip.process import VChipProcess, wait_absent
 
 from checkedid.cli import main as cli_main
@@ -38,7 +38,7 @@ def trust_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _access(persona: str) -> list[str]:
     s = spec(persona)
-    if s.pace is not None and s.fault != "pace-downgrade":
+    if s.pace is not None and s.fault not in HIDES_CARD_ACCESS:
         return ["--can", s.can]
     return ["--mrz", s.mrz_information]
 
@@ -78,16 +78,33 @@ def test_verify_rejects_a_clone_naming_the_group(vchip: VChipFactory) -> None:
     assert any(r.startswith("chip: ") and genuine.CLONE in r for r in result.reasons)
 
 
+@pytest.mark.parametrize(("persona", "listed_in"), [
+    ("fault-pace-downgrade", "DG14"),
+    ("fault-pace-downgrade-cardsecurity", "EF.CardSecurity"),
+])
 def test_read_trust_rejects_a_pace_downgrade(vchip: VChipFactory, trust_dir: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    vchip("fault-pace-downgrade", port=PORT)
-    argv = ["read", "--reader", READER, *_access("fault-pace-downgrade"),
+                                             capsys: pytest.CaptureFixture[str],
+                                             persona: str, listed_in: str) -> None:
+    vchip(persona, port=PORT)
+    argv = ["read", "--reader", READER, *_access(persona),
             "--trust", str(trust_dir), "--no-fields", "--json"]
     assert cli_main(argv) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["protocol"] == "BAC" and out["verified"] is False
     assert out["authentication"]["access"]["verdict"] == "FAILED"
-    assert genuine.DOWNGRADE in out["authentication"]["access"]["reason"]
+    reason = out["authentication"]["access"]["reason"]
+    assert genuine.DOWNGRADE in reason and f"signed {listed_in} lists PACEInfo" in reason
+
+
+def test_read_trust_verifies_a_bac_chip_with_card_security(
+        vchip: VChipFactory, trust_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vchip("utopia-passport-bac-cs", port=PORT)
+    argv = ["read", "--reader", READER, *_access("utopia-passport-bac-cs"),
+            "--trust", str(trust_dir), "--no-fields", "--json"]
+    assert cli_main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["protocol"] == "BAC" and out["verified"] is True
+    assert out["authentication"]["access"]["verdict"] == "PASSED"
 
 
 # -- one reader, one chip per session -------------------------------------------------------

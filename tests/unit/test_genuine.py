@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hw.vchip.chip import VirtualChip
 from hw.vchip.faults import Fault
-from hw.vchip.personas import build
+from hw.vchip.personas import HIDES_CARD_ACCESS, build
 
 from checkedid.demo import virtual_trust_store
 from checkedid.errors import StatusWordError
@@ -26,7 +26,8 @@ def read_and_authenticate(name: str) -> tuple[Any, dict[str, CheckGroup]]:
     transport = InProcessTransport(VirtualChip(persona))
     transport.connect()
     access: Secret | str = persona.can if persona.pace is not None and \
-        persona.fault != "pace-downgrade" else Secret(persona.mrz_information.encode("ascii"))
+        persona.fault not in HIDES_CARD_ACCESS \
+        else Secret(persona.mrz_information.encode("ascii"))
     data = ChipReader(transport, timeout=20).read(access)
     return data, genuine.authenticate(data, virtual_trust_store())
 

@@ -1,10 +1,10 @@
 """The ICAO Doc 9303-11 worked examples against both implementations.
 
 Appendix D.2-D.4 (BAC and 3DES secure messaging), G.1/G.2 (PACE Generic Mapping, ECDH and
-DH) and H.1 (PACE Integrated Mapping) are replayed against the library (the reader side:
-``checkedid.nfc``) and against the virtual chip (the chip side: ``hw.vchip``, an independent
-implementation). The data come from ``tests/data/vectors/icao9303.json`` (see the README
-beside it). Where the examples publish the chip's random values (D.3, G.2), the chip is
+DH) and H.1/H.2 (PACE Integrated Mapping, ECDH and DH) are replayed against the library (the
+reader side: ``checkedid.nfc``) and against the virtual chip (the chip side: ``hw.vchip``, an
+independent implementation). The data come from ``tests/data/vectors/icao9303.json`` (see the
+README beside it). Where the examples publish the chip's random values (D.3, G.2), the chip is
 driven APDU by APDU with exactly those values and must answer the published bytes.
 """
 
@@ -344,3 +344,82 @@ def test_h1_integrated_mapping_vchip(vectors: dict[str, Any]) -> None:
     mapped = suite.map_integrated(s, t)
     assert suite.encode(mapped) == b"\x04" + h(v["mapped_generator_xy"])
     assert suite.map_integrated(t, s) != mapped  # s and t have distinct roles
+
+
+# --------------------------------------------------------------------------- H.2 PACE DH-IM
+def _h2_numbers(v: dict[str, Any]) -> dict[str, int]:
+    keys = ("mapped_generator", "ifd_ephemeral_private", "ifd_ephemeral_public",
+            "ic_ephemeral_public", "pseudo_random_R_p")
+    return {k: int(v[k], 16) for k in keys}
+
+
+def test_h2_published_values_hang_together(vectors: dict[str, Any]) -> None:
+    """R_p is R mod p; the mapped generator and both public keys lie in the order-q subgroup."""
+    v = vectors["pace_dh_im_appendix_H2"]
+    n = _h2_numbers(v)
+    group = PaceSuite("DH-IM", "AES-128", 0).domain
+    assert int(v["pseudo_random_R"], 16) % group.p == n["pseudo_random_R_p"]
+    assert len(h(v["pseudo_random_R"])) * 8 >= group.p.bit_length() + 64
+    for key in ("mapped_generator", "ifd_ephemeral_public", "ic_ephemeral_public"):
+        assert pow(n[key], group.q, group.p) == 1 and n[key] != 1
+
+
+def test_h2_dh_im_library(vectors: dict[str, Any]) -> None:
+    v = vectors["pace_dh_im_appendix_H2"]
+    n = _h2_numbers(v)
+    suite = pc.Suite.from_info(PACEInfo("0.4.0.127.0.7.2.2.4.3.2", 2, 0, "DH-IM", "AES-128"))
+    password = PacePassword.can(v["password_can_ascii"])
+    assert password.k_pi("AES-128").reveal() == h(v["k_pi"])
+    nonce = pc.decrypt_nonce("AES-128", h(v["k_pi"]), h(v["encrypted_nonce_z"]))
+    assert bytes(nonce) == h(v["nonce_s"])
+    assert pc.im_prf("AES-128", nonce, h(v["nonce_t"]), suite.domain.p) == n["pseudo_random_R_p"]
+    mapped = suite.map_integrated(nonce, h(v["nonce_t"]))
+    assert mapped == n["mapped_generator"]
+    assert suite.public(n["ifd_ephemeral_private"], mapped) == n["ifd_ephemeral_public"]
+    shared = suite.shared_secret(suite.agree(n["ifd_ephemeral_private"],
+                                             n["ic_ephemeral_public"]))
+    assert shared == h(v["shared_secret_K"])
+    ks_enc, ks_mac = pc.session_keys(suite, shared)
+    assert (bytes(ks_enc), bytes(ks_mac)) == (h(v["ks_enc"]), h(v["ks_mac"]))
+    assert pc.auth_token(suite, ks_mac, n["ic_ephemeral_public"]) == h(v["t_ifd"])
+    assert pc.auth_token(suite, ks_mac, n["ifd_ephemeral_public"]) == h(v["t_ic"])
+
+
+def test_h2_dh_im_vchip(vectors: dict[str, Any]) -> None:
+    v = vectors["pace_dh_im_appendix_H2"]
+    n = _h2_numbers(v)
+    suite = PaceSuite("DH-IM", "AES-128", 0)
+    assert suite.oid == h(v["protocol_oid"])
+    k_pi = symmetric.derive_key(password_key(v["password_can_ascii"].encode(), 2),
+                                symmetric.PI, "AES-128")
+    assert k_pi == h(v["k_pi"])
+    assert symmetric.cbc_encrypt("AES-128", k_pi, h(v["nonce_s"])) == h(v["encrypted_nonce_z"])
+    s, t = h(v["nonce_s"]), h(v["nonce_t"])
+    assert suite.pseudo_random(s, t) == n["pseudo_random_R_p"]
+    mapped = suite.map_integrated(s, t)
+    assert mapped == n["mapped_generator"]
+    assert suite.multiply(n["ifd_ephemeral_private"], mapped) == n["ifd_ephemeral_public"]
+    shared = suite.agree(n["ifd_ephemeral_private"], n["ic_ephemeral_public"])
+    assert shared == h(v["shared_secret_K"])
+    ks_enc = symmetric.derive_key(shared, symmetric.ENC, "AES-128")
+    ks_mac = symmetric.derive_key(shared, symmetric.MAC, "AES-128")
+    assert (ks_enc, ks_mac) == (h(v["ks_enc"]), h(v["ks_mac"]))
+    assert suite.token(ks_mac, n["ifd_ephemeral_public"]) == h(v["t_ic"])
+    assert suite.token(ks_mac, n["ic_ephemeral_public"]) == h(v["t_ifd"])
+
+
+def test_h2_vchip_apdus_up_to_the_mapping(vectors: dict[str, Any],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chip, given H.2's nonce s and the CAN, answers the published z and maps the
+    generator from the terminal's t (its own ephemeral key is not published)."""
+    v = vectors["pace_dh_im_appendix_H2"]
+    persona = _Persona("", pace=PaceConfig("DH-IM", "AES-128", 0), bac=False,
+                       can=v["password_can_ascii"])
+    chip = VirtualChip(persona)  # type: ignore[arg-type]
+    chip.power_on()
+    _feed(monkeypatch, chip_pace, token_bytes=[h(v["nonce_s"])])
+    mse = _do(0x80, h(v["protocol_oid"])) + b"\x83\x01\x02"
+    assert _apdu(chip, bytes([0, 0x22, 0xC1, 0xA4, len(mse)]) + mse) == b"\x90\x00"
+    assert _apdu(chip, _ga(b"")) == _do(0x7C, _do(0x80, h(v["encrypted_nonce_z"]))) + b"\x90\x00"
+    assert _apdu(chip, _ga(_do(0x81, h(v["nonce_t"]))))[-2:] == b"\x90\x00"
+    assert chip.state.scratch["pace"]["generator"] == int(v["mapped_generator"], 16)

@@ -61,7 +61,8 @@ def full_read(persona: Persona, **kwargs: Any) -> tuple[ChipData, VirtualChip, L
 
 @pytest.mark.parametrize("name", QUIRK_NAMES)
 def test_quirk_persona_reads_completely(name: str) -> None:
-    persona = build(name)
+    # the slow chip at 1/20 of its delays (the full ones: tests/chip/test_quirks_pcsc.py)
+    persona = with_quirk(name, "slow-wtx:0.05") if name == "quirk-slow-wtx" else build(name)
     data, chip, transport = full_read(persona)
     base = build(persona.spec.name)
     assert chip.state.fault is not None and chip.state.fault.fired > 0  # the quirk was met
@@ -271,7 +272,7 @@ def test_transceive_keeps_extended_form_and_bounds_chaining() -> None:
 def test_quirk_catalogue_is_complete() -> None:
     assert set(QUIRKS) == {q for q, _b, _t in QUIRK_PERSONAS} == {
         "no-sfi", "short-apdu-only", "t0-chaining", "select-mf-first", "multi-paceinfo",
-        "eof-6282"}
+        "eof-6282", "slow-wtx"}
 
 
 @pytest.mark.parametrize("name", ["quirk-no-sfi", "quirk-short-apdu-only"])

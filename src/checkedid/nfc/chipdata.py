@@ -63,6 +63,7 @@ class ChipData:
     recoveries: int = 0
     unread: dict[int, str] = field(default_factory=dict)  # DG -> why it was not served
     card_access: bytes = b""  # EF.CardAccess as read at MF level (empty: none)
+    card_security: bytes = b""  # EF.CardSecurity as read after access (empty: none, not read)
     #: ``"eMRTD"`` or ``"eDL"`` (:mod:`checkedid.nfc.application`); for ``"eDL"`` ``dg1``
     #: is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`, ``dg2`` the DG6 portrait, ``dg15``
     #: the DG13 key, and ``dg_bytes`` is keyed by the licence's DG numbers.

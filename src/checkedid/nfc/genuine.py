@@ -10,7 +10,10 @@ the protocols whose keys EF.SOD's signed hashes vouch for:
   Authentication (§6.2) or PACE-CAM (§4.4.3.5) must run and pass;
 * the signed DG14 lists a PACEInfo (Doc 9303-11 §9.2.1; BSI TR-03110-3 §A.1.1)
   -> PACE must have been used: a chip that offers PACE opened with BAC means an
-  attacker hid EF.CardAccess to force the weaker protocol (§4.2 "PACE first").
+  attacker hid EF.CardAccess to force the weaker protocol (§4.2 "PACE first");
+* the same holds when the PACEInfo is listed only in EF.CardSecurity (the signed
+  SecurityInfos in the MF, BSI TR-03110-3 §A.1.2.2, Doc 9303-11 §9.2) and its
+  document signer's signature verifies and chains to a trusted CSCA.
 
 A covered data group that the chip does not serve (6A82, 6982, ...) turns the
 proof into FAILED: a genuine chip always serves the files its EF.SOD covers.
@@ -26,7 +29,8 @@ from typing import Any
 
 from checkedid.verdict import Check, CheckGroup, Verdict
 
-__all__ = ["CLONE", "DOWNGRADE", "check_pace_downgrade", "offers_pace", "require_chip_proof"]
+__all__ = ["CLONE", "DOWNGRADE", "check_card_security", "check_pace_downgrade", "offers_pace",
+           "require_chip_proof"]
 
 CLONE = "the chip could not prove it is genuine: possible clone"
 DOWNGRADE = "the chip offers PACE but it was not used"
@@ -122,13 +126,69 @@ def check_pace_downgrade(access: CheckGroup, protocol: str | None, dg14: Any,
         **access.details)
 
 
+def _card_security_trusted(card_security: Any, trust: Any) -> str | None:
+    """``None`` when EF.CardSecurity's signature verifies and its signer chains to a CSCA of
+    ``trust`` (the store EF.SOD is checked with); otherwise why it cannot be relied on."""
+    from checkedid.errors import CheckedIDError
+    from checkedid.nfc.pki import pa
+
+    if trust is None:
+        return "there is no trust store to verify its signer"
+    try:
+        if not card_security.signature_verifies():
+            return "its document signer's signature does not verify"
+        chain = pa.signer_chain(card_security.signer_certificate(), trust)
+    except (CheckedIDError, ValueError, TypeError) as exc:
+        return f"its signature cannot be checked ({exc})"
+    if chain.verdict is not Verdict.PASSED:
+        return f"its document signer is not trusted ({chain.reason})"
+    return None
+
+
+def check_card_security(access: CheckGroup, protocol: str | None, raw: bytes,
+                        trust: Any) -> CheckGroup:
+    """The downgrade check of :func:`check_pace_downgrade` with EF.CardSecurity's PACEInfo.
+
+    ``raw`` is EF.CardSecurity as read after a session without PACE (empty: not read).
+    A *verified* file (signature and chain, :func:`_card_security_trusted`) that lists a
+    PACE variant checkedid runs FAILS the access group with :data:`DOWNGRADE`. One that
+    cannot be verified never counts for the chip: when it lists PACE the check is
+    NOT_CHECKED (INCOMPLETE: the downgrade cannot be excluded), otherwise nothing changes.
+    A malformed file is noted in the details and not used.
+    """
+    if not raw or (protocol or "").startswith("PACE") or any(
+            c.name == "pace_required" and c.verdict is Verdict.FAILED for c in access.checks):
+        return access  # not read, PACE used, or the signed DG14 showed the downgrade already
+    from checkedid.errors import LDSError
+    from checkedid.nfc.lds.cardsecurity import parse_card_security
+
+    try:
+        card_security = parse_card_security(raw)
+    except LDSError as exc:
+        return CheckGroup.of("access", access.checks, **{
+            **access.details, "card_security": f"not used: {exc}"})
+    if not offers_pace(card_security.infos):
+        return access
+    why = _card_security_trusted(card_security, trust)
+    if why is not None:
+        return CheckGroup.of("access", [*access.checks, Check(
+            "pace_required", Verdict.NOT_CHECKED,
+            f"EF.CardSecurity lists PACEInfo, but {why}: whether PACE was bypassed on the way "
+            "cannot be told")], **access.details)
+    return CheckGroup.of("access", [*access.checks, Check(
+        "pace_required", Verdict.FAILED,
+        f"{DOWNGRADE} (the signed EF.CardSecurity lists PACEInfo, the chip was opened with "
+        f"{protocol or 'another protocol'}): EF.CardAccess was hidden on the way")],
+        **access.details)
+
+
 def authenticate(data: Any, trust: Any, *, crl_grace: Any = None) -> dict[str, CheckGroup]:
     """The authentication groups of a chip read: ``access``, ``passive``, ``active``, ``chip``.
 
     ``data`` is a :class:`~checkedid.nfc.chipdata.ChipData`; ``trust`` a trust store or
     ``None``. Passive Authentication (Doc 9303-11 §5.1), AA / CA bound to EF.SOD
     (:func:`checkedid.nfc.auth.ca.apply_trust`), then the proofs EF.SOD demands
-    (:func:`require_chip_proof`, :func:`check_pace_downgrade`).
+    (:func:`require_chip_proof`, :func:`check_pace_downgrade`, :func:`check_card_security`).
     """
     from checkedid.nfc.auth import ca
     from checkedid.nfc.pki import pa
@@ -144,4 +204,6 @@ def authenticate(data: Any, trust: Any, *, crl_grace: Any = None) -> dict[str, C
                                             f"{data.protocol} succeeded")],
                            **data.access_details)
     access = check_pace_downgrade(access, data.protocol, data.dg14, covered)
+    access = check_card_security(access, data.protocol, getattr(data, "card_security", b""),
+                                 trust)
     return {"access": access, "passive": passive, "active": active, "chip": chip}

@@ -8,7 +8,10 @@ The order of operations follows Doc 9303-11 §4.2 (inspection procedure):
 3. SELECT the eMRTD application, read EF.COM, EF.SOD, then DG14 and run Chip
    Authentication right away (the SM restarts with the CA keys, §6.2) — or verify
    PACE-CAM with DG14's key — then the other data groups listed in EF.COM;
-4. Active Authentication with DG15 (§6.1).
+4. after a session opened without PACE: EF.CardSecurity from the master file, best effort
+   (BSI TR-03110-3 §A.1.2.2; a chip that offers PACE may list its PACEInfo only there, which
+   :func:`checkedid.nfc.genuine.check_card_security` turns into the downgrade check);
+5. Active Authentication with DG15 (§6.1).
 
 DG3 and DG4 need Extended Access Control (terminal authentication with a
 certificate the relying party does not have here): they are not read, and a
@@ -70,6 +73,7 @@ from checkedid.nfc.files import (
 )
 from checkedid.nfc.iso7816.apdu import INS, SW, Command
 from checkedid.nfc.iso7816.transport import Transport
+from checkedid.nfc.lds.efs import CARD_SECURITY
 from checkedid.nfc.sm.connection import ApduConnection
 from checkedid.secret import Secret, SecretRegistry
 from checkedid.verdict import Check, CheckGroup, Verdict
@@ -163,6 +167,7 @@ class ChipReader:
         self.access: AccessResult | None = None
         self._password: Secret | str | None = None
         self._card_access: bytes | None = None
+        self._card_security_note = ""
         self._stale = False
         self._reconnect = False
         self._after_open: list[Callable[[], None]] = []
@@ -188,6 +193,7 @@ class ChipReader:
             self._guard(self._open)
             self.timings["access"] = time.monotonic() - start
             raw, order = self._read_lds()
+            card_security = self._read_card_security()
             t = time.monotonic()
             if self.application.is_licence:
                 from checkedid.nfc import edl
@@ -210,6 +216,8 @@ class ChipReader:
         details["short_ef_identifiers"] = self.files.sfi
         if self.files.notes:
             details["fallbacks"] = list(dict.fromkeys(self.files.notes))
+        if self._card_security_note:
+            details["card_security"] = self._card_security_note
         chip = self._chip_check or _not_supported(
             "chip", "chip_authentication",
             "the document has no DG14: Chip Authentication is not offered")
@@ -217,7 +225,7 @@ class ChipReader:
             protocol=self.access.protocol, access_details=details,
             warnings=list(dict.fromkeys(self.warnings)), sod_bytes=bytes(raw[SOD.name]),
             application=self.application.name, card_access=self._card_access or b"",
-            dg_bytes={n: bytes(raw[f"DG{n}"]) for n in order},
+            card_security=card_security, dg_bytes={n: bytes(raw[f"DG{n}"]) for n in order},
             com=objs.com, dg1=objs.dg1, dg2=objs.dg2, face_image=objs.face_image,
             dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
             active=active, chip=chip, timings=self.timings, apdu_count=self.transport.count,
@@ -233,6 +241,7 @@ class ChipReader:
         self.files = None
         self.access = None
         self._card_access = None
+        self._card_security_note = ""
         self._chip_check = None
         self.unread = {}
         self._sod_digest = None
@@ -450,7 +459,56 @@ class ChipReader:
         self.timings["files"] = time.monotonic() - t - ca_time
         return raw, read
 
+    def _read_card_security(self) -> bytes:
+        """EF.CardSecurity (MF, FID 011D / SFI 1D; BSI TR-03110-3 §A.1.2.2), best effort.
+
+        Read only when the session was opened without PACE: then a PACEInfo it lists shows a
+        downgrade (:func:`checkedid.nfc.genuine.check_card_security`); after PACE it adds
+        nothing to that check. Many BAC chips have no such file or refuse it: a refusal is
+        recorded in the access details, never fatal. The application is selected again
+        afterwards (Active Authentication follows)."""
+        assert self.access is not None
+        if self.access.protocol.startswith("PACE") or self.application.is_licence:
+            return b""
+        part = PartialFile(CARD_SECURITY)  # survives a recovery like every file
+
+        def op() -> bytes:
+            assert self.files is not None and self.conn is not None
+            files, content = self.files, b""
+            try:
+                files.select_master_file()
+                content = bytes(files.read(CARD_SECURITY, part).content())
+                self._card_security_note = f"read ({len(content)} bytes)"
+            except StatusWordError as exc:  # absent or refused: the session is intact
+                self._card_security_note = f"not read: the chip answered {exc.sw:04X}"
+            except LDSError as exc:
+                self._card_security_note = f"not read: {exc}"
+            except SecureMessagingError:
+                sw = self.conn.last_raw_sw
+                if not (self.conn.last_unprotected and sw >> 8 in (0x69, 0x6A, 0x6D, 0x6E)):
+                    raise  # a broken session: the guard re-opens it and reads on
+                # a refusal without secure messaging ended the session (Doc 9303-11 §9.8.6)
+                self._card_security_note = (f"not read: the chip answered {sw:04X} without "
+                                            "secure messaging")
+                self._stale = True
+                return b""
+            try:
+                files.select_application()
+            except StatusWordError:
+                self._stale = True  # the next step opens the session (and selects) again
+            return content
+
+        return self._guard(op)
+
     # -- authenticity ----------------------------------------------------------------
+    def _in_time(self, step: str) -> None:
+        """The deadline before a protocol step (file commands check it themselves): a slow
+        chip — public-key operations of a second and more, with the reader sending waiting
+        time extensions meanwhile — ends with :class:`ChipTimeout`, not past the deadline."""
+        if time.monotonic() > self.deadline:
+            raise ChipTimeout(f"{step}: the time allowed for reading the chip has passed; "
+                              "keep the document still on the reader and try again")
+
     def _chip_auth(self, dg14_raw: bytes) -> None:
         """CA right after DG14 (Doc 9303-11 §6.2), or PACE-CAM verification (§4.4.3.5)."""
 
@@ -459,6 +517,7 @@ class ChipReader:
         def run() -> CheckGroup:
             assert self.conn is not None and self.files is not None
             assert self.access is not None
+            self._in_time("Chip Authentication")
             check = chip_authentication(self.conn, self.files, self.access, dg14_raw)
             if check.verdict is Verdict.FAILED:
                 self._stale = True  # a chip that failed CA may have dropped the SM session
@@ -495,6 +554,7 @@ class ChipReader:
 
         def op() -> CheckGroup:
             assert self.conn is not None
+            self._in_time("Active Authentication")
             result: CheckGroup = aa.active_authenticate(self.conn, objs.dg15, objs.dg14)
             return result
 

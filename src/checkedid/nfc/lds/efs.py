@@ -1,7 +1,7 @@
 """The elementary files an eMRTD reader addresses (ICAO Doc 9303-10 §3.9-3.11, Table 39).
 
 The LDS lives in the eMRTD application (AID ``A0 00 00 02 47 10 01``, §3.10);
-EF.CardAccess and EF.ATR/INFO sit in the master file (§3.11).
+EF.CardAccess, EF.ATR/INFO and EF.CardSecurity sit in the master file (§3.11).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from checkedid.errors import LDSError
 
-__all__ = ["ATR_INFO", "CARD_ACCESS", "COM", "EF", "EMRTD_AID", "SOD"]
+__all__ = ["ATR_INFO", "CARD_ACCESS", "CARD_SECURITY", "COM", "EF", "EMRTD_AID", "SOD"]
 
 EMRTD_AID = bytes.fromhex("A0000002471001")
 
@@ -40,5 +40,8 @@ class EF:
 
 CARD_ACCESS = EF("CardAccess", 0x011C, 0x1C, mf=True)
 ATR_INFO = EF("ATR/INFO", 0x2F01, 0x01, mf=True)
+#: EF.CardSecurity in the MF (BSI TR-03110-3 §A.1.2.2, Doc 9303-10 §3.11.3): the same FID and
+#: SFI as EF.SOD, which lies in the application; read only after access, from the MF.
+CARD_SECURITY = EF("CardSecurity", 0x011D, 0x1D, mf=True)
 COM = EF("COM", 0x011E, 0x1E)
 SOD = EF("SOD", 0x011D, 0x1D)

@@ -63,7 +63,7 @@ from checkedid.nfc.lds.sod import SOD, parse_sod
 from checkedid.nfc.pki.trust import TrustStore
 from checkedid.verdict import Check, CheckGroup, Verdict
 
-__all__ = ["CHECKS", "covered_dgs", "passive_authenticate"]
+__all__ = ["CHECKS", "covered_dgs", "passive_authenticate", "signer_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,13 @@ def _chain(ds: asn1x509.Certificate | None, trust: TrustStore | None, details: d
     link = " via a link certificate" if anchor.self_signed == "no" else ""
     reason = f"DS certificate issued by a trusted CSCA{link}"
     return Check("csca_chain", Verdict.PASSED, reason), path
+
+
+def signer_chain(ds: asn1x509.Certificate | None, trust: TrustStore | None) -> Check:
+    """The ``csca_chain`` check for a document signer met outside EF.SOD (the signer of
+    EF.CardSecurity, BSI TR-03110-3 §A.1.2.2): issued by a trusted CSCA that is a CA, with
+    the roles of Doc 9303-12 §7.1.1. Never raises: malformed input is FAILED."""
+    return _guard("csca_chain", lambda: _chain(ds, trust, {}, [])[0])
 
 
 DOCUMENT_TYPE_LIST = "2.23.136.1.1.6.2"  # id-icao-mrtd-security-extensions-documentTypeList
