@@ -41,6 +41,8 @@ from checkedid.stepwise import ChipRead, FaceOutcome
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from checkedid.held import HeldWorker
+    from checkedid.mrz.model import MRZ
     from checkedid.nfc.iso7816.transport import Transport
     from checkedid.nfc.pki.trust import TrustStore
     from checkedid.pipeline import ProgressEvent
@@ -253,7 +255,7 @@ class Session:
     # -- the step-wise verification -------------------------------------------------
     def read_document(
         self,
-        document_image: ImageInput,
+        document_image: ImageInput | HeldWorker,
         *,
         selfie: ImageInput | None = None,
         reader: str | None = None,
@@ -263,7 +265,7 @@ class Session:
         timeout: float | None = 60.0,
         retries: int = 2,
         card_wait: float = 20.0,
-        mrz: Any = None,
+        mrz: MRZ | None = None,
     ) -> ChipRead:
         """Step 1 of a step-wise verification: MRZ, chip, authentication, consistency.
 

@@ -32,12 +32,15 @@ def _hint_namespace() -> dict[str, object]:
     import checkedid.session
     from checkedid.biometrics.embed import Embedding
     from checkedid.biometrics.match import MatchResult
+    from checkedid.held import HeldWorker
+    from checkedid.mrz.model import MRZ
     from checkedid.nfc.iso7816.transport import Transport
     from checkedid.nfc.pki.trust import TrustStore
 
     return {**vars(checkedid.session), **vars(checkedid.pipeline), **vars(api),
             "TrustStore": TrustStore, "Transport": Transport, "Embedding": Embedding,
-            "MatchResult": MatchResult, "ProgressEvent": checkedid.ProgressEvent}
+            "MatchResult": MatchResult, "HeldWorker": HeldWorker, "MRZ": MRZ,
+            "ProgressEvent": checkedid.ProgressEvent}
 
 
 def _public_callables() -> dict[str, object]:
