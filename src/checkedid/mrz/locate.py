@@ -9,8 +9,10 @@ into one blob, and every blob whose minimum-area rectangle is long, thin and
 well filled is a candidate. :func:`locate` then rectifies candidates
 (:mod:`checkedid.mrz.segment`) until one holds an MRZ-shaped character grid.
 
-Everything here works on a few hundred thousand pixels, so a frame without an
-MRZ is rejected in a few milliseconds (a camera loop can poll).
+Before any of that, :func:`checkedid.mrz.gate.may_hold_mrz` looks at a quarter-size
+frame: one with no long, thin blob of dark print on a lighter ground (sensor noise, an
+empty frame, light print on a dark card) gives no bands in a millisecond or two, so a
+camera loop can poll. Everything else works on a few hundred thousand pixels.
 """
 
 from __future__ import annotations
