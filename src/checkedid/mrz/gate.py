@@ -66,14 +66,14 @@ def may_hold_mrz(gray: Gray, side: int = GATE_SIDE) -> bool:
     low = max(8.0, 0.5 * level)
     mask = _above(bh, low)
     min_long = 0.1 * max(sh, sw)
-    if _has_zone_blob(small, mask, min_long, max(sh, sw)):
+    if _has_zone_blob(small, mask, min_long):
         return True
     # large print (a document filling the frame): its lines may touch a frame or a rule
-    if _has_zone_blob(small, _drop_long(mask, 0.08 * max(sh, sw)), min_long, max(sh, sw)):
+    if _has_zone_blob(small, _drop_long(mask, 0.08 * max(sh, sw)), min_long):
         return True
     # print over a pattern (visas): only the darkest strokes keep the lines apart
     high = 0.5 * float(np.percentile(bh, 99.5))
-    return high > 1.2 * low and _has_zone_blob(small, _above(bh, high), min_long, max(sh, sw))
+    return high > 1.2 * low and _has_zone_blob(small, _above(bh, high), min_long)
 
 
 def _above(bh: Gray, level: float) -> Gray:
@@ -88,11 +88,11 @@ def _drop_long(mask: Gray, limit: float) -> Gray:
     long[0] = True  # the background stays 0
     if long.sum() == 1:
         return mask
-    return np.asarray(np.take(np.where(long, 0, 255).astype(np.uint8),
-                                      np.asarray(labels, dtype=np.int32)), dtype=np.uint8)
+    keep = np.where(long, 0, 255).astype(np.uint8)
+    return np.asarray(np.take(keep, np.asarray(labels, dtype=np.int32)), dtype=np.uint8)
 
 
-def _has_zone_blob(small: Gray, mask: Gray, min_long: float, side: int) -> bool:
+def _has_zone_blob(small: Gray, mask: Gray, min_long: float) -> bool:
     """Whether the closed mask has a long, thin, well-filled blob (the merged lines)."""
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
                               cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
@@ -103,7 +103,7 @@ def _has_zone_blob(small: Gray, mask: Gray, min_long: float, side: int) -> bool:
             continue
         (_, _), (w, h), _ = cv2.minAreaRect(c)
         long, short = max(w, h), min(w, h)
-        if long < min_long or short < 2 or long > 0.98 * side + 2:
+        if long < min_long or short < 2:
             continue
         aspect = long / short
         if aspect < 2.2 or aspect > 80:
