@@ -9,19 +9,23 @@ into one blob, and every blob whose minimum-area rectangle is long, thin and
 well filled is a candidate. :func:`locate` then rectifies candidates
 (:mod:`checkedid.mrz.segment`) until one holds an MRZ-shaped character grid.
 
-Everything here works on a few hundred thousand pixels, so a frame without an
-MRZ is rejected in a few milliseconds (a camera loop can poll).
+Before any of that, :func:`checkedid.mrz.gate.may_hold_mrz` looks at a quarter-size
+frame: one with no long, thin blob of dark print on a lighter ground (sensor noise, an
+empty frame, light print on a dark card) gives no bands in a millisecond or two, so a
+camera loop can poll. Everything else works on a few hundred thousand pixels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import MRZNotFound
+from checkedid.mrz.gate import may_hold_mrz
 from checkedid.mrz.segment import Band, rectify
 
 __all__ = ["WORK_SIDE", "candidates", "locate", "to_gray"]
@@ -56,9 +60,21 @@ def _drop_odd(mask: Gray, limit: float) -> Gray:
     big[0] = False
     if not big.any():
         return mask
-    out = mask.copy()
-    out[big[labels]] = 0
-    return out
+    keep = np.where(big, 0, 255).astype(np.uint8)
+    keep[0] = 0
+    return np.asarray(np.take(keep, np.asarray(labels, dtype=np.int32)), dtype=np.uint8)
+
+
+def _percentile(values: Gray, q: float) -> float:
+    """``numpy.percentile(values, q)`` (linear interpolation) of a uint8 image, from its
+    histogram (the same value, without sorting the pixels)."""
+    counts = np.cumsum(cv2.calcHist([values], [0], None, [256], [0, 256]).ravel())
+    pos = q / 100.0 * (values.size - 1)
+    lo = int(np.floor(pos))
+    t = pos - lo
+    a = float(np.searchsorted(counts, lo, side="right"))
+    b = float(np.searchsorted(counts, min(lo + 1, values.size - 1), side="right"))
+    return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
@@ -84,6 +100,27 @@ def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
     return out
 
 
+@dataclass(frozen=True)
+class _Reduced:
+    """A frame reduced to the search size: its scale and black-hat (small dark strokes)."""
+
+    scale: float
+    blackhat: Gray
+    low: float  # the threshold for ordinary print
+
+
+def _reduce(gray: Gray, side: int) -> _Reduced:
+    h, w = gray.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
+                                                  interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (3, 3), 0.8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    bh = np.asarray(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel), dtype=np.uint8)
+    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return _Reduced(scale, bh, max(14.0, 0.6 * level))
+
+
 def candidates(gray: Gray, side: int = WORK_SIDE, *, pattern: bool = False) -> list[Quad]:
     """Quadrilaterals (source pixel corners) that may hold an MRZ, best first.
 
@@ -91,22 +128,18 @@ def candidates(gray: Gray, side: int = WORK_SIDE, *, pattern: bool = False) -> l
     the second search for print on a patterned background (visas): only the darkest
     strokes count, and only when the frame is not noise all over (else: no candidates).
     """
-    h, w = gray.shape[:2]
-    scale = min(1.0, side / max(h, w))
-    small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
-                                                  interpolation=cv2.INTER_AREA)
-    sh, sw = small.shape[:2]
-    small = cv2.GaussianBlur(small, (3, 3), 0.8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
-    bh = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
-    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    low = max(14.0, 0.6 * level)
-    # Print on a patterned background (visas): the pattern passes the first threshold and
-    # buries the zone in one huge blob; the print, much darker, passes a second one.
-    high = 0.5 * float(np.percentile(bh, 99.5))
+    return _candidates(_reduce(gray, side), pattern)
+
+
+def _candidates(reduced: _Reduced, pattern: bool) -> list[Quad]:
+    bh, low, scale = reduced.blackhat, reduced.low, reduced.scale
+    sh, sw = bh.shape[:2]
     found: list[tuple[float, Quad]] = []
     min_long = 0.12 * max(sh, sw)
     if pattern:
+        # Print on a patterned background (visas): the pattern passes the first threshold
+        # and buries the zone in one huge blob; the print, much darker, passes a second one.
+        high = 0.5 * _percentile(bh, 99.5)
         dense = float(np.count_nonzero(bh > low)) / bh.size
         thresholds = (high,) if high > 1.4 * low and dense < 0.3 else ()
     else:
@@ -178,18 +211,22 @@ def bands(gray: Gray) -> Iterator[Band]:
     Large photos get a second, finer search, for a document that fills only a small
     part of the frame (a camera-sized frame is searched once, so rejection stays fast).
     At each size, candidates from the darkest print alone follow when the others gave
-    nothing readable (a zone on a patterned background).
+    nothing readable (a zone on a patterned background). A frame the quick reject
+    (:func:`checkedid.mrz.gate.may_hold_mrz`) clears of any zone-shaped print gives none.
     """
+    if not may_hold_mrz(gray):
+        return
     for side in (WORK_SIDE, 2 * WORK_SIDE):
         if side > WORK_SIDE and max(gray.shape[:2]) < side:
             return
-        tried = candidates(gray, side)[:_MAX_TRIES]
+        reduced = _reduce(gray, side)
+        tried = _candidates(reduced, False)[:_MAX_TRIES]
         for q in tried:
             band = rectify(gray, q)
             if band is not None:
                 yield band
         # nothing readable: the zone may be printed over a pattern that swamped the search
-        for q in candidates(gray, side, pattern=True)[:_MAX_TRIES]:
+        for q in _candidates(reduced, True)[:_MAX_TRIES]:
             if any(_same(q, t) for t in tried):
                 continue
             band = rectify(gray, q)
