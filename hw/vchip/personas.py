@@ -276,15 +276,19 @@ def build(name: str, *, cache: bool = True) -> Persona:
     if cache and name in _CACHE:
         return _CACHE[name]
     from hw.vchip import persona_files
+    from hw.vchip.quirks import install_files
 
     if persona_files.is_persona_path(name):
-        return persona_files.load(name)
+        loaded = persona_files.load(name)
+        install_files(loaded)
+        return loaded
     s = spec(name)
     from hw.vchip import licence
 
     files, mf_files, aa_key, ca_key, extras = licence.build_files(s) \
         if isinstance(s, licence.LicenceSpec) else _build_files(s)
     persona = Persona(s, files, mf_files, aa_key, ca_key, extras)
+    install_files(persona)  # a quirk's own files belong to the persona's contents
     if cache:
         _CACHE[name] = persona
     return persona

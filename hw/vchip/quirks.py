@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from hw.vchip.chip import ChipState
     from hw.vchip.personas import Persona
 
-__all__ = ["QUIRKS", "QUIRK_PERSONAS", "Quirk", "Stack", "layer_for"]
+__all__ = ["QUIRKS", "QUIRK_PERSONAS", "Quirk", "Stack", "install_files", "layer_for"]
 
 FID_CARD_ACCESS = 0x011C
 SFI_CARD_ACCESS = 0x1C
@@ -389,12 +389,28 @@ QUIRK_PERSONAS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def layer_for(persona: Persona, fault: Fault | None) -> Fault | None:
-    """The persona's quirk layer (installed on its files), stacked with ``fault`` if any."""
+def _quirk_of(persona: Persona) -> Quirk | None:
     spec = getattr(getattr(persona, "spec", None), "quirk", None)
     if not spec:
-        return fault
+        return None
     name, _, arg = spec.partition(":")
-    quirk = QUIRKS[name](arg or None)
-    quirk.install(persona)
+    return QUIRKS[name](arg or None)
+
+
+def install_files(persona: Persona) -> None:
+    """Put the persona's quirk files in place (e.g. three PACEInfos in EF.CardAccess).
+
+    Called once when the persona is built, so its contents never depend on whether a chip
+    was started from it before (the built persona is cached and shared)."""
+    quirk = _quirk_of(persona)
+    if quirk is not None:
+        quirk.install(persona)
+
+
+def layer_for(persona: Persona, fault: Fault | None) -> Fault | None:
+    """The persona's quirk layer (its files were installed when it was built), stacked with
+    ``fault`` if any."""
+    quirk = _quirk_of(persona)
+    if quirk is None:
+        return fault
     return quirk if fault is None else Stack(quirk, fault)

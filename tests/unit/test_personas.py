@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hw.pki import get_pki
 from hw.vchip import personas
 from hw.vchip.personas import PHOTO_SIZE, build, specs
+from hw.vchip.quirks import MultiPaceInfo
 
 from checkedid.nfc.crypto.pubkey import load_public_key, verify_signature
 from checkedid.nfc.lds import parse_com, parse_dg1, parse_dg2, parse_dg11, parse_dg12
@@ -81,6 +82,10 @@ def test_persona_files_parse_and_match_the_spec(name: str) -> None:
                 [(s.pace.oid, s.pace.parameter_id)]
     if s.fault in personas.HIDES_CARD_ACCESS:  # EF.CardAccess hidden: the plain read: 6A82
         assert 0x011C not in p.mf_files
+    elif s.quirk == "multi-paceinfo":  # the refused strongest, the own one, a weaker one
+        listed = [(i.oid, i.parameter_id) for i in parse_security_infos(p.mf_files[0x011C]).pace]
+        assert listed == [MultiPaceInfo.REFUSED, (s.pace.oid, s.pace.parameter_id),
+                          MultiPaceInfo.WEAKER]
     elif s.pace is not None:
         (pace,) = parse_security_infos(p.mf_files[0x011C]).pace
         assert (pace.oid, pace.parameter_id) == (s.pace.oid, s.pace.parameter_id)
