@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checkedid.errors import LDSError, ParseError
+from checkedid.errors import ImageError, LDSError, ParseError
 from checkedid.secret import SecretRegistry
 from checkedid.verdict import CheckGroup
 
@@ -44,7 +44,8 @@ class ChipData:
     com: Any
     dg1: Any
     dg2: Any
-    face_image: Any
+    #: the first face as a :class:`~checkedid.nfc.lds.image.DeferredImage` (see :attr:`face_image`)
+    portrait: Any
     dg11: Any
     dg12: Any
     dg14: Any
@@ -61,6 +62,27 @@ class ChipData:
     #: is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`, ``dg2`` the DG6 portrait, ``dg15``
     #: the DG13 key, and ``dg_bytes`` is keyed by the licence's DG numbers.
     application: str = "eMRTD"
+
+    @property
+    def face_image(self) -> Any:
+        """The portrait decoded (BGR ``uint8``), or ``None`` without a usable one.
+
+        The decoder runs on first access, in the step that needs the face, not during the
+        chip read (its header and size limits were checked when DG2 was parsed). A
+        portrait the decoder cannot read adds a warning and yields ``None``.
+        """
+        if self.portrait is None:
+            return None
+        try:
+            return self.portrait.decode()
+        except ImageError:
+            note = f"{self._portrait_name()} could not be decoded (FaceImageError): no face image"
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return None
+
+    def _portrait_name(self) -> str:
+        return "DG6" if self.application == "eDL" else "DG2"
 
     def __repr__(self) -> str:
         """Protocol, file sizes and AA/CA verdicts only: the DGs hold personal data."""
@@ -95,7 +117,7 @@ class LDSObjects:
     com: Any
     dg1: Any
     dg2: Any = None
-    face_image: Any = None
+    portrait: Any = None
     dg11: Any = None
     dg12: Any = None
     dg14: Any = None
@@ -106,19 +128,24 @@ class LDSObjects:
 def attach_portrait(out: LDSObjects, raw: bytes | bytearray, name: str,
                     secrets: SecretRegistry, warnings: list[str]) -> None:
     """Parse the portrait data group ``name`` (an eMRTD's DG2, a licence's DG6: the same
-    biometric template) into ``out``; its decoded faces join ``secrets``. A portrait that
-    cannot be decoded is a warning, not an error: Passive Authentication still hashes it."""
+    biometric template) into ``out``. The first face's image header is checked against the
+    size limits here; the image itself is decoded on first use
+    (:class:`~checkedid.nfc.lds.image.DeferredImage`; it and the decoded pixels join
+    ``secrets``, which it keeps alive, so they are wiped with the rest). A portrait that
+    cannot be parsed is a warning, not an error: Passive Authentication still hashes it."""
     from checkedid.nfc.lds.dg2 import DG2
+    from checkedid.nfc.lds.image import DeferredImage
 
     try:
-        out.dg2 = DG2.from_bytes(bytes(raw))
+        out.dg2 = DG2.from_bytes(bytes(raw), decode=False)
+        out.portrait = secrets.add(DeferredImage(out.dg2.faces[0].image_bytes,
+                                                 register=secrets.add))
+    except ImageError:  # the header is unreadable or declares a size beyond the limits
+        out.dg2 = out.portrait = None
+        warnings.append(f"{name} could not be decoded (FaceImageError): no face image")
     except ParseError as exc:
+        out.dg2 = out.portrait = None
         warnings.append(f"{name} could not be decoded ({type(exc).__name__}): no face image")
-        return
-    for face in out.dg2.faces:
-        if face.image is not None:
-            secrets.add(face.image)
-    out.face_image = out.dg2.image
 
 def _parser(number: int) -> Any:
     module = importlib.import_module(f"checkedid.nfc.lds.dg{number}")

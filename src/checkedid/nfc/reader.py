@@ -218,7 +218,7 @@ class ChipReader:
             warnings=list(dict.fromkeys(self.warnings)), sod_bytes=bytes(raw[SOD.name]),
             application=self.application.name, card_access=self._card_access or b"",
             dg_bytes={n: bytes(raw[f"DG{n}"]) for n in order},
-            com=objs.com, dg1=objs.dg1, dg2=objs.dg2, face_image=objs.face_image,
+            com=objs.com, dg1=objs.dg1, dg2=objs.dg2, portrait=objs.portrait,
             dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
             active=active, chip=chip, timings=self.timings, apdu_count=self.transport.count,
             file_sizes={name: len(buf) for name, buf in raw.items()},
