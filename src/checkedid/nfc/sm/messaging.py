@@ -80,12 +80,6 @@ def compute_mac(cipher: str, key: Buffer, data: Buffer) -> bytes:
     return mac_for(cipher, key).compute(pad(data, block_size(cipher)))
 
 
-def _le_bytes(le: int) -> bytes:
-    if le <= 256:
-        return bytes([le & 0xFF])
-    return (le & 0xFFFF).to_bytes(2, "big")
-
-
 def _le_do(le: int) -> bytes:
     """Length and value of DO'97' for ``le``."""
     if le <= 256:
