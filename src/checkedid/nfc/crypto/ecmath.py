@@ -38,6 +38,26 @@ Point = tuple[int, int] | None
 
 _Jacobian = tuple[int, int, int]  # (X, Y, Z) with x = X/Z², y = Y/Z³; Z == 0 is infinity
 
+_WNAF_WIDTH = 5
+_WNAF_TABLE = 1 << (_WNAF_WIDTH - 2)  # odd multiples 1, 3, ..., 2^(w-1) - 1
+
+
+def _wnaf(k: int) -> list[int]:
+    """The width-w non-adjacent form of ``k >= 0``, least significant digit first: digits
+    are 0 or odd with |d| < 2^(w-1), and any w consecutive digits hold at most one non-zero."""
+    out: list[int] = []
+    full, half = 1 << _WNAF_WIDTH, 1 << (_WNAF_WIDTH - 1)
+    while k:
+        d = 0
+        if k & 1:
+            d = k & (full - 1)
+            if d >= half:
+                d -= full
+            k -= d
+        out.append(d)
+        k >>= 1
+    return out
+
 
 @dataclass(frozen=True)
 class Curve:
@@ -154,11 +174,42 @@ class Curve:
         return pt
 
     def mul(self, k: int, pt: Point) -> Point:
-        """Scalar multiplication k·P (left-to-right double-and-add in Jacobian coordinates)."""
+        """Scalar multiplication k·P: width-5 NAF (BSI TR-03111 §4.1.1 notes windowed
+        methods; Hankerson-Menezes-Vanstone Alg. 3.36) over the affine odd multiples
+        P, 3P, ..., 15P, with Jacobian doubling and mixed addition."""
         if pt is None:
             return None
         if k < 0:
             return self.mul(-k, self.neg(pt))
+        table = self._odd_multiples(pt)
+        if table is None:  # a point of small order: plain double-and-add
+            return self._mul_binary(k, pt)
+        p = self.p
+        acc: _Jacobian = (1, 1, 0)
+        for d in reversed(_wnaf(k)):
+            acc = self._jdouble(acc)
+            if d > 0:
+                acc = self._jadd_affine(acc, table[d >> 1])
+            elif d < 0:
+                x, y = table[(-d) >> 1]
+                acc = self._jadd_affine(acc, (x, p - y))
+        return self._to_affine(acc)
+
+    def _odd_multiples(self, pt: tuple[int, int]) -> list[tuple[int, int]] | None:
+        """P, 3P, ..., (2^(w-1) - 1)P in affine coordinates; ``None`` if one is infinite."""
+        twice = self.add(pt, pt)
+        if twice is None:
+            return None
+        table = [pt]
+        for _ in range(_WNAF_TABLE - 1):
+            nxt = self.add(table[-1], twice)
+            if nxt is None:
+                return None
+            table.append(nxt)
+        return table
+
+    def _mul_binary(self, k: int, pt: tuple[int, int]) -> Point:
+        """k·P, left-to-right double-and-add (any point, k >= 0)."""
         acc: _Jacobian = (1, 1, 0)
         for bit in bin(k)[2:]:
             acc = self._jdouble(acc)
