@@ -505,13 +505,13 @@ class ChipReader:
 
 
 def _sod_dgs(sod: bytes) -> set[int]:
-    """DG numbers whose hashes EF.SOD holds (empty if EF.SOD cannot be parsed here;
-    Passive Authentication reports that)."""
+    """DG numbers whose hashes EF.SOD holds (empty if they cannot be parsed here;
+    Passive Authentication reports that). Only the path to the hashes is parsed."""
     from checkedid.errors import ParseError
-    from checkedid.nfc.lds.sod import parse_sod
+    from checkedid.nfc.lds.sod import hashed_dgs
 
     try:
-        return {n for n in parse_sod(sod).dg_hashes if 1 <= n <= 16}
+        return {n for n in hashed_dgs(sod) if 1 <= n <= 16}
     except ParseError:  # LDSError included
         return set()
 
