@@ -12,7 +12,7 @@ from PIL import Image
 
 from checkedid.errors import ImageError
 from checkedid.nfc.lds import image as image_mod
-from checkedid.nfc.lds.image import MAX_SIDE, decode_image, image_info
+from checkedid.nfc.lds.image import MAX_SIDE, DeferredImage, decode_image, image_info
 
 
 def _encode(fmt: str, size: tuple[int, int] = (64, 48), mode: str = "RGB") -> bytes:
@@ -179,3 +179,55 @@ def test_an_oversized_portrait_file_is_refused_before_its_header_is_read() -> No
     big = b"\xff\xd8\xff" + bytes(imaging.PORTRAIT_LIMITS.max_bytes)
     with pytest.raises(ImageError, match="larger than 64 MiB"):
         decode_image(big)
+
+
+def _spy_decoders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import cv2
+
+    calls: list[int] = []
+    real = cv2.imdecode
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cv2, "imdecode", spy)
+    return calls
+
+
+def test_deferred_image_decodes_once_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _spy_decoders(monkeypatch)
+    registered: list[Any] = []
+    deferred = DeferredImage(_encode("jp2", (64, 48)), register=registered.append)
+    assert (deferred.info.width, deferred.info.height) == (64, 48)
+    assert calls == [] and not deferred.decoded and registered == []
+    img = deferred.decode()
+    assert img is not None and img.shape == (48, 64, 3) and deferred.decoded
+    assert deferred.decode() is img and calls == [1] and registered == [img]
+    deferred.wipe()
+    assert not img.any() and deferred.decode() is img
+
+
+def test_deferred_image_refuses_hostile_headers_before_any_decode(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _spy_decoders(monkeypatch)
+    with pytest.raises(ImageError, match="beyond the limit"):
+        DeferredImage(_huge_j2k(50_000, 50_000, "jp2"))
+    with pytest.raises(ImageError, match="neither JPEG nor JPEG 2000"):
+        DeferredImage(b"GIF89a....")
+    assert calls == []
+
+
+def test_deferred_image_keeps_the_decoder_failure() -> None:
+    data = _encode("jpeg", (64, 48))
+    sof = data.find(b"\xff\xc0")
+    deferred = DeferredImage(data[:sof + 19] + b"\x00" * 40)  # the header is fine, no scan
+    for _ in range(2):
+        with pytest.raises(ImageError, match="cannot be decoded"):
+            deferred.decode()
+
+
+def test_deferred_image_wiped_before_use_yields_nothing() -> None:
+    deferred = DeferredImage(_encode("jpeg"))
+    deferred.wipe()
+    assert deferred.decode() is None

@@ -84,6 +84,7 @@ def test_reads_every_file_of_every_base_persona(persona: Persona) -> None:
         assert raw == persona.files[0x0100 | n], f"DG{n}"
         assert seen[f"DG{n}"][-1] == (len(raw), len(raw))
     assert "\n".join(data.dg1.mrz.lines) == persona.spec.mrz
+    assert not data.portrait.decoded  # the portrait is decoded when first used, not in the read
     assert data.face_image is not None and data.face_image.shape[:2] == (480, 360)
     assert data.apdu_count > 0 and data.recoveries == 0
     # CA (or PACE-CAM) with DG14's key, confirmed under the new keys; no DG14: not offered

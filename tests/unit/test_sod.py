@@ -5,11 +5,19 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from hw.pki import TestPKI, get_pki
 from hw.pki.sod import sign_cms
 
 from checkedid.errors import LDSError
-from checkedid.nfc.lds.sod import LDSSecurityObject, covered_dgs, der_length, parse_sod, unwrap_77
+from checkedid.nfc.lds.sod import (
+    LDSSecurityObject,
+    covered_dgs,
+    der_length,
+    hashed_dgs,
+    parse_sod,
+    unwrap_77,
+)
 
 DGS = {1: b"\x61\x03abc", 2: b"\x75\x02xy", 15: b"\x6f\x01\x00"}
 
@@ -69,6 +77,24 @@ def test_bad_security_objects(pki: TestPKI, lso: bytes, message: str) -> None:
     der = sign_cms("2.23.136.1.1.1", lso, pki.signer("ds-rsa"))
     with pytest.raises(LDSError, match=message):
         parse_sod(der)
+    with pytest.raises(LDSError, match=message):
+        hashed_dgs(der)
+
+
+def test_hashed_dgs_reads_only_the_security_object(pki: TestPKI) -> None:
+    """The reader's hint: the same numbers as the full parse, and still there when the
+    signer's certificate is damaged (Passive Authentication reports that, from parse_sod)."""
+    raw = pki.sign_sod(DGS, wrap_77=False)
+    assert hashed_dgs(raw) == covered_dgs(raw) == {1, 2, 15}
+    cert = pki.signer("ds-rsa").cert.public_bytes(Encoding.DER)
+    pos = raw.find(cert)
+    assert pos > 0
+    damaged = raw[:pos + 20] + bytes([raw[pos + 20] ^ 0xFF]) + raw[pos + 21:]
+    with pytest.raises(LDSError):
+        parse_sod(damaged)
+    assert hashed_dgs(damaged) == {1, 2, 15}
+    with pytest.raises(LDSError, match="eContentType"):
+        hashed_dgs(pki.master_list)
 
 
 def test_wrong_content_type(pki: TestPKI) -> None:
@@ -81,3 +107,5 @@ def test_truncated(pki: TestPKI, cut: int) -> None:
     raw = pki.sign_sod(DGS)
     with pytest.raises(LDSError):
         parse_sod(raw[:-cut])
+    with pytest.raises(LDSError):
+        hashed_dgs(raw[:-cut])

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from checkedid.errors import LDSError, ParseError
+from checkedid.errors import ImageError, LDSError, ParseError
 from checkedid.imaging import BGRImage
 from checkedid.nfc.lds.com import EFCom
 from checkedid.nfc.lds.dg1 import DG1
@@ -24,6 +24,7 @@ from checkedid.nfc.lds.dg12 import DG12
 from checkedid.nfc.lds.dg14 import DG14
 from checkedid.nfc.lds.dg15 import DG15
 from checkedid.nfc.lds.edl import LicenceDG1
+from checkedid.nfc.lds.image import DeferredImage
 from checkedid.secret import SecretRegistry
 from checkedid.verdict import CheckGroup, JSONValue
 
@@ -50,7 +51,8 @@ class ChipData:
     com: EFCom
     dg1: DG1 | LicenceDG1
     dg2: DG2 | None
-    face_image: BGRImage | None
+    #: the first face, decoded on first use (see :attr:`face_image`)
+    portrait: DeferredImage | None
     dg11: DG11 | None
     dg12: DG12 | None
     dg14: DG14 | None
@@ -68,6 +70,27 @@ class ChipData:
     #: is a :class:`~checkedid.nfc.lds.edl.LicenceDG1`, ``dg2`` the DG6 portrait, ``dg15``
     #: the DG13 key, and ``dg_bytes`` is keyed by the licence's DG numbers.
     application: str = "eMRTD"
+
+    @property
+    def face_image(self) -> BGRImage | None:
+        """The portrait decoded (BGR ``uint8``), or ``None`` without a usable one.
+
+        The decoder runs on first access, in the step that needs the face, not during the
+        chip read (its header and size limits were checked when DG2 was parsed). A
+        portrait the decoder cannot read adds a warning and yields ``None``.
+        """
+        if self.portrait is None:
+            return None
+        try:
+            return self.portrait.decode()
+        except ImageError:
+            note = f"{self._portrait_name()} could not be decoded (FaceImageError): no face image"
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return None
+
+    def _portrait_name(self) -> str:
+        return "DG6" if self.application == "eDL" else "DG2"
 
     def __repr__(self) -> str:
         """Protocol, file sizes and AA/CA verdicts only: the DGs hold personal data."""
@@ -102,7 +125,7 @@ class LDSObjects:
     com: EFCom
     dg1: DG1 | LicenceDG1
     dg2: DG2 | None = None
-    face_image: BGRImage | None = None
+    portrait: DeferredImage | None = None
     dg11: DG11 | None = None
     dg12: DG12 | None = None
     dg14: DG14 | None = None
@@ -112,17 +135,21 @@ class LDSObjects:
 def attach_portrait(out: LDSObjects, raw: bytes | bytearray, name: str,
                     secrets: SecretRegistry, warnings: list[str]) -> None:
     """Parse the portrait data group ``name`` (an eMRTD's DG2, a licence's DG6: the same
-    biometric template) into ``out``; its decoded faces join ``secrets``. A portrait that
-    cannot be decoded is a warning, not an error: Passive Authentication still hashes it."""
+    biometric template) into ``out``. The first face's image header is checked against the
+    size limits here; the image itself is decoded on first use
+    (:class:`~checkedid.nfc.lds.image.DeferredImage`; it and the decoded pixels join
+    ``secrets``, which it keeps alive, so they are wiped with the rest). A portrait that
+    cannot be parsed is a warning, not an error: Passive Authentication still hashes it."""
     try:
-        dg2 = DG2.from_bytes(bytes(raw))
+        out.dg2 = DG2.from_bytes(bytes(raw), decode=False)
+        out.portrait = secrets.add(DeferredImage(out.dg2.faces[0].image_bytes,
+                                                 register=secrets.add))
+    except ImageError:  # the header is unreadable or declares a size beyond the limits
+        out.dg2 = out.portrait = None
+        warnings.append(f"{name} could not be decoded (FaceImageError): no face image")
     except ParseError as exc:
+        out.dg2 = out.portrait = None
         warnings.append(f"{name} could not be decoded ({type(exc).__name__}): no face image")
-        return
-    for face in dg2.faces:
-        if face.image is not None:
-            secrets.add(face.image)
-    out.dg2, out.face_image = dg2, dg2.image
 
 
 def parse_optional(name: str, parser: Callable[[bytes], _T],

@@ -226,7 +226,7 @@ class ChipReader:
             warnings=list(dict.fromkeys(self.warnings)), sod_bytes=bytes(raw[SOD.name]),
             application=self.application.name, card_access=self._card_access or b"",
             card_security=card_security, dg_bytes={n: bytes(raw[f"DG{n}"]) for n in order},
-            com=objs.com, dg1=objs.dg1, dg2=objs.dg2, face_image=objs.face_image,
+            com=objs.com, dg1=objs.dg1, dg2=objs.dg2, portrait=objs.portrait,
             dg11=objs.dg11, dg12=objs.dg12, dg14=objs.dg14, dg15=objs.dg15,
             active=active, chip=chip, timings=self.timings, apdu_count=self.transport.count,
             file_sizes={name: len(buf) for name, buf in raw.items()},
@@ -565,13 +565,13 @@ class ChipReader:
 
 
 def _sod_dgs(sod: bytes) -> set[int]:
-    """DG numbers whose hashes EF.SOD holds (empty if EF.SOD cannot be parsed here;
-    Passive Authentication reports that)."""
+    """DG numbers whose hashes EF.SOD holds (empty if they cannot be parsed here;
+    Passive Authentication reports that). Only the path to the hashes is parsed."""
     from checkedid.errors import ParseError
-    from checkedid.nfc.lds.sod import parse_sod
+    from checkedid.nfc.lds.sod import hashed_dgs
 
     try:
-        return {n for n in parse_sod(sod).dg_hashes if 1 <= n <= 16}
+        return {n for n in hashed_dgs(sod) if 1 <= n <= 16}
     except ParseError:  # LDSError included
         return set()
 

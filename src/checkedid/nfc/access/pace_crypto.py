@@ -123,7 +123,7 @@ class Suite:
                 raise ProtocolError("key generation gave the point at infinity", step="PACE")
             return pt
         assert isinstance(generator, int)
-        return pow(generator, private, d.p)
+        return d.exp(generator, private)
 
     def agree(self, private: int, other: Public) -> Public:
         """Diffie-Hellman: private · other (EC point) or other^private mod p (DH)."""
@@ -161,7 +161,7 @@ class Suite:
                 raise ProtocolError("Generic Mapping gave the point at infinity", step="PACE")
             return mapped
         assert isinstance(shared, int)
-        g2 = pow(d.g, s, d.p) * shared % d.p
+        g2 = d.exp(d.g, s) * shared % d.p
         if g2 == 1:
             raise ProtocolError("Generic Mapping gave a trivial generator", step="PACE")
         return g2
@@ -177,7 +177,7 @@ class Suite:
             if pt is None:
                 raise ProtocolError("Integrated Mapping gave the point at infinity", step="PACE")
             return pt
-        g2 = pow(r, (d.p - 1) // d.q, d.p)
+        g2 = d.exp(r, (d.p - 1) // d.q)
         if g2 == 1:
             raise ProtocolError("Integrated Mapping gave a trivial generator", step="PACE")
         return g2

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from checkedid.nfc.crypto.ecdsa import CurvePublicKey
 from checkedid.nfc.crypto.suites import Cipher
+from checkedid.nfc.crypto.ecmath import powmod
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import INS, SW, Command
 from checkedid.nfc.lds.securityinfos import CIPHER_SUITES, encode_oid
@@ -110,10 +111,11 @@ def _agree(chip_key: Any) -> tuple[bytes, bytearray]:
         p, g, y = int(chip_key.p), int(chip_key.g), int(chip_key.y)
         q = getattr(chip_key, "q", None)
         size = (p.bit_length() + 7) // 8
-        if not 1 < y < p - 1 or (q is not None and pow(y, int(q), p) != 1):
+        if not 1 < y < p - 1 or (q is not None and powmod(y, int(q), p) != 1):
             raise ValueError("the chip's DH public value is not in the group")
         x = 2 + secrets.randbelow((int(q) if q else p - 1) - 2)
-        return pow(g, x, p).to_bytes(size, "big"), bytearray(pow(y, x, p).to_bytes(size, "big"))
+        return (powmod(g, x, p).to_bytes(size, "big"),
+                bytearray(powmod(y, x, p).to_bytes(size, "big")))
     raise LookupError("the DG14 key is neither EC nor DH")
 
 

@@ -7,8 +7,9 @@ image header box ``ihdr`` (ISO/IEC 15444-1 §I.5.3.1) and the codestream's SIZ
 marker (§A.5.1) — and :func:`decode_image` refuses anything beyond the portrait limits of
 the one set of image limits, :data:`checkedid.imaging.PORTRAIT_LIMITS` (:data:`MAX_SIDE`
 per side, :data:`MAX_PIXELS` in total, JPEG or JPEG 2000), *before* a decoder sees
-the data. Decoded images are BGR ``uint8`` arrays with three channels (greyscale
-portraits are expanded).
+the data. :class:`DeferredImage` checks the header at once and decodes on first use,
+so a chip read does not pay for a decode only the face match needs. Decoded images are
+BGR ``uint8`` arrays with three channels (greyscale portraits are expanded).
 
 Errors are :class:`checkedid.errors.ImageError`; messages never contain image data.
 The in-memory decoding and the channel layouts are the shared ones of
@@ -17,6 +18,8 @@ The in-memory decoding and the channel layouts are the shared ones of
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -26,7 +29,8 @@ import numpy as np
 from checkedid.errors import ImageError
 from checkedid.imaging import PORTRAIT_LIMITS, ImageLimits, decode_in_memory, to_bgr
 
-__all__ = ["MAX_PIXELS", "MAX_SIDE", "ImageInfo", "check_bounds", "decode_image", "image_info"]
+__all__ = ["MAX_PIXELS", "MAX_SIDE", "DeferredImage", "ImageInfo", "check_bounds", "decode_image",
+           "image_info"]
 
 MAX_SIDE = cast(int, PORTRAIT_LIMITS.max_side)
 MAX_PIXELS = PORTRAIT_LIMITS.max_pixels
@@ -222,3 +226,65 @@ def decode_image(data: bytes, *, max_side: int = MAX_SIDE,
     if out.shape[:2] != (info.height, info.width):
         raise ImageError("decoded image size differs from its header")
     return out
+
+
+class DeferredImage:
+    """An image whose header already passed :func:`check_bounds`, decoded on first use.
+
+    The constructor reads the header and enforces the limits (raising
+    :class:`~checkedid.errors.ImageError` as :func:`decode_image` would), so hostile sizes
+    are refused when the data group is parsed; only the decoder run waits until
+    :meth:`decode` is first called. The outcome (image or error) is kept: the decoder runs
+    at most once, and ``register`` (e.g. a :class:`~checkedid.secret.SecretRegistry`'s
+    ``add``, held as long as this object) receives the decoded array. :meth:`wipe` zeroes
+    a decoded image and drops the encoded bytes; after it, :meth:`decode` returns the
+    zeroed image, or ``None`` if none was decoded.
+    """
+
+    __slots__ = ("_data", "_error", "_image", "_limits", "_lock", "_register", "info")
+
+    def __init__(self, data: bytes | bytearray | memoryview, *,
+                 register: Callable[[Any], Any] | None = None, max_side: int = MAX_SIDE,
+                 max_pixels: int = MAX_PIXELS) -> None:
+        raw = bytes(data)
+        self.info = image_info(raw)
+        check_bounds(self.info, max_side=max_side, max_pixels=max_pixels)
+        self._data: bytes | None = raw
+        self._limits = (max_side, max_pixels)
+        self._register = register
+        self._image: np.ndarray[Any, np.dtype[np.uint8]] | None = None
+        self._error: str | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        state = "decoded" if self._image is not None else "pending"
+        return f"<DeferredImage {self.info.format} {self.info.width}x{self.info.height} {state}>"
+
+    @property
+    def decoded(self) -> bool:
+        """Whether the decoder has run (successfully or not)."""
+        return self._image is not None or self._error is not None
+
+    def decode(self) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
+        """The decoded BGR image; raises :class:`~checkedid.errors.ImageError` when the
+        data cannot be decoded (every call, the decoder having run once)."""
+        with self._lock:
+            if self._image is None and self._error is None and self._data is not None:
+                side, pixels = self._limits
+                try:
+                    self._image = decode_image(self._data, max_side=side, max_pixels=pixels)
+                except ImageError as exc:
+                    self._error = str(exc)
+                else:
+                    if self._register is not None:
+                        self._register(self._image)
+            if self._error is not None:
+                raise ImageError(self._error)
+            return self._image
+
+    def wipe(self) -> None:
+        """Zero the decoded image and forget the encoded bytes."""
+        with self._lock:
+            if self._image is not None:
+                self._image.fill(0)
+            self._data = None

@@ -35,6 +35,7 @@ __all__ = [
     "SignerIdentifier",
     "covered_dgs",
     "der_length",
+    "hashed_dgs",
     "parse_sod",
     "same_name",
     "unwrap_77",
@@ -329,3 +330,24 @@ def covered_dgs(sod: bytes | SOD) -> set[int]:
     """Data-group numbers that EF.SOD holds a hash for."""
     parsed = sod if isinstance(sod, SOD) else parse_sod(sod)
     return set(parsed.dg_hashes)
+
+
+def hashed_dgs(data: bytes) -> set[int]:
+    """Data-group numbers of the LDSSecurityObject in EF.SOD ``data`` (Doc 9303-10
+    §4.6.2.2), parsing only the path to it: not the signer's attributes nor its
+    certificates, which :func:`parse_sod` checks for Passive Authentication. The reader
+    uses this to learn which data groups to read. Raises :class:`LDSError` like
+    :func:`parse_sod` for a damaged path."""
+    der = unwrap_77(bytes(data))
+    try:
+        info = cms.ContentInfo.load(der, strict=True)
+        if info["content_type"].dotted != "1.2.840.113549.1.7.2":
+            raise LDSError("content is not CMS SignedData", file=_FILE)
+        _type, econtent, warnings = _encapsulated(info["content"])
+        lso = _security_object(econtent, bool(warnings))
+        return set(_dg_hashes(lso, _hash_name(lso["hash_algorithm"])))
+    except LDSError:
+        raise
+    except _MALFORMED as exc:
+        raise LDSError(f"malformed CMS structure ({type(exc).__name__}); the file is damaged "
+                       "or not an EF.SOD", file=_FILE) from None

@@ -89,27 +89,31 @@ class _RunningCbc:
     This spares an OpenSSL context per APDU.
     """
 
-    __slots__ = ("_block", "_dec", "_dec_last", "_enc", "_enc_last")
+    __slots__ = ("_block", "_dec", "_dec_last", "_enc", "_enc_last", "_zero")
 
     def __init__(self, algorithm: BlockCipherAlgorithm, block: int) -> None:
         cipher = Cipher(algorithm, modes.CBC(bytes(block)))
         self._block = block
         self._enc = cipher.encryptor()
         self._dec = cipher.decryptor()
-        self._enc_last = self._dec_last = bytes(block)
+        self._enc_last = self._dec_last = self._zero = bytes(block)
+
+    def _mask(self, iv: bytes, last: bytes) -> bytes:
+        """``iv ⊕ last``: the difference between the wanted and the running chaining value."""
+        return last if iv == self._zero else _xor(iv, last)
 
     def encrypt(self, data: bytes, iv: bytes) -> bytes:
         if not data:
             return b""
         b = self._block
-        out = self._enc.update(_xor(data[:b], _xor(iv, self._enc_last)) + data[b:])
+        out = self._enc.update(_xor(data[:b], self._mask(iv, self._enc_last)) + data[b:])
         self._enc_last = out[-b:]
         return out
 
     def decrypt(self, data: bytes, iv: bytes) -> bytes:
         b = self._block
         out = self._dec.update(data)
-        first = _xor(out[:b], _xor(iv, self._dec_last))
+        first = _xor(out[:b], self._mask(iv, self._dec_last))
         self._dec_last = data[-b:]
         return first + out[b:]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from checkedid.errors import ParseError, ProtocolError
-from checkedid.nfc.iso7816.apdu import SW, Command, Response, status_error, transceive
+from checkedid.nfc.iso7816.apdu import SW, SW1, Command, Response, status_error, transceive
 from checkedid.nfc.iso7816.transport import TRAFFIC, Transport, atr_supports_extended
 from checkedid.nfc.sm.messaging import SecureTransport, SMSession
 
@@ -63,6 +63,7 @@ class ApduConnection:
         self.transport: Transport = self._tap
         self.extended = extended
         self._session: SMSession | None = None
+        self._secure: SecureTransport | None = None
 
     # -- secure messaging ------------------------------------------------------
     @property
@@ -79,13 +80,15 @@ class ApduConnection:
         if old is not None and old is not session:
             old.wipe()
         self._session = session
-        self.transport = SecureTransport(self._tap, session)
+        self._secure = SecureTransport(self._tap, session)
+        self.transport = self._secure
 
     def clear_sm(self) -> None:
         """Drop secure messaging (after a chip reset or an SM error); wipes the keys."""
         if self._session is not None:
             self._session.wipe()
         self._session = None
+        self._secure = None
         self.transport = self._tap
 
     @property
@@ -111,6 +114,8 @@ class ApduConnection:
 
     # -- exchange ------------------------------------------------------------------
     def _transmit(self, cmd: Command, step: str) -> Response:
+        if self._secure is not None:
+            return self._transmit_secure(self._secure, cmd, step)
         try:
             raw = cmd.to_bytes(self.extended)
         except ParseError as exc:
@@ -126,6 +131,28 @@ class ApduConnection:
         if not self.sm_active and log.isEnabledFor(TRAFFIC):
             log.log(TRAFFIC, "< SW %04X, %d bytes", resp.sw, len(resp.data))
         return resp
+
+    def _transmit_secure(self, secure: SecureTransport, cmd: Command, step: str) -> Response:
+        """:meth:`_transmit` under secure messaging, without encoding the plain command
+        and parsing the plain answer in between; a plain answer 61xx or 6Cxx still goes
+        through :func:`~checkedid.nfc.iso7816.apdu.transceive`, as on the generic path."""
+        if self.extended is False and cmd.needs_extended:
+            raise ProtocolError("the command cannot be encoded (this command needs extended "
+                                "length, which is not enabled)", step=step)
+        ext = cmd.needs_extended if self.extended is None else self.extended
+        resp = secure.exchange(cmd, ext and (bool(cmd.data) or cmd.le is not None))
+        if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
+            return resp
+        first = [resp.to_bytes()]
+
+        def again(apdu: bytes) -> bytes:
+            return first.pop() if first else secure.transmit(apdu)
+
+        out = transceive(again, cmd.to_bytes(self.extended), step=step)
+        try:
+            return Response.from_bytes(out)
+        except ParseError:
+            raise ProtocolError("the chip answered without a status word", step=step) from None
 
     def send(self, cmd: Command, *, step: str = "") -> Response:
         """Send ``cmd``; 61xx (GET RESPONSE) and 6Cxx (wrong Le) are resolved below secure

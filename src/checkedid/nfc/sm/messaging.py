@@ -26,7 +26,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
-from checkedid.errors import InputError, SecureMessagingError, TLVError
+from checkedid.errors import InputError, ParseError, SecureMessagingError, TLVError
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import SW, Command, Response, transceive
 from checkedid.nfc.sm.ciphers import (
@@ -80,10 +80,11 @@ def compute_mac(cipher: str, key: Buffer, data: Buffer) -> bytes:
     return mac_for(cipher, key).compute(pad(data, block_size(cipher)))
 
 
-def _le_bytes(le: int) -> bytes:
+def _le_do(le: int) -> bytes:
+    """Length and value of DO'97' for ``le``."""
     if le <= 256:
-        return bytes([le & 0xFF])
-    return (le & 0xFFFF).to_bytes(2, "big")
+        return bytes((1, le & 0xFF))
+    return b"\x02" + (le & 0xFFFF).to_bytes(2, "big")
 
 
 def _le_from(raw: bytes) -> int:
@@ -92,6 +93,33 @@ def _le_from(raw: bytes) -> int:
     if len(raw) == 2:
         return int.from_bytes(raw, "big") or 65536
     raise SecureMessagingError("secure messaging: DO'97' must hold one or two bytes")
+
+
+def _response_objects(body: bytes) -> dict[int, bytes] | None:
+    """The DOs of a response in the usual order — ``[87/85] 99`` with minimal length
+    encodings — without the general BER-TLV parser; ``None`` for any other layout (the
+    caller then parses it in full)."""
+    n = len(body)
+    if n < 4 or body[n - 4] != 0x99 or body[n - 3] != 0x02:
+        return None
+    sw = body[n - 2:]
+    if n == 4:
+        return {0x99: sw}
+    tag = body[0]
+    if tag != 0x87 and tag != 0x85:
+        return None
+    first = body[1] if n > 5 else 0xFF
+    if first < 0x80:
+        length, off = first, 2
+    elif first == 0x81 and n > 6 and body[2] >= 0x80:
+        length, off = body[2], 3
+    elif first == 0x82 and n > 7 and body[2] > 0:
+        length, off = (body[2] << 8) | body[3], 4
+    else:
+        return None
+    if off + length != n - 4:
+        return None
+    return {tag: body[off:n - 4], 0x99: sw}
 
 
 class SMSession:
@@ -208,8 +236,8 @@ class SMSession:
 
     # -- terminal side -----------------------------------------------------
 
-    def protect_command(self, cmd: Command) -> Command:
-        """Wrap a plain command (terminal side, Doc 9303-11 §9.8.4)."""
+    def _protect(self, cmd: Command) -> tuple[int, bytes]:
+        """The protected command's CLA and data field (DOs and DO'8E')."""
         ssc = self._next_ssc()
         cla = cmd.cla | 0x0C
         header = pad(bytes((cla, cmd.ins, cmd.p1, cmd.p2)), self.block)
@@ -221,11 +249,29 @@ class SMSession:
             else:
                 dos += tlv.encode(0x87, b"\x01" + crypt)
         if cmd.le is not None:
-            dos += tlv.encode(0x97, _le_bytes(cmd.le))
+            dos += b"\x97" + _le_do(cmd.le)
         mac = self._mac(ssc, header + dos if dos else header)
-        data = dos + b"\x8e\x08" + mac
+        return cla, dos + b"\x8e\x08" + mac
+
+    def protect_command(self, cmd: Command) -> Command:
+        """Wrap a plain command (terminal side, Doc 9303-11 §9.8.4)."""
+        cla, data = self._protect(cmd)
         extended = len(data) > 255 or (cmd.le is not None and cmd.le > 256)
         return Command(cla, cmd.ins, cmd.p1, cmd.p2, data, 65536 if extended else 256)
+
+    def protect_command_bytes(self, cmd: Command, extended: bool) -> bytes:
+        """:meth:`protect_command` encoded at once: extended when the plain command was
+        sent in extended form (``extended``) or the protected one needs it, else short;
+        Le 256 (65536 when the protected command needs extended length). The same bytes
+        as ``protect_command(cmd).to_bytes(extended or ...needs_extended)``."""
+        cla, data = self._protect(cmd)
+        n = len(data)
+        head = bytes((cla, cmd.ins, cmd.p1, cmd.p2))
+        if n > 255 or (cmd.le is not None and cmd.le > 256):
+            return head + b"\x00" + n.to_bytes(2, "big") + data + b"\x00\x00"
+        if extended:
+            return head + b"\x00" + n.to_bytes(2, "big") + data + b"\x01\x00"
+        return head + bytes((n,)) + data + b"\x00"
 
     def unprotect_response(self, resp: Response) -> Response:
         """Verify and unwrap a protected response (terminal side, Doc 9303-11 §9.8.5).
@@ -236,19 +282,26 @@ class SMSession:
         other status word, which an on-path attacker could have forged — raises
         :class:`SecureMessagingError` and ends the session.
         """
+        return self.unprotect_response_bytes(bytes(resp.data), resp.sw)
+
+    def unprotect_response_bytes(self, data: bytes, sw: int) -> Response:
+        """:meth:`unprotect_response` of a response's data field ``data`` and its
+        (unprotected) status word ``sw``."""
         ssc = self._next_ssc()
-        data = bytes(resp.data)
         if not data:
-            if resp.sw in _SM_ENDED:
+            if sw in _SM_ENDED:
                 raise SecureMessagingError(f"secure messaging: the chip ended the session "
-                                           f"(SW {resp.sw:04X})")
+                                           f"(SW {sw:04X})")
             raise SecureMessagingError(f"secure messaging: an unprotected status word "
-                                       f"{resp.sw:04X} was answered (only 6987/6988 may be); "
+                                       f"{sw:04X} was answered (only 6987/6988 may be); "
                                        "the session has ended")
         body = self._verify(ssc, data, "response")
-        objs = self._objects(body, "response")
-        if not set(objs) <= {0x85, 0x87, 0x99}:
-            raise SecureMessagingError("secure messaging: response holds unexpected data objects")
+        objs = _response_objects(body)
+        if objs is None:
+            objs = self._objects(body, "response")
+            if not set(objs) <= {0x85, 0x87, 0x99}:
+                raise SecureMessagingError("secure messaging: response holds unexpected "
+                                           "data objects")
         sw_raw = objs.get(0x99)
         if sw_raw is None or len(sw_raw) != 2:
             raise SecureMessagingError("secure messaging: response lacks a valid DO'99' status")
@@ -304,8 +357,13 @@ class SecureTransport:
     def transmit(self, apdu: bytes) -> bytes:
         plain = Command.from_bytes(apdu)
         was_extended = len(apdu) >= 7 and apdu[4] == 0
-        wrapped = self.session.protect_command(plain)
-        raw = transceive(self.inner.transmit,
-                         wrapped.to_bytes(was_extended or wrapped.needs_extended))
-        resp = Response.from_bytes(raw)
-        return self.session.unprotect_response(resp).to_bytes()
+        return self.exchange(plain, was_extended).to_bytes()
+
+    def exchange(self, cmd: Command, extended: bool) -> Response:
+        """Protect ``cmd``, send it (``extended``: the plain command's encoding was
+        extended) and unwrap the answer: :meth:`transmit` without encoding the plain
+        command and parsing the plain answer again."""
+        raw = transceive(self.inner.transmit, self.session.protect_command_bytes(cmd, extended))
+        if len(raw) < 2:
+            raise ParseError(f"response APDU too short ({len(raw)} bytes): no status word")
+        return self.session.unprotect_response_bytes(raw[:-2], (raw[-2] << 8) | raw[-1])
