@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
+import numpy as np
+
+from checkedid import imaging
 from checkedid.api import FieldName, ImageInput, TrustInput
 from checkedid.document_fields import fields_from_chip
 from checkedid.errors import InputError, InternalError
@@ -160,10 +163,13 @@ class HeldRead:
     live: Any = None  # the selfie's embedding when the selfie was checked before the read
     chip_embedding: Any = None  # the chip photo's embedding, once computed
     document_image: Any = None  # for the printed-portrait check (None: not wanted)
+    document_zone: Any = None  # the MRZ's corners in the document photo (None: unknown)
+    document_format: str = ""  # the MRZ's format (TD1, TD2, TD3, MRVA, MRVB, DL1)
     portrait_policy: str = "warn"  # Session.document_portrait: "warn", "decide" or "off"
     portrait: FaceScore | None = None
     portrait_group: CheckGroup | None = None
     printed: Callable[[], Any] | None = None  # the printed portrait's embedding, under way
+    document_region: Any = None  # where the printed portrait is searched first
 
 
 def read_document(
@@ -187,8 +193,8 @@ def read_document(
     selfie fails before the document is read.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
-    from checkedid import mrz as mrzlib
     from checkedid.errors import CardRemovedError
+    from checkedid.mrz import reader as mrzlib
 
     steps = _Steps(emit)
     checks: dict[str, CheckGroup] = {}
@@ -199,11 +205,16 @@ def read_document(
     # core while the MRZ is read
     selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
 
+    policy = getattr(session, "document_portrait", "warn")
+    zone = None
     # 1. MRZ from the photo (optional when a CAN is given).
     if document_image is not None:
         with steps.step("mrz"):
             try:
-                photo_mrz = mrzlib.read(document_image, engine=session.mrz_engine)
+                if policy != "off" and not isinstance(document_image, np.ndarray):
+                    # decoded once, in colour, for the MRZ and the printed portrait alike
+                    document_image = imaging.load_image(document_image)
+                photo_mrz, zone = mrzlib.read_zone(document_image, engine=session.mrz_engine)
             except BaseException:
                 if selfie_embedding is not None:  # the selfie is judged first, as without
                     session.track(selfie_embedding().vector)  # the overlap
@@ -280,9 +291,9 @@ def read_document(
                 "consistency", Verdict.FAILED, "the printed MRZ differs from the chip's DG1"
             )
     checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
-    policy = getattr(session, "document_portrait", "warn")
     return HeldRead(data, checks, warnings, steps, fields, live=live,
                     document_image=document_image if policy != "off" else None,
+                    document_zone=zone, document_format=getattr(photo_mrz, "format", ""),
                     portrait_policy=policy)
 
 
@@ -352,7 +363,7 @@ def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> C
                 if held.chip_embedding is None and held.document_image is not None \
                         and held.portrait_group is None:
                     # the printed portrait on the second core while the chip photo is embedded
-                    held.printed = _embed_beside(session, held.document_image, "document")
+                    held.printed = _embed_beside(session, _portrait_source(held), "document")
                 chip_embedding = held.chip_embedding or matcher.embed(data.face_image,
                                                                       role="document")
             elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
@@ -380,8 +391,22 @@ def _check_portrait(session: Session, matcher: Any, held: HeldRead) -> None:
 
     held.portrait_group, held.portrait = compare_portrait(
         matcher, held.document_image, held.chip_embedding, held.data.face_image,
-        session.track, printed=held.printed)
+        session.track, printed=held.printed, region=_portrait_source(held))
     held.printed = None
+    held.document_image = held.document_region = None
+
+
+def _portrait_source(held: HeldRead) -> Any:
+    """Where the printed portrait is searched first: the part of the document photo the
+    MRZ places it in (:func:`checkedid.docportrait.portrait_region`), else the photo."""
+    if held.document_region is None:
+        from checkedid.docportrait import portrait_region
+
+        image = held.document_image
+        region = portrait_region(image, held.document_zone, held.document_format) \
+            if isinstance(image, np.ndarray) else None
+        held.document_region = region if region is not None else image
+    return held.document_region
 
 
 def _score_face(held: HeldRead, m: Any) -> None:
