@@ -221,34 +221,19 @@ def read_document(
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     from checkedid.errors import CardRemovedError
-    from checkedid.mrz import reader as mrzlib
 
     steps = _Steps(emit)
     checks: dict[str, CheckGroup] = {}
     warnings: list[str] = []
-    photo_mrz = None
     live = None
     # 0. the selfie's quality, known before anything touches the chip: embedded on the second
     # core while the MRZ is read
     selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
 
     policy = getattr(session, "document_portrait", "warn")
-    zone = None
     # 1. MRZ from the photo (optional when a CAN is given).
-    if document_image is not None:
-        with steps.step("mrz"):
-            try:
-                if policy != "off" and not isinstance(document_image, np.ndarray):
-                    # decoded once, in colour, for the MRZ and the printed portrait alike
-                    document_image = imaging.load_image(document_image)
-                photo_mrz, zone = mrzlib.read_zone(document_image, engine=session.mrz_engine)
-            except BaseException:
-                if selfie_embedding is not None:  # the selfie is judged first, as without
-                    session.track(selfie_embedding().vector)  # the overlap
-                raise
-            checks["mrz"] = _mrz_group(photo_mrz)
-    else:
-        checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
+    photo_mrz, zone, document_image = _read_mrz(session, document_image, policy, steps, checks,
+                                                selfie_embedding)
     if selfie_embedding is not None:
         with steps.step("selfie"):
             live = selfie_embedding()
@@ -322,6 +307,30 @@ def read_document(
                     document_image=document_image if policy != "off" else None,
                     document_zone=zone, document_format=getattr(photo_mrz, "format", ""),
                     portrait_policy=policy)
+
+
+def _read_mrz(session: Session, document_image: ImageInput | None, policy: str, steps: _Steps,
+              checks: dict[str, CheckGroup], selfie_embedding: Callable[[], Any] | None
+              ) -> tuple[Any, Any, ImageInput | None]:
+    """The MRZ step: the zone read from the document photo, its corners in the photo and the
+    photo, decoded once (in colour when the printed portrait will be searched in it too)."""
+    from checkedid.mrz import reader as mrzlib
+
+    if document_image is None:
+        checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
+        return None, None, None
+    with steps.step("mrz"):
+        try:
+            if policy != "off" and not isinstance(document_image, np.ndarray):
+                # decoded once, in colour, for the MRZ and the printed portrait alike
+                document_image = imaging.load_image(document_image)
+            photo_mrz, zone = mrzlib.read_zone(document_image, engine=session.mrz_engine)
+        except BaseException:
+            if selfie_embedding is not None:  # the selfie is judged first, as without
+                session.track(selfie_embedding().vector)  # the overlap
+            raise
+        checks["mrz"] = _mrz_group(photo_mrz)
+    return photo_mrz, zone, document_image
 
 
 def _embed_beside(session: Session, image: ImageInput,
