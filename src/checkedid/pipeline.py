@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
+import numpy as np
+
+from checkedid import imaging
 from checkedid.api import ImageInput
 from checkedid.document_fields import fields_from_chip
 from checkedid.errors import InputError, InternalError
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from checkedid.session import Session
 
 __all__ = ["HeldRead", "ImageInput", "ProgressEvent", "TransportFactory", "check_warnings",
-           "finish", "match_face", "read_document", "run_pipeline"]
+           "finish", "match_face", "preload", "read_document", "run_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -160,25 +163,40 @@ class HeldRead:
     live: Any = None  # the selfie's embedding when the selfie was checked before the read
     chip_embedding: Any = None  # the chip photo's embedding, once computed
     document_image: Any = None  # for the printed-portrait check (None: not wanted)
+    document_zone: Any = None  # the MRZ's corners in the document photo (None: unknown)
+    document_format: str = ""  # the MRZ's format (TD1, TD2, TD3, MRVA, MRVB, DL1)
     portrait_policy: str = "warn"  # Session.document_portrait: "warn", "decide" or "off"
     portrait: FaceScore | None = None
     portrait_group: CheckGroup | None = None
     printed: Callable[[], Any] | None = None  # the printed portrait's embedding, under way
+    document_region: Any = None  # where the printed portrait is searched first
 
 
-def _photo_mrz(session: Session, document_image: Any, mrz: Any,
-               selfie_embedding: Callable[[], Any] | None) -> Any:
-    """The MRZ given (a video scanner's voted reading) or read from the document photo."""
-    if mrz is not None:
-        return mrz
-    from checkedid import mrz as mrzlib
+#: Modules a worker would otherwise import on first use in every verification: numpy's
+#: masked arrays (``np.percentile`` in the MRZ locator reaches them through ``np.unique``),
+#: the MRZ correction, pycryptodome's cipher modes (secure messaging, Doc 9303-11 §9.8).
+_LAZY_MODULES = ("numpy.ma", "checkedid.mrz.correct", "Crypto.Cipher._mode_ecb",
+                 "Crypto.Cipher._mode_cbc")
 
-    try:
-        return mrzlib.read(document_image, engine=session.mrz_engine)
-    except BaseException:
-        if selfie_embedding is not None:  # the selfie is judged first, as without
-            session.track(selfie_embedding().vector)  # the overlap
-        raise
+
+def preload(session: Session, document: bool) -> None:
+    """Import and load, in the process that forks the workers, what every verification's
+    worker needs: the chip protocol modules, the modules libraries import lazily on first use
+    and, with a document photo, the MRZ reader and its recogniser's weights. Loaded once
+    here, every forked worker shares them instead of loading them again (about 30 ms of CPU
+    per verification, measured with ``benchmarks/pipeline.py``)."""
+    import importlib
+
+    from checkedid.nfc import application, genuine, reader  # noqa: F401
+
+    for name in _LAZY_MODULES:
+        importlib.import_module(name)
+    if document:
+        from checkedid.mrz import reader as mrz_reader  # noqa: F401
+        from checkedid.mrz.ocr import load_model
+
+        if session.mrz_engine in ("default", "ocrb"):
+            load_model()
 
 
 def read_document(
@@ -211,19 +229,15 @@ def read_document(
     steps = _Steps(emit)
     checks: dict[str, CheckGroup] = {}
     warnings: list[str] = []
-    photo_mrz = None
     live = None
     # 0. the selfie's quality, known before anything touches the chip: embedded on the second
     # core while the MRZ is read
     selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
 
+    policy = getattr(session, "document_portrait", "warn")
     # 1. MRZ from the photo (optional when a CAN is given).
-    if document_image is not None or mrz is not None:
-        with steps.step("mrz"):
-            photo_mrz = _photo_mrz(session, document_image, mrz, selfie_embedding)
-            checks["mrz"] = _mrz_group(photo_mrz)
-    else:
-        checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
+    photo_mrz, zone, document_image = _read_mrz(session, document_image, mrz, policy, steps,
+                                                checks, selfie_embedding)
     if selfie_embedding is not None:
         with steps.step("selfie"):
             live = selfie_embedding()
@@ -293,10 +307,40 @@ def read_document(
                 "consistency", Verdict.FAILED, "the printed MRZ differs from the chip's DG1"
             )
     checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
-    policy = getattr(session, "document_portrait", "warn")
     return HeldRead(data, checks, warnings, steps, fields, live=live,
                     document_image=document_image if policy != "off" else None,
+                    document_zone=zone, document_format=getattr(photo_mrz, "format", ""),
                     portrait_policy=policy)
+
+
+def _read_mrz(session: Session, document_image: ImageInput | None, mrz: Any, policy: str,
+              steps: _Steps, checks: dict[str, CheckGroup],
+              selfie_embedding: Callable[[], Any] | None) -> tuple[Any, Any, ImageInput | None]:
+    """The MRZ step: the zone given (a video scanner's voted reading) or read from the document
+    photo, its corners in the photo (``None`` when given) and the photo, decoded once (in
+    colour when the printed portrait will be searched in it too)."""
+    from checkedid.mrz import reader as mrzlib
+
+    if document_image is None and mrz is None:
+        checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
+        return None, None, None
+    with steps.step("mrz"):
+        try:
+            if (document_image is not None and policy != "off"
+                    and not isinstance(document_image, np.ndarray)):
+                # decoded once, in colour, for the MRZ and the printed portrait alike
+                document_image = imaging.load_image(document_image)
+            if mrz is not None:
+                photo_mrz, zone = mrz, None
+            else:  # no zone given: there is a photo (see above)
+                photo_mrz, zone = mrzlib.read_zone(cast("ImageInput", document_image),
+                                                   engine=session.mrz_engine)
+        except BaseException:
+            if selfie_embedding is not None:  # the selfie is judged first, as without
+                session.track(selfie_embedding().vector)  # the overlap
+            raise
+        checks["mrz"] = _mrz_group(photo_mrz)
+    return photo_mrz, zone, document_image
 
 
 def _embed_beside(session: Session, image: ImageInput,
@@ -365,7 +409,7 @@ def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> C
                 if held.chip_embedding is None and held.document_image is not None \
                         and held.portrait_group is None:
                     # the printed portrait on the second core while the chip photo is embedded
-                    held.printed = _embed_beside(session, held.document_image, "document")
+                    held.printed = _embed_beside(session, _portrait_source(held), "document")
                 chip_embedding = held.chip_embedding or matcher.embed(data.face_image,
                                                                       role="document")
             elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
@@ -393,8 +437,22 @@ def _check_portrait(session: Session, matcher: Any, held: HeldRead) -> None:
 
     held.portrait_group, held.portrait = compare_portrait(
         matcher, held.document_image, held.chip_embedding, held.data.face_image,
-        session.track, printed=held.printed)
+        session.track, printed=held.printed, region=_portrait_source(held))
     held.printed = None
+    held.document_image = held.document_region = None
+
+
+def _portrait_source(held: HeldRead) -> Any:
+    """Where the printed portrait is searched first: the part of the document photo the
+    MRZ places it in (:func:`checkedid.docportrait.portrait_region`), else the photo."""
+    if held.document_region is None:
+        from checkedid.docportrait import portrait_region
+
+        image = held.document_image
+        region = portrait_region(image, held.document_zone, held.document_format) \
+            if isinstance(image, np.ndarray) else None
+        held.document_region = region if region is not None else image
+    return held.document_region
 
 
 def _score_face(held: HeldRead, m: Any) -> None:

@@ -210,7 +210,7 @@ class Session:
         (:meth:`secret`, :meth:`track`) are never touched by ``verify``: they stay yours
         until :meth:`wipe` or the end of the ``with`` block.
         """
-        from checkedid.pipeline import ProgressEvent, run_pipeline
+        from checkedid.pipeline import ProgressEvent, preload, run_pipeline
 
         wanted = validate_fields(fields)
         if can is not None and not (can.isascii() and can.isdigit() and len(can) == 6):
@@ -219,6 +219,7 @@ class Session:
                                  "driving licence's 10-character licence number)")
         if selfie is not None:
             self.face_matcher()  # load before the fork so every worker shares it
+        preload(self, document_image is not None)
         factory = self._transport_factory(reader)
         on_event = None
         if progress is not None:

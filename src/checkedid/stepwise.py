@@ -144,6 +144,7 @@ def read_document(
     if can is not None and not (can.isascii() and can.isdigit() and len(can) == 6):
         raise InputError("the CAN is the 6-digit number printed on the card")
     session.face_matcher()  # load before the fork so the worker shares it
+    pipeline.preload(session, document_image is not None)
     on_event = None
     if progress is not None:
         cb = progress

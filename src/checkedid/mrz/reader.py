@@ -42,7 +42,7 @@ from checkedid.mrz.ocr import Engine, OcrbEngine, upside_down
 from checkedid.mrz.parse import parse
 from checkedid.mrz.segment import Band
 
-__all__ = ["ENGINES", "MAX_BYTES", "MAX_PIXELS", "get_engine", "load_image", "read"]
+__all__ = ["ENGINES", "MAX_BYTES", "MAX_PIXELS", "get_engine", "load_image", "read", "read_zone"]
 
 #: Refuse images above this many pixels (decompression bombs).
 MAX_PIXELS: Final = imaging.MAX_PIXELS
@@ -53,6 +53,7 @@ ENGINES: Final = ("default", "tesseract")
 
 ImageInput = str | Path | bytes | bytearray | memoryview | npt.NDArray[np.generic]
 Gray = npt.NDArray[np.uint8]
+Corners = npt.NDArray[np.float64]
 
 
 def get_engine(name: str) -> Engine:
@@ -90,8 +91,8 @@ def _readings(band: Band, engine: Engine) -> Iterator[tuple[Band, list[str], Alt
         yield candidate, engine.read(candidate), {}
 
 
-def _read_gray(gray: Gray, engine: Engine) -> MRZ | LicenceMRZ:
-    best: MRZ | LicenceMRZ | None = None
+def _read_gray(gray: Gray, engine: Engine) -> tuple[MRZ | LicenceMRZ, Corners | None]:
+    best: tuple[MRZ | LicenceMRZ, Corners | None] | None = None
     for band in bands(gray):
         for candidate, lines, alternatives in _readings(band, engine):
             if len(lines) != candidate.n_lines:
@@ -103,9 +104,9 @@ def _read_gray(gray: Gray, engine: Engine) -> MRZ | LicenceMRZ:
             except MRZError:
                 continue
             if mrz.valid:
-                return mrz
-            if best is None or _score(mrz) > _score(best):
-                best = mrz
+                return mrz, candidate.corners
+            if best is None or _score(mrz) > _score(best[0]):
+                best = mrz, candidate.corners
     if best is None:
         raise MRZNotFound("no machine-readable zone found in the image")
     return best
@@ -119,6 +120,14 @@ def read(image: ImageInput, *, engine: str | Engine = "default") -> MRZ | Licenc
     when a check digit still fails). Raises :class:`MRZNotFound` when there is no
     readable zone and :class:`ImageError` for input that is not a usable image.
     """
+    return read_zone(image, engine=engine)[0]
+
+
+def read_zone(image: ImageInput, *,
+              engine: str | Engine = "default") -> tuple[MRZ | LicenceMRZ, Corners | None]:
+    """:func:`read`, plus where the zone lies in the photo: its corners (4x2 source pixels:
+    top-left, top-right, bottom-right, bottom-left of the upright zone), which place the
+    rest of the data page (Doc 9303-4 §2.2, -5 §2.2, -6 §2.2), or ``None`` if unknown."""
     try:
         eng = get_engine(engine) if isinstance(engine, str) else engine
         gray = load_image(image)

@@ -47,6 +47,9 @@ class Band:
     image: Gray
     line_y: tuple[float, ...]
     line_length: int
+    #: The band's corners in the source photo (top-left, top-right, bottom-right,
+    #: bottom-left of the band as it stands), or ``None`` when not known.
+    corners: Points | None = None
 
     @property
     def n_lines(self) -> int:
@@ -55,7 +58,8 @@ class Band:
     def flipped(self) -> Band:
         h = float(self.image.shape[0])
         ys = tuple(h - 1.0 - y for y in reversed(self.line_y))
-        return Band(np.ascontiguousarray(self.image[::-1, ::-1]), ys, self.line_length)
+        corners = None if self.corners is None else np.roll(self.corners, 2, axis=0)
+        return Band(np.ascontiguousarray(self.image[::-1, ::-1]), ys, self.line_length, corners)
 
 
 @dataclass
@@ -364,4 +368,7 @@ def rectify(gray: Gray, quad: Points) -> Band | None:
         img = np.asarray(cv2.GaussianBlur(gray, (0, 0), sigma), dtype=np.uint8)
     band = cv2.warpPerspective(img, total, (n * PITCH, out_h), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
-    return Band(np.asarray(band, dtype=np.uint8), ys, n)
+    w_out = float(n * PITCH)
+    outline = np.array([[[0.0, 0.0], [w_out, 0.0], [w_out, out_h], [0.0, out_h]]], np.float64)
+    corners = cv2.perspectiveTransform(outline, np.linalg.inv(total))[0]
+    return Band(np.asarray(band, dtype=np.uint8), ys, n, np.asarray(corners, np.float64))

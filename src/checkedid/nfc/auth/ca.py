@@ -34,8 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from checkedid.nfc.crypto.ecdsa import CurvePublicKey
-from checkedid.nfc.crypto.suites import Cipher
 from checkedid.nfc.crypto.ecmath import powmod
+from checkedid.nfc.crypto.suites import Cipher
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import INS, SW, Command
 from checkedid.nfc.lds.securityinfos import CIPHER_SUITES, encode_oid
