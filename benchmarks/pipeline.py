@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -28,10 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from checkedid.blas import default_to_one_thread  # noqa: E402
+
+default_to_one_thread()  # as the checkedid command line and kiosk run (before numpy loads)
+
+import numpy as np  # noqa: E402
 
 
 class FaceRecognitionMatcher:
@@ -152,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_baseline:
         baseline = {"mrz_engine": "tesseract", "face_matcher": FaceRecognitionMatcher()}
         configs.append(("baseline", baseline, s.can or None))
-    out: dict[str, Any] = {"benchmark": "pipeline", "persona": args.persona, "results": []}
+    out: dict[str, Any] = {"benchmark": "pipeline", "persona": args.persona, "results": [],
+                           "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
     port = args.port if args.port is not None else min(SLOTS)
     with VChipProcess(args.persona, port=port) as chip:
         for name, kwargs, can in configs:

@@ -19,12 +19,8 @@ into the convolution before them. Activations are float32 in height x width x ch
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -34,6 +30,7 @@ import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
 
 from checkedid.biometrics.resnet_weights import Layer, NetFile, read_net
+from checkedid.blas import single_thread_here
 from checkedid.errors import BackendUnavailable, InputError
 
 __all__ = ["ARCHITECTURE", "ResNetDescriptor"]
@@ -188,45 +185,6 @@ def _add(a: F32Array, b: F32Array) -> F32Array:
     return out
 
 
-@functools.cache
-def _thread_local_setter() -> Callable[[int], int] | None:
-    """OpenBLAS's ``openblas_set_num_threads_local`` from the library numpy has loaded.
-
-    OpenBLAS's worker threads busy-wait: on the matrices of this network a second thread
-    costs far more CPU than it saves time, so the forward pass runs on the calling thread
-    only (the setting is per thread, other numpy users keep theirs). None when numpy is
-    linked against another BLAS; the result is then the same, only slower.
-    """
-    try:
-        with open("/proc/self/maps", encoding="ascii", errors="replace") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            func = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        func.argtypes, func.restype = [ctypes.c_int], ctypes.c_int
-        setter: Callable[[int], int] = func
-        return setter
-    return None
-
-
-@contextlib.contextmanager
-def _single_blas_thread() -> Iterator[None]:
-    """Run the enclosed matrix products on the calling thread only (see above)."""
-    setter = _thread_local_setter()
-    if setter is None:
-        yield
-        return
-    previous = setter(1)
-    try:
-        yield
-    finally:
-        setter(max(previous, 0))
-
-
 class ResNetDescriptor:
     """dlib's face descriptor network, weights read once from the model file.
 
@@ -272,7 +230,7 @@ class ResNetDescriptor:
         if arr.dtype != np.uint8 or arr.shape != (*self.input_size, 3):
             raise InputError(f"the face chip must be a {self.input_size[0]}x{self.input_size[1]} "
                              "RGB uint8 image")
-        with _single_blas_thread():
+        with single_thread_here():
             return self._forward(arr)
 
     def _forward(self, arr: U8Array) -> FloatArray:

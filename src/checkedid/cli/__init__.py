@@ -23,9 +23,13 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from checkedid.cli import chip_cmd, face_cmd, kiosk_cmd, mrz_cmd, pa_cmd, trust_cmd, verify_cmd
-from checkedid.cli.output import EXIT_CHIP, EXIT_INTERNAL, EXIT_USAGE, fail
-from checkedid.errors import CheckedIDError, ChipError
+from checkedid.blas import default_to_one_thread
+
+default_to_one_thread()  # before numpy loads (see checkedid.blas)
+
+from checkedid.cli import chip_cmd, face_cmd, kiosk_cmd, mrz_cmd, pa_cmd, trust_cmd, verify_cmd  # noqa: E402
+from checkedid.cli.output import EXIT_CHIP, EXIT_INTERNAL, EXIT_USAGE, fail  # noqa: E402
+from checkedid.errors import CheckedIDError, ChipError  # noqa: E402
 
 __all__ = ["build_parser", "main", "version"]
 
