@@ -33,9 +33,9 @@ def test_the_command_line_runs_blas_on_one_thread_unless_told_otherwise() -> Non
 
 def test_a_process_that_already_loaded_numpy_is_left_alone(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from checkedid.blas import default_to_one_thread
-
     import numpy  # noqa: F401
+
+    from checkedid.blas import default_to_one_thread
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     default_to_one_thread()
