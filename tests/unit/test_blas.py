@@ -21,7 +21,7 @@ def _cli_env(**extra: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     env.update(extra)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
-    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True,  # noqa: S603
                          text=True, check=True, timeout=120)
     return out.stdout.strip()
 
