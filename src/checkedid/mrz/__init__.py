@@ -4,7 +4,7 @@ ICAO Doc 9303-3 (common MRZ rules, check digits), -4 (TD3), -5 (TD1), -6 (TD2),
 -7 (MRV-A, MRV-B); the one-line driving licence MRZ (ISO/IEC 18013-1, :mod:`.licence`).
 
 >>> from checkedid.mrz import parse
->>> m = parse(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+>>> m = parse(["P<UTOSPECIMEN<<SAMPLE<<<<<<<<<<<<<<<<<<<<<<<",
 ...            "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
 >>> m.format, m.valid, m.checks["composite"]
 ('TD3', True, True)
