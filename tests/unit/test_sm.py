@@ -144,6 +144,19 @@ def test_padding_helpers() -> None:
     assert unpad(pad(b"abc", 16)) == b"abc"
     with pytest.raises(SecureMessagingError):
         unpad(bytes(16))
+    with pytest.raises(SecureMessagingError):
+        unpad(b"abc\x81" + bytes(4))
+    with pytest.raises(SecureMessagingError):
+        unpad(b"")
+    for block in (8, 16):
+        for n in range(3 * block):
+            data = bytes(range(1, n + 1))
+            padded = pad(data, block)
+            # ISO/IEC 9797-1 method 2: 80 then the fewest zeros to a whole block
+            assert len(padded) % block == 0 and len(padded) - n <= block
+            assert padded == data + b"\x80" + bytes(len(padded) - n - 1)
+            assert unpad(padded) == data
+            assert unpad(b"\x00" + data + b"\x80") == b"\x00" + data
 
 
 def test_wipe_and_key_checks() -> None:

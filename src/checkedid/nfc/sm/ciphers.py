@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 from checkedid.errors import SecureMessagingError
 from checkedid.nfc.crypto import suites
 
-__all__ = ["CIPHERS", "MAC_LEN", "AesCmac", "Encryption", "Mac", "RetailMac", "block_size",
+__all__ = ["CIPHERS", "MAC_LEN", "PADS", "AesCmac", "Encryption", "Mac", "RetailMac", "block_size",
            "mac_for", "pad", "unpad"]
 
 Buffer = bytes | bytearray | memoryview
@@ -41,21 +41,25 @@ def block_size(cipher: str) -> int:
     return 8 if cipher == suites.Cipher.TDES else 16
 
 
+#: Padding method 2 suffixes by block size and ``len(data) % block``.
+PADS: dict[int, tuple[bytes, ...]] = {
+    b: tuple(b"\x80" + bytes((-(r + 1)) % b) for r in range(b)) for b in (8, 16)}
+
+
 def pad(data: Buffer, block: int) -> bytes:
     """ISO/IEC 9797-1 padding method 2: ``80`` then zeros up to the block size."""
-    n = len(data) + 1
-    return bytes(data) + b"\x80" + bytes((-n) % block)
+    pads = PADS.get(block)
+    if pads is None:
+        return bytes(data) + b"\x80" + bytes((-(len(data) + 1)) % block)
+    return bytes(data) + pads[len(data) % block]
 
 
 def unpad(data: Buffer) -> bytes:
     """Strip padding method 2; raises :class:`SecureMessagingError` when it is absent."""
-    raw = bytes(data)
-    i = len(raw) - 1
-    while i >= 0 and raw[i] == 0:
-        i -= 1
-    if i < 0 or raw[i] != 0x80:
+    raw = bytes(data).rstrip(b"\x00")
+    if not raw or raw[-1] != 0x80:
         raise SecureMessagingError("secure messaging: decrypted data has bad padding")
-    return raw[:i]
+    return raw[:-1]
 
 
 def _two_key_3des(key: bytes) -> TripleDES:
