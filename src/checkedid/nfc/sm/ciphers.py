@@ -79,6 +79,9 @@ def _single_des(key: bytes) -> TripleDES:
     return TripleDES(key * 3)
 
 
+_ZERO8 = bytes(8)
+
+
 def _xor(a: bytes, b: bytes) -> bytes:
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
@@ -183,9 +186,12 @@ class RetailMac:
                                             modes.ECB()).encryptor()  # noqa: S305
 
     def compute(self, padded: bytes) -> bytes:
-        head, last = padded[:-8], padded[-8:]
-        chain = self._cbc_a.encrypt(head, bytes(8))[-8:] if head else bytes(8)
-        return self._final.update(_xor(last, chain))
+        if len(padded) == 8:
+            return self._final.update(padded)
+        # DES-CBC from a zero IV over all blocks but the last; its last output block
+        # is the chaining value the output transformation's block is XORed with.
+        chain = self._cbc_a.encrypt(padded[:-8], _ZERO8)[-8:]
+        return self._final.update(_xor(padded[-8:], chain))
 
 
 class AesCmac:

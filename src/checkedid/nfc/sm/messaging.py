@@ -187,8 +187,9 @@ class SMSession:
         return self._mac_fn
 
     def _next_ssc(self) -> bytes:
-        self.ssc = (self.ssc + 1) % (1 << (8 * self.block))
-        return self.ssc.to_bytes(self.block, "big")
+        block = self.block
+        self.ssc = ssc = (self.ssc + 1) & ((1 << (8 * block)) - 1)
+        return ssc.to_bytes(block, "big")
 
     def _mac(self, ssc: bytes, data: Buffer) -> bytes:
         # The SSC fills whole blocks, so the padding depends on ``data`` alone.
@@ -299,7 +300,12 @@ class SMSession:
             raise SecureMessagingError(f"secure messaging: an unprotected status word "
                                        f"{sw:04X} was answered (only 6987/6988 may be); "
                                        "the session has ended")
-        body = self._verify(ssc, data, "response")
+        n = len(data)
+        if n < 2 + MAC_LEN or data[n - 10] != 0x8E or data[n - 9] != MAC_LEN:
+            raise SecureMessagingError("secure messaging: response has no DO'8E' checksum")
+        body = data[:n - 10]
+        if not hmac.compare_digest(self._mac(ssc, body), data[n - 8:]):
+            raise SecureMessagingError("secure messaging: response MAC does not verify")
         objs = _response_objects(body)
         if objs is None:
             objs = self._objects(body, "response")
