@@ -200,6 +200,18 @@ def test_retail_mac_matches_single_des_reference() -> None:
         assert compute_mac("3DES", key, data) == DES.new(key[:8], DES.MODE_ECB).encrypt(h)  # noqa: S304
 
 
+def test_one_retail_mac_serves_many_messages() -> None:
+    """A session's MAC object, reused across messages of one and of many blocks, gives
+    the MAC a fresh object gives for each."""
+    from checkedid.nfc.sm.ciphers import RetailMac
+
+    key = bytes.fromhex("7962D9ECE03D1ACD4C76089DCE131543")
+    mac = RetailMac(key)
+    for n in (0, 240, 0, 7, 0, 0, 15, 8, 63, 1):
+        data = bytes((i * 11 + n) & 0xFF for i in range(n))
+        assert mac.compute(pad(data, 8)) == compute_mac("3DES", key, data), n
+
+
 @pytest.mark.parametrize(("cipher", "n"), [("3DES", 16), ("AES-128", 16), ("AES-256", 32)])
 def test_session_cipher_matches_one_shot_cbc_across_messages(cipher: str, n: int) -> None:
     """One Encryption serves many messages, each under its own IV, as fresh CBC would."""
