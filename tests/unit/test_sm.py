@@ -144,6 +144,19 @@ def test_padding_helpers() -> None:
     assert unpad(pad(b"abc", 16)) == b"abc"
     with pytest.raises(SecureMessagingError):
         unpad(bytes(16))
+    with pytest.raises(SecureMessagingError):
+        unpad(b"abc\x81" + bytes(4))
+    with pytest.raises(SecureMessagingError):
+        unpad(b"")
+    for block in (8, 16):
+        for n in range(3 * block):
+            data = bytes(range(1, n + 1))
+            padded = pad(data, block)
+            # ISO/IEC 9797-1 method 2: 80 then the fewest zeros to a whole block
+            assert len(padded) % block == 0 and len(padded) - n <= block
+            assert padded == data + b"\x80" + bytes(len(padded) - n - 1)
+            assert unpad(padded) == data
+            assert unpad(b"\x00" + data + b"\x80") == b"\x00" + data
 
 
 def test_wipe_and_key_checks() -> None:
@@ -185,6 +198,18 @@ def test_retail_mac_matches_single_des_reference() -> None:
             h = DES.new(key[:8], DES.MODE_ECB).encrypt(block)  # noqa: S304
         h = DES.new(key[8:], DES.MODE_ECB).decrypt(h)  # noqa: S304
         assert compute_mac("3DES", key, data) == DES.new(key[:8], DES.MODE_ECB).encrypt(h)  # noqa: S304
+
+
+def test_one_retail_mac_serves_many_messages() -> None:
+    """A session's MAC object, reused across messages of one and of many blocks, gives
+    the MAC a fresh object gives for each."""
+    from checkedid.nfc.sm.ciphers import RetailMac
+
+    key = bytes.fromhex("7962D9ECE03D1ACD4C76089DCE131543")
+    mac = RetailMac(key)
+    for n in (0, 240, 0, 7, 0, 0, 15, 8, 63, 1):
+        data = bytes((i * 11 + n) & 0xFF for i in range(n))
+        assert mac.compute(pad(data, 8)) == compute_mac("3DES", key, data), n
 
 
 @pytest.mark.parametrize(("cipher", "n"), [("3DES", 16), ("AES-128", 16), ("AES-256", 32)])

@@ -181,10 +181,12 @@ class Command:
     le: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("cla", "ins", "p1", "p2"):
-            value = getattr(self, name)
-            if not 0 <= value <= 0xFF:
-                raise ParseError(f"APDU {name.upper()} must be one byte, got {value}")
+        if not (0 <= self.cla <= 0xFF and 0 <= self.ins <= 0xFF and 0 <= self.p1 <= 0xFF
+                and 0 <= self.p2 <= 0xFF):
+            for name in ("cla", "ins", "p1", "p2"):
+                value = getattr(self, name)
+                if not 0 <= value <= 0xFF:
+                    raise ParseError(f"APDU {name.upper()} must be one byte, got {value}")
         if len(self.data) > EXTENDED_MAX_LC:
             raise ParseError(f"APDU data field too long ({len(self.data)} bytes)")
         if self.le is not None and not 0 <= self.le <= EXTENDED_MAX_LE:

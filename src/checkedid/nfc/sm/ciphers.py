@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 from checkedid.errors import SecureMessagingError
 from checkedid.nfc.crypto import suites
 
-__all__ = ["CIPHERS", "MAC_LEN", "AesCmac", "Encryption", "Mac", "RetailMac", "block_size",
+__all__ = ["CIPHERS", "MAC_LEN", "PADS", "AesCmac", "Encryption", "Mac", "RetailMac", "block_size",
            "mac_for", "pad", "unpad"]
 
 Buffer = bytes | bytearray | memoryview
@@ -41,21 +41,25 @@ def block_size(cipher: str) -> int:
     return 8 if cipher == suites.Cipher.TDES else 16
 
 
+#: Padding method 2 suffixes by block size and ``len(data) % block``.
+PADS: dict[int, tuple[bytes, ...]] = {
+    b: tuple(b"\x80" + bytes((-(r + 1)) % b) for r in range(b)) for b in (8, 16)}
+
+
 def pad(data: Buffer, block: int) -> bytes:
     """ISO/IEC 9797-1 padding method 2: ``80`` then zeros up to the block size."""
-    n = len(data) + 1
-    return bytes(data) + b"\x80" + bytes((-n) % block)
+    pads = PADS.get(block)
+    if pads is None:
+        return bytes(data) + b"\x80" + bytes((-(len(data) + 1)) % block)
+    return bytes(data) + pads[len(data) % block]
 
 
 def unpad(data: Buffer) -> bytes:
     """Strip padding method 2; raises :class:`SecureMessagingError` when it is absent."""
-    raw = bytes(data)
-    i = len(raw) - 1
-    while i >= 0 and raw[i] == 0:
-        i -= 1
-    if i < 0 or raw[i] != 0x80:
+    raw = bytes(data).rstrip(b"\x00")
+    if not raw or raw[-1] != 0x80:
         raise SecureMessagingError("secure messaging: decrypted data has bad padding")
-    return raw[:i]
+    return raw[:-1]
 
 
 def _two_key_3des(key: bytes) -> TripleDES:
@@ -73,6 +77,9 @@ def _two_key_3des(key: bytes) -> TripleDES:
 def _single_des(key: bytes) -> TripleDES:
     """DES as 3DES keyed K1 = K2 = K3 (NIST SP 800-67 keying option 3: identical result)."""
     return TripleDES(key * 3)
+
+
+_ZERO8 = bytes(8)
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
@@ -179,9 +186,12 @@ class RetailMac:
                                             modes.ECB()).encryptor()  # noqa: S305
 
     def compute(self, padded: bytes) -> bytes:
-        head, last = padded[:-8], padded[-8:]
-        chain = self._cbc_a.encrypt(head, bytes(8))[-8:] if head else bytes(8)
-        return self._final.update(_xor(last, chain))
+        if len(padded) == 8:
+            return self._final.update(padded)
+        # DES-CBC from a zero IV over all blocks but the last; its last output block
+        # is the chaining value the output transformation's block is XORed with.
+        chain = self._cbc_a.encrypt(padded[:-8], _ZERO8)[-8:]
+        return self._final.update(_xor(padded[-8:], chain))
 
 
 class AesCmac:

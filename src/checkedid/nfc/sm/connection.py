@@ -44,8 +44,9 @@ class _Tap:
 
     def transmit(self, apdu: bytes) -> bytes:
         out = self.inner.transmit(apdu)
-        self.bare = len(out) <= 2
-        self.sw = int.from_bytes(out[-2:], "big") if len(out) >= 2 else 0
+        n = len(out)
+        self.bare = n <= 2
+        self.sw = (out[n - 2] << 8) | out[n - 1] if n >= 2 else 0
         return out
 
 
@@ -136,10 +137,11 @@ class ApduConnection:
         """:meth:`_transmit` under secure messaging, without encoding the plain command
         and parsing the plain answer in between; a plain answer 61xx or 6Cxx still goes
         through :func:`~checkedid.nfc.iso7816.apdu.transceive`, as on the generic path."""
-        if self.extended is False and cmd.needs_extended:
+        needs = cmd.needs_extended
+        if self.extended is False and needs:
             raise ProtocolError("the command cannot be encoded (this command needs extended "
                                 "length, which is not enabled)", step=step)
-        ext = cmd.needs_extended if self.extended is None else self.extended
+        ext = needs if self.extended is None else self.extended
         resp = secure.exchange(cmd, ext and (bool(cmd.data) or cmd.le is not None))
         if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
             return resp

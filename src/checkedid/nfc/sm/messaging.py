@@ -32,6 +32,7 @@ from checkedid.nfc.iso7816.apdu import SW, Command, Response, transceive
 from checkedid.nfc.sm.ciphers import (
     CIPHERS,
     MAC_LEN,
+    PADS,
     Encryption,
     Mac,
     block_size,
@@ -130,7 +131,7 @@ class SMSession:
     read, not adopted).
     """
 
-    __slots__ = ("_enc", "_ks_enc", "_ks_mac", "_mac_fn", "block", "cipher", "ssc")
+    __slots__ = ("_enc", "_ks_enc", "_ks_mac", "_mac_fn", "_pads", "block", "cipher", "ssc")
 
     def __init__(self, cipher: str, ks_enc: Buffer | Secret, ks_mac: Buffer | Secret,
                  ssc: int) -> None:
@@ -143,6 +144,7 @@ class SMSession:
             raise InputError(f"{cipher} session keys must be {want} bytes")
         self.cipher = cipher
         self.block = block_size(cipher)
+        self._pads = PADS[self.block]
         self._ks_enc: bytearray | None = enc
         self._ks_mac: bytearray | None = mac
         # Key schedules of the session keys, set up on first use and dropped by wipe().
@@ -185,18 +187,21 @@ class SMSession:
         return self._mac_fn
 
     def _next_ssc(self) -> bytes:
-        self.ssc = (self.ssc + 1) % (1 << (8 * self.block))
-        return self.ssc.to_bytes(self.block, "big")
+        block = self.block
+        self.ssc = ssc = (self.ssc + 1) & ((1 << (8 * block)) - 1)
+        return ssc.to_bytes(block, "big")
 
     def _mac(self, ssc: bytes, data: Buffer) -> bytes:
-        return self._mac_key().compute(pad(ssc + bytes(data), self.block))
+        # The SSC fills whole blocks, so the padding depends on ``data`` alone.
+        mac = self._mac_fn or self._mac_key()
+        return mac.compute(b"".join((ssc, data, self._pads[len(data) % self.block])))
 
     def _encrypt(self, ssc: bytes, plain: Buffer) -> bytes:
-        enc = self._encryption()
+        enc = self._enc or self._encryption()
         return enc.encrypt(pad(plain, self.block), enc.sm_iv(ssc))
 
     def _decrypt(self, ssc: bytes, cryptogram: Buffer) -> bytes:
-        enc = self._encryption()
+        enc = self._enc or self._encryption()
         return unpad(enc.decrypt(cryptogram, enc.sm_iv(ssc)))
 
     def _verify(self, ssc: bytes, data: bytes, what: str, prefix: bytes = b"") -> bytes:
@@ -240,7 +245,7 @@ class SMSession:
         """The protected command's CLA and data field (DOs and DO'8E')."""
         ssc = self._next_ssc()
         cla = cmd.cla | 0x0C
-        header = pad(bytes((cla, cmd.ins, cmd.p1, cmd.p2)), self.block)
+        header = bytes((cla, cmd.ins, cmd.p1, cmd.p2)) + self._pads[4]
         dos = b""
         if cmd.data:
             crypt = self._encrypt(ssc, cmd.data)
@@ -295,7 +300,12 @@ class SMSession:
             raise SecureMessagingError(f"secure messaging: an unprotected status word "
                                        f"{sw:04X} was answered (only 6987/6988 may be); "
                                        "the session has ended")
-        body = self._verify(ssc, data, "response")
+        n = len(data)
+        if n < 2 + MAC_LEN or data[n - 10] != 0x8E or data[n - 9] != MAC_LEN:
+            raise SecureMessagingError("secure messaging: response has no DO'8E' checksum")
+        body = data[:n - 10]
+        if not hmac.compare_digest(self._mac(ssc, body), data[n - 8:]):
+            raise SecureMessagingError("secure messaging: response MAC does not verify")
         objs = _response_objects(body)
         if objs is None:
             objs = self._objects(body, "response")
