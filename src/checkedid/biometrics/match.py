@@ -32,7 +32,7 @@ import numpy as np
 
 from checkedid.biometrics.backend import Backend, DlibBackend
 from checkedid.biometrics.embed import Embedding, embed_image
-from checkedid.biometrics.worker import can_fork, embed_in_child
+from checkedid.biometrics.worker import embed_in_child
 from checkedid.errors import CheckedIDError, InputError, SecretWipedError
 
 __all__ = ["BORDERLINE_MARGIN", "DEFAULT_THRESHOLD", "PARALLEL_MODES", "FaceMatcher", "MatchResult",
@@ -95,10 +95,13 @@ class FaceMatcher:
     ``backend``: a :class:`~checkedid.biometrics.backend.Backend`; default the shared
     :class:`~checkedid.biometrics.backend.DlibBackend`.
     ``quality``: run the quality checks (errors for unusable faces, warnings otherwise).
-    ``parallel``: how :meth:`match` / :meth:`embed_pair` use a second core — ``"process"``
-    (embed the chip photo in a forked child: the descriptor network holds the GIL, so
-    only a process runs it beside the selfie's), ``"thread"`` (only detection overlaps),
-    ``"none"``, or ``"auto"`` (process when the caller is single-threaded, else thread).
+    ``parallel``: how :meth:`match` / :meth:`embed_pair` use a second core — ``"thread"``
+    (the chip photo embedded in a thread: dlib's detector and the numpy descriptor's
+    matrix products release the GIL), ``"process"`` (in a forked child), ``"none"``, or
+    ``"auto"`` (threads: with the numpy descriptor they cost less CPU and time than a fork,
+    measured with ``benchmarks/face_match.py``; dlib's own descriptor, ``descriptor="dlib"``,
+    holds the GIL, so ``"process"`` suits it better). The verification pipeline embeds the
+    selfie and the printed portrait beside the chip read in forked children either way.
     """
 
     def __init__(self, threshold: float | None = None, backend: Backend | None = None, *,
@@ -155,7 +158,7 @@ class FaceMatcher:
         """Embed a selfie and a chip photo, using a second core as ``parallel`` says."""
         mode = self.parallel
         if mode == "auto":
-            mode = "process" if can_fork() else "thread"
+            mode = "thread"
         if mode == "none":
             live = self.embed(selfie, role="selfie")
             try:

@@ -143,7 +143,8 @@ def bench_table(data: dict[str, Any]) -> str:
                 f"{lat['chip'][0]}x{lat['chip'][1]}, {lat['repeat']} runs, "
                 f"second core: {lat.get('parallel', '?')}):"]
     out.append(f"  {'':<18}{'p50':>8}{'p95':>8}{'p99':>8}{'min':>8}{'max':>8}{'CPU p50':>9}  (ms)")
-    for key, label in (("checkedid", "checkedid"), ("checkedid_threads", "(threads only)"),
+    for key, label in (("checkedid", "checkedid"), ("checkedid_thread", "(in threads)"),
+                       ("checkedid_process", "(forked child)"),
                        ("checkedid_document_reused", "(chip embedded)"),
                        ("face_recognition", "face_recognition")):
         st = lat.get(key)
