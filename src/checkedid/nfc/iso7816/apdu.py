@@ -126,6 +126,18 @@ _MEANINGS: dict[int, str] = {
     SW.UNKNOWN: "no precise diagnosis",
 }
 
+#: Meanings of a whole SW1 class, for status words not listed above.
+_CLASS_MEANINGS: dict[int, str] = {
+    SW1.WARNING_UNCHANGED: "warning: state of non-volatile memory unchanged",
+    SW1.WARNING_CHANGED: "warning: state of non-volatile memory changed",
+    SW1.EXECUTION_ERROR_UNCHANGED: "execution error: state of non-volatile memory unchanged",
+    SW1.EXECUTION_ERROR_CHANGED: "execution error: state of non-volatile memory changed",
+    SW1.WRONG_LENGTH: "wrong length",
+    SW1.CLA_FUNCTION_NOT_SUPPORTED: "functions in CLA not supported",
+    SW1.COMMAND_NOT_ALLOWED: "command not allowed",
+    SW1.WRONG_PARAMETERS: "wrong parameters",
+}
+
 
 def describe(sw: int) -> str:
     """A short English meaning of a status word, including the parameterised ones.
@@ -146,23 +158,7 @@ def describe(sw: int) -> str:
         return f"wrong Le: exactly {sw2 or 256} bytes available"
     if sw1 == SW1.WARNING_CHANGED and sw2 & 0xF0 == 0xC0:
         return f"verification failed, {sw2 & 0x0F} tries left"
-    if sw1 == SW1.WARNING_UNCHANGED:
-        return "warning: state of non-volatile memory unchanged"
-    if sw1 == SW1.WARNING_CHANGED:
-        return "warning: state of non-volatile memory changed"
-    if sw1 == SW1.EXECUTION_ERROR_UNCHANGED:
-        return "execution error: state of non-volatile memory unchanged"
-    if sw1 == SW1.EXECUTION_ERROR_CHANGED:
-        return "execution error: state of non-volatile memory changed"
-    if sw1 == SW1.WRONG_LENGTH:
-        return "wrong length"
-    if sw1 == SW1.CLA_FUNCTION_NOT_SUPPORTED:
-        return "functions in CLA not supported"
-    if sw1 == SW1.COMMAND_NOT_ALLOWED:
-        return "command not allowed"
-    if sw1 == SW1.WRONG_PARAMETERS:
-        return "wrong parameters"
-    return "unknown status word"
+    return _CLASS_MEANINGS.get(sw1, "unknown status word")
 
 
 @dataclass(frozen=True)
