@@ -19,11 +19,14 @@ decides that an MRZ *is* there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 import numpy.typing as npt
+from cv2.typing import MatLike
 
-__all__ = ["GATE_SIDE", "may_hold_mrz"]
+__all__ = ["GATE_SIDE", "may_hold_mrz", "zone_shaped"]
 
 #: Long side of the reduced frame the quick reject looks at (a 1280x720 frame: a quarter).
 GATE_SIDE = 320
@@ -92,6 +95,33 @@ def _drop_long(mask: Gray, limit: float) -> Gray:
     return np.asarray(np.take(keep, np.asarray(labels, dtype=np.int32)), dtype=np.uint8)
 
 
+#: ``cv2.minAreaRect``'s answer: centre, size, angle.
+RotatedRect = tuple[Sequence[float], Sequence[float], float]
+
+
+def zone_shaped(contour: MatLike, *, min_long: float, min_short: float,
+                aspects: tuple[float, float], min_fill: float
+                ) -> tuple[RotatedRect, float, float] | None:
+    """The rotated rectangle, aspect ratio and fill of ``contour`` when it is shaped like a
+    (merged) MRZ: at least ``min_long`` long and ``min_short`` thick, its aspect ratio within
+    ``aspects`` and at least ``min_fill`` of its rectangle covered; else ``None``. The gate
+    and the locator's full search apply it with their own bounds."""
+    if contour.shape[0] < 4:
+        return None
+    rect = cv2.minAreaRect(contour)
+    w, h = rect[1]
+    long, short = max(w, h), min(w, h)
+    if long < min_long or short < min_short:
+        return None
+    aspect = long / short
+    if not aspects[0] <= aspect <= aspects[1]:
+        return None
+    fill = cv2.contourArea(contour) / max(long * short, 1.0)
+    if fill < min_fill:
+        return None
+    return rect, aspect, fill
+
+
 def _has_zone_blob(small: Gray, mask: Gray, min_long: float) -> bool:
     """Whether the closed mask has a long, thin, well-filled blob (the merged lines)."""
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
@@ -99,16 +129,8 @@ def _has_zone_blob(small: Gray, mask: Gray, min_long: float) -> bool:
     contours, _ = cv2.findContours(np.asarray(closed, dtype=np.uint8), cv2.RETR_EXTERNAL,
                                    cv2.CHAIN_APPROX_SIMPLE)
     for c in contours:
-        if c.shape[0] < 4:
-            continue
-        (_, _), (w, h), _ = cv2.minAreaRect(c)
-        long, short = max(w, h), min(w, h)
-        if long < min_long or short < 2:
-            continue
-        aspect = long / short
-        if aspect < 2.2 or aspect > 80:
-            continue
-        if cv2.contourArea(c) / max(long * short, 1.0) < 0.4:
+        if zone_shaped(c, min_long=min_long, min_short=2, aspects=(2.2, 80.0),
+                       min_fill=0.4) is None:
             continue
         if _darker(small, np.asarray(c, dtype=np.int32)) >= _MIN_DARKER:
             return True

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import MRZNotFound
-from checkedid.mrz.gate import may_hold_mrz
+from checkedid.mrz.gate import may_hold_mrz, zone_shaped
 from checkedid.mrz.segment import Band, rectify
 
 __all__ = ["WORK_SIDE", "candidates", "locate", "to_gray"]
@@ -82,20 +82,12 @@ def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     out: list[tuple[float, Quad]] = []
     for c in contours:
-        if c.shape[0] < 4:
+        shaped = zone_shaped(c, min_long=min_long, min_short=4, aspects=(2.5, 60.0),
+                             min_fill=0.45)
+        if shaped is None:
             continue
-        rect = cv2.minAreaRect(c)
-        w, h = rect[1]
-        long, short = max(w, h), min(w, h)
-        if long < min_long or short < 4:
-            continue
-        aspect = long / short
-        if aspect < 2.5 or aspect > 60:
-            continue
-        fill = cv2.contourArea(c) / max(long * short, 1.0)
-        if fill < 0.45:
-            continue
-        score = long * min(fill, 0.9) * (1.0 if 4.0 <= aspect <= 22.0 else 0.6)
+        rect, aspect, fill = shaped
+        score = max(rect[1]) * min(fill, 0.9) * (1.0 if 4.0 <= aspect <= 22.0 else 0.6)
         out.append((score, np.asarray(cv2.boxPoints(rect), dtype=np.float64)))
     return out
 
