@@ -26,12 +26,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
+from checkedid.blas import default_to_one_thread
 
-from checkedid.benchinfo import machine
-from checkedid.biometrics.backend import DlibBackend
-from checkedid.biometrics.calibration import run_benchmark
+default_to_one_thread()  # as the checkedid command line runs (before numpy loads)
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from checkedid.benchinfo import machine  # noqa: E402
+from checkedid.biometrics.backend import DlibBackend  # noqa: E402
+from checkedid.biometrics.calibration import run_benchmark  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
