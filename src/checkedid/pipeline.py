@@ -345,14 +345,17 @@ def _read_mrz(session: Session, document_image: ImageInput | None, mrz: Any, pol
 
 def _embed_beside(session: Session, image: ImageInput,
                   role: Literal["selfie", "document"]) -> Callable[[], Any]:
-    """Start embedding ``image`` on the second core (a forked child, as the face matcher's
-    ``embed_pair`` does); the returned function waits for the embedding and raises what
-    embedding raises. Where forking is not possible or not wanted, calling the function
-    makes the embedding."""
+    """Embedding ``image``, as a function that returns the embedding (and raises what
+    embedding raises). With a matcher that asks for ``parallel="process"`` the work starts
+    now in a forked child on the second core, beside the MRZ or the chip photo; otherwise
+    (the default) calling the function embeds in this process. A child saves about 40 ms of
+    wall time per face but costs about as much CPU again (the fork, and copy-on-write and
+    first-touch page faults of a fresh process), measured with ``benchmarks/pipeline.py``:
+    beside a chip read that takes seconds over the air, the CPU matters more."""
     from checkedid.biometrics.worker import can_fork, embed_in_child
 
     matcher = session.face_matcher()
-    if getattr(matcher, "parallel", "none") in ("auto", "process") and can_fork():
+    if getattr(matcher, "parallel", "none") == "process" and can_fork():
         return embed_in_child(lambda: matcher.embed(image, role=role))
     return lambda: matcher.embed(image, role=role)
 

@@ -101,7 +101,8 @@ class FaceMatcher:
     ``"auto"`` (threads: with the numpy descriptor they cost less CPU and time than a fork,
     measured with ``benchmarks/face_match.py``; dlib's own descriptor, ``descriptor="dlib"``,
     holds the GIL, so ``"process"`` suits it better). The verification pipeline embeds the
-    selfie and the printed portrait beside the chip read in forked children either way.
+    selfie and the printed portrait in forked children beside the MRZ and the chip photo
+    with ``"process"`` only; otherwise one after the other, in its worker.
     """
 
     def __init__(self, threshold: float | None = None, backend: Backend | None = None, *,
