@@ -87,10 +87,49 @@ def document_photo(persona: str, *, seed: int = 1) -> npt.NDArray[np.uint8]:
     from hw.vchip.personas import spec
 
     s = spec(persona)
-    portrait = cv2.imread(str(FACES / s.photo), cv2.IMREAD_COLOR)
+    read = cv2.imread(str(FACES / s.photo), cv2.IMREAD_COLOR)
+    portrait = page_portrait(None if read is None else np.asarray(read, dtype=np.uint8), s.photo)
     photo = synth.document_photo(lines=tuple(s.mrz.split("\n")), seed=seed, format=s.doc_type,
                                  difficulty="easy", portrait=portrait)
     return np.asarray(photo.image, dtype=np.uint8)
+
+
+#: Chin to crown over the face box's height (dlib's box runs from the brows to the chin).
+_HEAD_OVER_BOX = 1.45
+#: The head's share of a printed portrait's height (ICAO's portrait guidance: about 70-80 %)
+#: and the portrait's width over its height (the generated page's photo zone).
+_HEAD_SHARE, _PORTRAIT_ASPECT = 0.75, 0.77
+
+
+def _face_box(photo: str, faces: Path = FACES) -> tuple[int, int, int, int] | None:
+    """The face box of ``photo`` from ``face_boxes.csv`` beside the faces (x, y, w, h)."""
+    with (faces / "face_boxes.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["file"] == photo:
+                return int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"])
+    return None
+
+
+def page_portrait(image: npt.NDArray[np.uint8] | None,
+                  photo: str) -> npt.NDArray[np.uint8] | None:
+    """``image`` (the persona's photo) cut to the head and shoulders a data page prints: the
+    head about three quarters of the height, centred (moved inwards where the photo ends),
+    in the page's photo-zone proportions. Returned as it is when its face box is not known
+    or the photo is too small for the cut."""
+    box = _face_box(photo)
+    if image is None or box is None:
+        return image
+    x, y, w, h = box
+    height = round(h * _HEAD_OVER_BOX / _HEAD_SHARE)
+    width = round(height * _PORTRAIT_ASPECT)
+    crown = y - (_HEAD_OVER_BOX - 1.0) * h
+    top = round(crown - (height - h * _HEAD_OVER_BOX) / 2)
+    left = round(x + w / 2 - width / 2)
+    rows, cols = image.shape[:2]
+    if height > rows or width > cols:
+        return image
+    top, left = min(max(top, 0), rows - height), min(max(left, 0), cols - width)
+    return np.ascontiguousarray(image[top:top + height, left:left + width])
 
 
 def document_photo_png(persona: str, *, seed: int = 1) -> bytes:
