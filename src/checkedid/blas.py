@@ -2,8 +2,8 @@
 
 OpenBLAS's worker threads busy-wait between calls. On the small matrices of this project
 (the MRZ recogniser, the face descriptor's convolutions) a second BLAS thread costs far more
-CPU than it saves time, and a verification already uses the second core on its own (the
-selfie and the printed portrait are embedded beside the chip read). So:
+CPU than it saves time, and a verification leaves the second core to the chip and pcscd
+(and to the face matcher's own second thread, where it uses one). So:
 
 * :func:`default_to_one_thread` makes one BLAS thread the default of a process checkedid
   owns (the ``checkedid`` command line and kiosk, the benchmarks); measured with
