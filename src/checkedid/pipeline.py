@@ -1,7 +1,8 @@
 """The verification pipeline: MRZ -> keys -> chip -> PA/AA/CA -> consistency -> face -> Result.
 
 Each step is a plain call into a lower layer; this module only wires them,
-times them, reports progress and minimises the outcome. It runs inside the
+times them (:mod:`checkedid.progress`), reports progress and minimises the outcome; the
+face step is :mod:`checkedid.facestep`. It runs inside the
 isolated worker (see :mod:`checkedid.isolation`) or, with
 ``Session(isolation="none")``, in the caller's process.
 """
@@ -11,20 +12,21 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from checkedid import imaging
 from checkedid.api import ImageInput
 from checkedid.document_fields import fields_from_chip
-from checkedid.errors import InputError, InternalError
+from checkedid.errors import InputError
+from checkedid.facestep import embed_later, match_face
+from checkedid.progress import ProgressEvent, StepTimer
 from checkedid.result import FaceScore, Result, decide
-from checkedid.verdict import Check, CheckGroup, JSONValue, Verdict, json_list
+from checkedid.verdict import Check, CheckGroup, Verdict, json_list
 
 if TYPE_CHECKING:
     from checkedid.session import Session
@@ -35,78 +37,6 @@ __all__ = ["HeldRead", "ImageInput", "ProgressEvent", "TransportFactory", "check
 log = logging.getLogger(__name__)
 
 TransportFactory = Callable[[], Any]
-Step = Literal["selfie", "mrz", "chip", "authentication", "consistency", "face"]
-State = Literal["start", "progress", "removed", "end"]
-STEPS: tuple[Step, ...] = get_args(Step)
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """A progress report: ``step`` is one of :data:`STEPS`; ``state`` is start / progress / end.
-
-    During the chip read ``file`` names the file (``"DG2"``) and ``done``/``total`` count bytes.
-    Events never carry personal data.
-    """
-
-    step: Step
-    state: State
-    file: str | None = None
-    done: int = 0
-    total: int = 0
-    elapsed: float = 0.0
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, JSONValue]) -> ProgressEvent:
-        step, state, file = d.get("step"), d.get("state"), d.get("file")
-        if step not in STEPS or state not in get_args(State):
-            raise InternalError(f"unknown progress event {step}/{state}")
-
-        def number(key: str) -> float:
-            value = d.get(key, 0)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InternalError(f"progress event {step}/{state}: {key} is not a number")
-            return value
-
-        return cls(step, cast(State, state), file if isinstance(file, str) else None,
-                   int(number("done")), int(number("total")), float(number("elapsed")))
-
-
-class _Steps:
-    """Times steps and forwards progress events."""
-
-    def __init__(self, emit: Callable[[dict[str, Any]], None] | None) -> None:
-        self.emit = emit
-        self.timings: dict[str, float] = {}
-        self.t0 = time.perf_counter()
-
-    def event(
-        self, step: str, state: str, file: str | None = None, done: int = 0, total: int = 0
-    ) -> None:
-        if self.emit is not None:
-            self.emit(
-                {
-                    "step": step,
-                    "state": state,
-                    "file": file,
-                    "done": done,
-                    "total": total,
-                    "elapsed": round(time.perf_counter() - self.t0, 4),
-                }
-            )
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        self.event(name, "start")
-        try:
-            yield
-        finally:
-            self.timings[name] = time.perf_counter() - start
-            self.event(name, "end")
-
-
-def _group(name: str, verdict: Verdict, reason: str, **details: Any) -> CheckGroup:
-    return CheckGroup.of(name, [Check(name, verdict, reason)], **details)
 
 
 def _mrz_group(mrz: Any) -> CheckGroup:
@@ -157,7 +87,7 @@ class HeldRead:
     data: Any
     checks: dict[str, CheckGroup]
     warnings: list[str]
-    steps: _Steps
+    steps: StepTimer
     fields: Sequence[str]
     face: FaceScore | None = None
     live: Any = None  # the selfie's embedding when the selfie was checked before the read
@@ -226,13 +156,13 @@ def read_document(
     deadline = None if timeout is None else time.monotonic() + timeout
     from checkedid.errors import CardRemovedError
 
-    steps = _Steps(emit)
+    steps = StepTimer(emit)
     checks: dict[str, CheckGroup] = {}
     warnings: list[str] = []
     live = None
-    # 0. the selfie's quality, known before anything touches the chip: embedded on the second
-    # core while the MRZ is read
-    selfie_embedding = _embed_beside(session, selfie, "selfie") if selfie is not None else None
+    # 0. the selfie's quality, known before anything touches the chip: embedded after the MRZ
+    # (beside it, in a forked child, with the matcher's parallel="process")
+    selfie_embedding = embed_later(session, selfie, "selfie") if selfie is not None else None
 
     policy = getattr(session, "document_portrait", "warn")
     # 1. MRZ from the photo (optional when a CAN is given).
@@ -293,20 +223,20 @@ def read_document(
     # 4. The photographed MRZ must be the chip's MRZ (catches a swapped chip/document).
     with steps.step("consistency"):
         if photo_mrz is None:
-            checks["consistency"] = _group(
+            checks["consistency"] = CheckGroup.single(
                 "consistency",
                 Verdict.NOT_CHECKED,
                 "no document photo: the printed MRZ was not compared with the chip",
             )
         elif _same_mrz(photo_mrz, data):
-            checks["consistency"] = _group(
+            checks["consistency"] = CheckGroup.single(
                 "consistency", Verdict.PASSED, "printed MRZ equals the chip's DG1"
             )
         else:
-            checks["consistency"] = _group(
+            checks["consistency"] = CheckGroup.single(
                 "consistency", Verdict.FAILED, "the printed MRZ differs from the chip's DG1"
             )
-    checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
+    checks["face"] = CheckGroup.single("face", Verdict.NOT_CHECKED, "no selfie was given")
     return HeldRead(data, checks, warnings, steps, fields, live=live,
                     document_image=document_image if policy != "off" else None,
                     document_zone=zone, document_format=getattr(photo_mrz, "format", ""),
@@ -314,7 +244,7 @@ def read_document(
 
 
 def _read_mrz(session: Session, document_image: ImageInput | None, mrz: Any, policy: str,
-              steps: _Steps, checks: dict[str, CheckGroup],
+              steps: StepTimer, checks: dict[str, CheckGroup],
               selfie_embedding: Callable[[], Any] | None) -> tuple[Any, Any, ImageInput | None]:
     """The MRZ step: the zone given (a video scanner's voted reading) or read from the document
     photo, its corners in the photo (``None`` when given) and the photo, decoded once (in
@@ -322,7 +252,7 @@ def _read_mrz(session: Session, document_image: ImageInput | None, mrz: Any, pol
     from checkedid.mrz import reader as mrzlib
 
     if document_image is None and mrz is None:
-        checks["mrz"] = _group("mrz", Verdict.NOT_CHECKED, "no document photo was given")
+        checks["mrz"] = CheckGroup.single("mrz", Verdict.NOT_CHECKED, "no document photo was given")
         return None, None, None
     with steps.step("mrz"):
         try:
@@ -341,23 +271,6 @@ def _read_mrz(session: Session, document_image: ImageInput | None, mrz: Any, pol
             raise
         checks["mrz"] = _mrz_group(photo_mrz)
     return photo_mrz, zone, document_image
-
-
-def _embed_beside(session: Session, image: ImageInput,
-                  role: Literal["selfie", "document"]) -> Callable[[], Any]:
-    """Embedding ``image``, as a function that returns the embedding (and raises what
-    embedding raises). With a matcher that asks for ``parallel="process"`` the work starts
-    now in a forked child on the second core, beside the MRZ or the chip photo; otherwise
-    (the default) calling the function embeds in this process. A child saves about 40 ms of
-    wall time per face but costs about as much CPU again (the fork, and copy-on-write and
-    first-touch page faults of a fresh process), measured with ``benchmarks/pipeline.py``:
-    beside a chip read that takes seconds over the air, the CPU matters more."""
-    from checkedid.biometrics.worker import can_fork, embed_in_child
-
-    matcher = session.face_matcher()
-    if getattr(matcher, "parallel", "none") == "process" and can_fork():
-        return embed_in_child(lambda: matcher.embed(image, role=role))
-    return lambda: matcher.embed(image, role=role)
 
 
 def _require_chip_authentication(checks: dict[str, CheckGroup]) -> None:
@@ -386,86 +299,6 @@ def _read_chip(session: Session, transport: TransportFactory, access: Any,
         close = getattr(conn, "disconnect", None)
         if callable(close):
             close()
-
-
-def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> CheckGroup:
-    """Selfie against the chip photo (ICAO Doc 9303-10 §4.7.2 DG2); may be repeated.
-
-    A selfie the matcher cannot use raises :class:`~checkedid.errors.NoFaceError` or
-    :class:`~checkedid.errors.FaceQualityError` and leaves ``held`` as it was. The first
-    time the chip photo is embedded, the printed portrait is compared with it too
-    (:func:`_check_portrait`).
-    """
-    data, checks, steps = held.data, held.checks, held.steps
-    with steps.step("face"):
-        if selfie is None and held.live is None:
-            checks["face"] = _group("face", Verdict.NOT_CHECKED, "no selfie was given")
-        elif data.face_image is None:
-            checks["face"] = _group(
-                "face", Verdict.NOT_CHECKED, "the chip holds no readable face image"
-            )
-        else:
-            matcher = session.face_matcher()
-            pair = getattr(matcher, "embed_pair", None)
-            if selfie is None:
-                live_embedding = held.live
-                if held.chip_embedding is None and held.document_image is not None \
-                        and held.portrait_group is None:
-                    # the printed portrait on the second core while the chip photo is embedded
-                    held.printed = _embed_beside(session, _portrait_source(held), "document")
-                chip_embedding = held.chip_embedding or matcher.embed(data.face_image,
-                                                                      role="document")
-            elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
-                chip_embedding = held.chip_embedding
-                live_embedding = matcher.embed(selfie, role="selfie")
-            elif callable(pair):  # both photos at once, on both cores where that helps
-                live_embedding, chip_embedding = pair(selfie, data.face_image)
-            else:
-                chip_embedding = matcher.embed(data.face_image, role="document")
-                live_embedding = matcher.embed(selfie, role="selfie")
-            for emb in (chip_embedding, live_embedding):
-                session.track(emb.vector)
-            held.chip_embedding = chip_embedding
-            _score_face(held, matcher.compare(live_embedding, chip_embedding))
-            _check_portrait(session, matcher, held)
-    return held.checks["face"]
-
-
-def _check_portrait(session: Session, matcher: Any, held: HeldRead) -> None:
-    """The printed portrait on the document photo against the chip photo (Doc 9303-10
-    §4.7.2), once per read; warning-level unless the session makes it decide."""
-    if held.document_image is None or held.portrait_group is not None:
-        return
-    from checkedid.docportrait import compare_portrait
-
-    held.portrait_group, held.portrait = compare_portrait(
-        matcher, held.document_image, held.chip_embedding, held.data.face_image,
-        session.track, printed=held.printed, region=_portrait_source(held))
-    held.printed = None
-    held.document_image = held.document_region = None
-
-
-def _portrait_source(held: HeldRead) -> Any:
-    """Where the printed portrait is searched first: the part of the document photo the
-    MRZ places it in (:func:`checkedid.docportrait.portrait_region`), else the photo."""
-    if held.document_region is None:
-        from checkedid.docportrait import portrait_region
-
-        image = held.document_image
-        region = portrait_region(image, held.document_zone, held.document_format) \
-            if isinstance(image, np.ndarray) else None
-        held.document_region = region if region is not None else image
-    return held.document_region
-
-
-def _score_face(held: HeldRead, m: Any) -> None:
-    held.warnings.extend(m.warnings)
-    held.face = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
-    held.checks["face"] = _group(
-        "face",
-        Verdict.PASSED if m.is_match else Verdict.FAILED,
-        f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} threshold {m.threshold:.3f}",
-    )
 
 
 def finish(held: HeldRead) -> dict[str, Any]:

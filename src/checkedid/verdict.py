@@ -99,6 +99,11 @@ class CheckGroup:
         verdict, reason = combine(checks)
         return cls(name, verdict, reason, checks, dict(details))
 
+    @classmethod
+    def single(cls, name: str, verdict: Verdict, reason: str, **details: JSONValue) -> CheckGroup:
+        """A group of one check of the same name (a step with one outcome)."""
+        return cls.of(name, [Check(name, verdict, reason)], **details)
+
     @property
     def passed(self) -> bool:
         return self.verdict is Verdict.PASSED

@@ -1,0 +1,123 @@
+"""The face step: the selfie against the chip photo, and the printed portrait against it.
+
+ICAO Doc 9303-10 §4.7.2 (DG2). :func:`match_face` works on the
+:class:`~checkedid.pipeline.HeldRead` that :func:`checkedid.pipeline.read_document` left and
+may run again with another selfie (a bad selfie never costs a second chip read). It runs
+where the chip was read: in the isolated worker, or in the caller's process with
+``Session(isolation="none")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from checkedid.api import ImageInput
+from checkedid.result import FaceScore
+from checkedid.verdict import CheckGroup, Verdict
+
+if TYPE_CHECKING:
+    from checkedid.pipeline import HeldRead
+    from checkedid.session import Session
+
+__all__ = ["embed_later", "match_face"]
+
+
+def embed_later(session: Session, image: ImageInput,
+                role: Literal["selfie", "document"]) -> Callable[[], Any]:
+    """Embedding ``image``, as a function that returns the embedding (and raises what
+    embedding raises). With a matcher that asks for ``parallel="process"`` the work starts
+    now in a forked child on the second core, beside the MRZ or the chip photo; otherwise
+    (the default) calling the function embeds in this process. A child saves about 40 ms of
+    wall time per face but costs about as much CPU again (the fork, and copy-on-write and
+    first-touch page faults of a fresh process), measured with ``benchmarks/pipeline.py``:
+    beside a chip read that takes seconds over the air, the CPU matters more."""
+    from checkedid.biometrics.worker import can_fork, embed_in_child
+
+    matcher = session.face_matcher()
+    if getattr(matcher, "parallel", "none") == "process" and can_fork():
+        return embed_in_child(lambda: matcher.embed(image, role=role))
+    return lambda: matcher.embed(image, role=role)
+
+
+def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> CheckGroup:
+    """Selfie against the chip photo (ICAO Doc 9303-10 §4.7.2 DG2); may be repeated.
+
+    A selfie the matcher cannot use raises :class:`~checkedid.errors.NoFaceError` or
+    :class:`~checkedid.errors.FaceQualityError` and leaves ``held`` as it was. The first
+    time the chip photo is embedded, the printed portrait is compared with it too
+    (:func:`_check_portrait`).
+    """
+    data, checks, steps = held.data, held.checks, held.steps
+    with steps.step("face"):
+        if selfie is None and held.live is None:
+            checks["face"] = CheckGroup.single("face", Verdict.NOT_CHECKED, "no selfie was given")
+        elif data.face_image is None:
+            checks["face"] = CheckGroup.single(
+                "face", Verdict.NOT_CHECKED, "the chip holds no readable face image"
+            )
+        else:
+            matcher = session.face_matcher()
+            pair = getattr(matcher, "embed_pair", None)
+            if selfie is None:
+                live_embedding = held.live
+                if held.chip_embedding is None and held.document_image is not None \
+                        and held.portrait_group is None:
+                    # the printed portrait (in a forked child beside the chip photo's embedding
+                    # with parallel="process"; else when _check_portrait asks for it)
+                    held.printed = embed_later(session, _portrait_source(held), "document")
+                chip_embedding = held.chip_embedding or matcher.embed(data.face_image,
+                                                                      role="document")
+            elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
+                chip_embedding = held.chip_embedding
+                live_embedding = matcher.embed(selfie, role="selfie")
+            elif callable(pair):  # both photos at once, on both cores where that helps
+                live_embedding, chip_embedding = pair(selfie, data.face_image)
+            else:
+                chip_embedding = matcher.embed(data.face_image, role="document")
+                live_embedding = matcher.embed(selfie, role="selfie")
+            for emb in (chip_embedding, live_embedding):
+                session.track(emb.vector)
+            held.chip_embedding = chip_embedding
+            _score_face(held, matcher.compare(live_embedding, chip_embedding))
+            _check_portrait(session, matcher, held)
+    return held.checks["face"]
+
+
+def _check_portrait(session: Session, matcher: Any, held: HeldRead) -> None:
+    """The printed portrait on the document photo against the chip photo (Doc 9303-10
+    §4.7.2), once per read; warning-level unless the session makes it decide."""
+    if held.document_image is None or held.portrait_group is not None:
+        return
+    from checkedid.docportrait import compare_portrait
+
+    held.portrait_group, held.portrait = compare_portrait(
+        matcher, held.document_image, held.chip_embedding, held.data.face_image,
+        session.track, printed=held.printed, region=_portrait_source(held))
+    held.printed = None
+    held.document_image = held.document_region = None
+
+
+def _portrait_source(held: HeldRead) -> Any:
+    """Where the printed portrait is searched first: the part of the document photo the
+    MRZ places it in (:func:`checkedid.docportrait.portrait_region`), else the photo."""
+    if held.document_region is None:
+        from checkedid.docportrait import portrait_region
+
+        image = held.document_image
+        region = portrait_region(image, held.document_zone, held.document_format) \
+            if isinstance(image, np.ndarray) else None
+        held.document_region = region if region is not None else image
+    return held.document_region
+
+
+def _score_face(held: HeldRead, m: Any) -> None:
+    held.warnings.extend(m.warnings)
+    held.face = FaceScore(float(m.score), float(m.threshold), bool(m.is_match))
+    held.checks["face"] = CheckGroup.single(
+        "face",
+        Verdict.PASSED if m.is_match else Verdict.FAILED,
+        f"similarity {m.score:.3f} {'>=' if m.is_match else '<'} threshold {m.threshold:.3f}",
+    )
