@@ -106,19 +106,34 @@ class HeldRead:
 #: masked arrays (``np.percentile`` in the MRZ locator reaches them through ``np.unique``),
 #: the MRZ correction, pycryptodome's cipher modes (secure messaging, Doc 9303-11 §9.8).
 _LAZY_MODULES = ("numpy.ma", "checkedid.mrz.correct", "Crypto.Cipher._mode_ecb",
-                 "Crypto.Cipher._mode_cbc")
+                 "Crypto.Cipher._mode_cbc", "encodings.ascii")
+
+
+def _chip_modules() -> None:
+    """Every module of :mod:`checkedid.nfc` (the protocols import theirs on first use: PACE,
+    BAC, CA, AA, PC/SC, PA, each chip taking its own path)."""
+    import importlib
+    import pkgutil
+
+    from checkedid import nfc
+
+    for info in pkgutil.walk_packages(nfc.__path__, "checkedid.nfc."):
+        importlib.import_module(info.name)
 
 
 def preload(session: Session, document: bool) -> None:
     """Import and load, in the process that forks the workers, what every verification's
     worker needs: the chip protocol modules, the modules libraries import lazily on first use
-    and, with a document photo, the MRZ reader and its recogniser's weights. Loaded once
-    here, every forked worker shares them instead of loading them again (about 30 ms of CPU
-    per verification, measured with ``benchmarks/pipeline.py``)."""
+    (Pillow's common image plugins, read for image headers) and, with a document photo, the
+    MRZ reader and its recogniser's weights. Loaded once here, every forked worker shares
+    them instead of loading them again (about 80 ms of CPU per verification, measured with
+    ``benchmarks/pipeline.py``)."""
     import importlib
 
-    from checkedid.nfc import application, genuine, reader  # noqa: F401
+    from PIL import Image
 
+    _chip_modules()
+    Image.preinit()
     for name in _LAZY_MODULES:
         importlib.import_module(name)
     if document:
