@@ -10,7 +10,8 @@ and are not counted) and the peak RSS of parent and worker.
 
 Configurations, measured in the same run:
 
-* ``checkedid``: the defaults (our OCR-B recogniser, our dlib face path);
+* ``checkedid``: the defaults (our OCR-B recogniser; dlib's detector and landmarks with the
+  face descriptor network run in numpy, one face after the other in the worker);
 * ``baseline``: the same pipeline with the baseline engines — tesseract for the MRZ and
   plain ``face_recognition`` (``face_locations`` + ``face_encodings`` on both images).
 
