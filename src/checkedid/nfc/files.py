@@ -16,7 +16,7 @@ Le = 00 in plain -> 255; the odd INS -> one B0 at offset 32767 with a longer Le.
 
 Reads are resumable: a :class:`PartialFile` keeps what has arrived, so after the card
 left the field and a new secure-messaging session is up, reading continues at the
-offset already reached (see :mod:`checkedid.nfc.reader`).
+offset already reached (see :mod:`checkedid.nfc.readsession`).
 """
 
 from __future__ import annotations
