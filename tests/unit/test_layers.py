@@ -150,7 +150,7 @@ def _top_module(name: str) -> str | None:
 
 #: The modules of the public API and the verification run: none may reach back to itself.
 API_MODULES = ("api", "result", "pipeline", "session", "stepwise", "held", "isolation",
-               "document_fields", "policy", "docportrait")
+               "serving", "workerwire", "document_fields", "policy", "docportrait")
 
 
 def _api_graph() -> dict[str, set[str]]:
