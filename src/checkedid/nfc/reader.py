@@ -63,6 +63,7 @@ class ChipReader(ReadSession):
     """
 
     def _reset(self) -> None:
+        """The session's reset, and what the last read found (unread DGs, CA, EF.CardSecurity)."""
         super()._reset()
         self.unread: dict[int, str] = {}  # DG number -> why the chip did not serve it
         self._card_security_note = ""
