@@ -35,38 +35,23 @@ Status words follow ISO/IEC 7816-4 §5.6 Tables 5-6.
 from __future__ import annotations
 
 import time
-from enum import IntEnum
 from typing import TYPE_CHECKING, ClassVar
-
-from asn1crypto import core
 
 from hw.vchip import lds_build
 from hw.vchip.faults import Fault
 from hw.vchip.iso7816 import SW, Command, Response, tlv
-
-
-class INS(IntEnum):
-    """The instructions the quirk layers look at (ISO/IEC 7816-4 §5.4)."""
-
-    SELECT = 0xA4
-    READ_BINARY = 0xB0
-    READ_BINARY_ODD = 0xB1
-    GET_RESPONSE = 0xC0
-    MSE = 0x22
-    GENERAL_AUTHENTICATE = 0x86
-    INTERNAL_AUTHENTICATE = 0x88
-
-
-class SW1(IntEnum):
-    """First status bytes of the T=0 transport answers (ISO/IEC 7816-3 §12.2)."""
-
-    MORE_DATA = 0x61
-    WRONG_LE = 0x6C
-
-
-def is_extended(apdu: bytes | bytearray) -> bool:
-    """An extended-length command APDU (ISO/IEC 7816-4 §5.1: 00 after the header)."""
-    return len(apdu) >= 7 and apdu[4] == 0
+from hw.vchip.quirk_base import (
+    FID_ATR_INFO,
+    FID_CARD_ACCESS,
+    INS,
+    SFI_CARD_ACCESS,
+    SW1,
+    Quirk,
+    is_extended,
+    oid_value,
+    protected,
+    sw_bytes,
+)
 
 if TYPE_CHECKING:
     from hw.vchip.chip import ChipState
@@ -74,34 +59,8 @@ if TYPE_CHECKING:
 
 __all__ = ["QUIRKS", "QUIRK_PERSONAS", "Quirk", "Stack", "install_files", "layer_for"]
 
-FID_CARD_ACCESS = 0x011C
-SFI_CARD_ACCESS = 0x1C
-FID_ATR_INFO = 0x2F01
 _NO_FCI = 0x0C
 _PACE_MSE = (0xC1, 0xA4)
-
-
-def _sw(sw: int) -> bytes:
-    return sw.to_bytes(2, "big")
-
-
-def _oid_value(dotted: str) -> bytes:
-    """The content octets of an OBJECT IDENTIFIER (as in MSE:Set AT's DO'80')."""
-    return bytes(core.ObjectIdentifier(dotted).contents)
-
-
-def _protected(apdu: bytes) -> bool:
-    return bool(apdu[0] & 0x0C)
-
-
-class Quirk(Fault):
-    """A behaviour layer; :meth:`install` may adapt the persona's files once."""
-
-    def install(self, persona: Persona) -> None:
-        return None
-
-    def power_on(self, chip: ChipState) -> None:
-        return None
 
 
 class NoSfi(Quirk):
@@ -122,9 +81,9 @@ class NoSfi(Quirk):
         if not by_sfi:
             return None
         self.fired += 1
-        if _protected(apdu):
+        if protected(apdu):
             chip.clear_session()
-        return _sw(self.sw)
+        return sw_bytes(self.sw)
 
 
 class ShortApduOnly(Quirk):
@@ -137,9 +96,9 @@ class ShortApduOnly(Quirk):
             return None
         if is_extended(apdu):
             self.fired += 1
-            if _protected(apdu):
+            if protected(apdu):
                 chip.clear_session()
-            return _sw(SW.WRONG_LENGTH)
+            return sw_bytes(SW.WRONG_LENGTH)
         return None
 
     def command(self, chip: ChipState, cmd: Command) -> Response | None:
@@ -163,11 +122,11 @@ class T0Chaining(Quirk):
         self.pending = b""
 
     def before(self, chip: ChipState, apdu: bytes) -> bytes | None:
-        if len(apdu) < 4 or apdu[1] != INS.GET_RESPONSE or _protected(apdu):
+        if len(apdu) < 4 or apdu[1] != INS.GET_RESPONSE or protected(apdu):
             self.pending = b""  # any other command discards an unfetched answer
             return None
         if len(self.pending) <= 2:
-            return _sw(SW.CONDITIONS_NOT_SATISFIED)
+            return sw_bytes(SW.CONDITIONS_NOT_SATISFIED)
         le = apdu[4] if len(apdu) == 5 else 0
         data, sw = self.pending[:-2], self.pending[-2:]
         part, rest = data[:le or self.PART], data[le or self.PART:]
@@ -178,7 +137,7 @@ class T0Chaining(Quirk):
         if len(response) < 2:
             return response
         data, sw = response[:-2], response[-2:]
-        plain_read = not _protected(apdu) and apdu[1] == INS.READ_BINARY and len(apdu) == 5
+        plain_read = not protected(apdu) and apdu[1] == INS.READ_BINARY and len(apdu) == 5
         if plain_read and int.from_bytes(sw, "big") == SW.END_OF_FILE:
             self.fired += 1
             return bytes([SW1.WRONG_LE, len(data) & 0xFF])
@@ -248,7 +207,7 @@ class MultiPaceInfo(Quirk):
 
     def command(self, chip: ChipState, cmd: Command) -> Response | None:
         if cmd.ins == INS.MSE and (cmd.p1, cmd.p2) == _PACE_MSE and (
-                self.refuse_all or _oid_value(self.REFUSED[0]) in bytes(cmd.data)):
+                self.refuse_all or oid_value(self.REFUSED[0]) in bytes(cmd.data)):
             self.fired += 1
             return Response(b"", SW.WRONG_DATA)
         return None

@@ -35,9 +35,11 @@ ALLOWED: dict[str, set[str]] = {
     "application": {"files", "lds"},
     "chipdata": {"lds", "crypto"},
     "edl": {"application", "chipdata", "lds"},
+    # the session a read runs in: access step, recovery, same-document check
+    "readsession": {"iso7816", "sm", "files", "access", "application"},
     # the reader orchestrates a read and never judges it: no pki, no verdict rules
     "reader": {"iso7816", "crypto", "sm", "lds", "chunking", "files", "access", "auth",
-               "application", "chipdata", "edl"},
+               "application", "chipdata", "edl", "readsession"},
     "genuine": {"iso7816", "crypto", "lds", "pki", "access", "auth", "chipdata"},
     "__init__": {"iso7816"},
 }
@@ -148,7 +150,8 @@ def _top_module(name: str) -> str | None:
 
 #: The modules of the public API and the verification run: none may reach back to itself.
 API_MODULES = ("api", "result", "pipeline", "progress", "facestep", "session", "stepwise",
-               "held", "isolation", "document_fields", "policy", "docportrait")
+               "held", "isolation", "serving", "workerwire", "document_fields", "policy",
+               "docportrait")
 
 
 def _api_graph() -> dict[str, set[str]]:

@@ -135,7 +135,9 @@ def test_build_is_cached() -> None:
 
 def test_synthetic_portrait_when_sample_faces_are_absent(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(personas, "FACES", tmp_path / "no-faces")
+    from hw.vchip import specimen
+
+    monkeypatch.setattr(specimen, "FACES", tmp_path / "no-faces")
     for fmt in ("jpeg", "jp2"):
         photo = personas.encode_photo("obama_1.jpg", fmt)
         w, h = PHOTO_SIZE

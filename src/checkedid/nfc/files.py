@@ -16,7 +16,7 @@ Le = 00 in plain -> 255; the odd INS -> one B0 at offset 32767 with a longer Le.
 
 Reads are resumable: a :class:`PartialFile` keeps what has arrived, so after the card
 left the field and a new secure-messaging session is up, reading continues at the
-offset already reached (see :mod:`checkedid.nfc.reader`).
+offset already reached (see :mod:`checkedid.nfc.readsession`).
 """
 
 from __future__ import annotations
@@ -37,10 +37,15 @@ from checkedid.errors import (
     TLVError,
 )
 from checkedid.nfc.chunking import (
+    MAX_EVEN_OFFSET,
     MIN_CHUNK,
+    ODD_INS_REFUSED,
     SHORT_PLAIN_CHUNK,
     SHORT_SM_CHUNK,
     ChunkPolicy,
+    far_command,
+    odd_command,
+    odd_payload,
     parse_atr_info,
 )
 from checkedid.nfc.iso7816 import tlv
@@ -67,16 +72,12 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 HEADER_PROBE = 6  # 1-2 byte tag + up to 4 length bytes
-MAX_EVEN_OFFSET = 0x7FFF  # READ BINARY B0: 15-bit offset in P1-P2 (ISO/IEC 7816-4 §11.3.3)
 MAX_FILE_SIZE = 4 << 20  # no LDS file comes near this; a bigger header is a lie
 
 #: Answers of a chip that does not take short EF identifiers in READ BINARY.
 SFI_REFUSED = frozenset({SW.FILE_NOT_FOUND, SW.WRONG_P1P2, SW.WRONG_OFFSET, SW.INS_NOT_SUPPORTED,
                          SW.CLA_NOT_SUPPORTED, SW.FUNCTION_NOT_SUPPORTED,
                          SW.COMMAND_NOT_ALLOWED_NO_EF, SW.COMMAND_INCOMPATIBLE})
-#: Answers of a chip that does not implement READ BINARY with the odd INS (B1).
-ODD_INS_REFUSED = frozenset({SW.INS_NOT_SUPPORTED, SW.WRONG_P1P2, SW.FUNCTION_NOT_SUPPORTED,
-                             SW.WRONG_DATA, SW.CLA_NOT_SUPPORTED})
 # SELECT: P1 (ISO/IEC 7816-4 §11.2.2 Table 39) and P2 = 0C (no FCI; some chips take no other).
 _BY_FID, _BY_NAME, _NO_FCI = 0x00, 0x04, 0x0C
 _EF_UNDER_DF = 0x02
@@ -308,9 +309,9 @@ class FileReader:
         while True:
             skip = 0
             if offset > MAX_EVEN_OFFSET and not self.odd_ins:
-                cmd, skip = self._far_command(ef, offset, want)
+                cmd, skip = far_command(offset, want, self.policy.size(self.secure), ef.name)
             elif offset > MAX_EVEN_OFFSET:
-                cmd = self._odd_command(ef, offset, want)
+                cmd = odd_command(offset, want, self.policy.size(self.secure))
             elif self.current == ef.fid:
                 cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
             elif by_sfi and offset <= 0xFF:
@@ -318,6 +319,8 @@ class FileReader:
             else:
                 self.select(ef)
                 cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
+            if offset > MAX_EVEN_OFFSET and self.current != ef.fid:
+                self.select(ef)  # B1, or B0 at 32767 (Le reaching on): the EF by FID
             try:
                 resp = self._send(cmd, step)
             except SecureMessagingError:
@@ -338,7 +341,7 @@ class FileReader:
             self.current = ef.fid
             data = bytes(resp.data)[skip:]
             if cmd.ins == INS.READ_BINARY_ODD:
-                data = _odd_payload(data, step)
+                data = odd_payload(data, step)
             if len(data) > want:
                 raise ProtocolError(f"the chip answered {len(data)} bytes for {want} requested",
                                     step=step)
@@ -382,45 +385,6 @@ class FileReader:
             log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
             return True
         return False
-
-    def _far_command(self, ef: EF, offset: int, want: int) -> tuple[Command, int]:
-        """Without the odd INS, bytes beyond offset 32767 are reachable only by one READ
-        BINARY B0 at offset 32767 whose (extended) Le reaches them; the bytes before
-        ``offset`` are read again and dropped. Returns the command and how many to drop."""
-        skip = offset - MAX_EVEN_OFFSET
-        le = min(skip + want, self.policy.size(self.secure))
-        if le <= skip:
-            raise LDSError("the chip does not take READ BINARY with offsets beyond 32767 "
-                           "(odd INS refused) and the file is longer than one read from "
-                           "there can reach", file=ef.name)
-        if self.current != ef.fid:
-            self.select(ef)
-        return Command(0x00, INS.READ_BINARY, MAX_EVEN_OFFSET >> 8, MAX_EVEN_OFFSET & 0xFF,
-                       b"", le), skip
-
-    def _odd_command(self, ef: EF, offset: int, want: int) -> Command:
-        """READ BINARY B1: offset in DO'54' (ISO 7816-4 §11.3.3); answer wrapped in DO'53'."""
-        if self.current != ef.fid:
-            self.select(ef)
-        head = 2 if want < 0x80 else 3 if want < 0x100 else 4
-        size = min(want + head, self.policy.size(self.secure))
-        want = size - head
-        off = offset.to_bytes((offset.bit_length() + 7) // 8, "big")
-        return Command(0x00, INS.READ_BINARY_ODD, 0x00, 0x00,
-                       b"\x54" + bytes([len(off)]) + off, size)
-
-
-def _odd_payload(data: bytes, step: str) -> bytes:
-    if not data:
-        return b""
-    try:
-        tag, hlen, vlen = tlv.header_length(data)
-    except TLVError as exc:
-        raise ProtocolError(f"the odd-INS answer is not a DO'53' ({exc})", step=step) from None
-    if tag != 0x53 or hlen + vlen > len(data):
-        raise ProtocolError("the odd-INS answer is not a complete DO'53'", step=step)
-    return data[hlen:hlen + vlen]
-
 
 def _check(resp: Response, step: str, *, read: bool = False) -> None:
     """Raise the typed error for a refused status word (the one table in
