@@ -54,6 +54,17 @@ def test_field_ranges_checked() -> None:
         Command(0, 0xB0, 0, 0, le=65537)
 
 
+@pytest.mark.parametrize("field", ["cla", "ins", "p1", "p2"])
+@pytest.mark.parametrize("value", [-1, -256, 0x100, 0x1FF])
+def test_each_header_byte_outside_0_to_255_is_named(field: str, value: int) -> None:
+    header = dict.fromkeys(("cla", "ins", "p1", "p2"), 0)
+    header[field] = value
+    with pytest.raises(ParseError, match=f"APDU {field.upper()} must be one byte"):
+        Command(**header)
+    header[field] = 0xFF  # the bounds themselves are bytes
+    assert Command(**header).to_bytes() == bytes(header[f] for f in ("cla", "ins", "p1", "p2"))
+
+
 def test_response() -> None:
     r = Response.from_bytes(bytes.fromhex("60145F019000"))
     assert r.data == bytes.fromhex("60145F01") and r.sw == SW.OK and r.ok

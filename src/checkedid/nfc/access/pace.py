@@ -253,7 +253,7 @@ def authenticate(conn: ApduConnection, password: PacePassword, card_access: Card
         pk_ic = suite.decode(_required(resp, 0x84, step))
         if pk_ic == pk_ifd:
             raise ProtocolError("the chip's ephemeral key equals ours", step=step)
-        shared = bytearray(suite.shared_secret(suite.agree(sk, pk_ic)))
+        shared = bytearray(suite.agree_secret(sk, pk_ic))
         ks_enc, ks_mac = pc.session_keys(suite, shared)
 
         step = "PACE mutual authentication"
@@ -336,7 +336,7 @@ def verify_cam(result: PACEResult, ca_public_key: CAPublicKey) -> CheckGroup:
                             f"the DG14 Chip Authentication key is not an EC point on "
                             f"{curve.name}"))
         return CheckGroup.of("chip", checks, **details)
-    if curve.mul(cam.ca_ic, pk_ic) == pk_map:
+    if (pc.mul_point(curve, cam.ca_ic, pk_ic) or curve.mul(cam.ca_ic, pk_ic)) == pk_map:
         checks.append(Check("cam_key", Verdict.PASSED,
                             "the chip proved possession of the DG14 Chip Authentication key"))
     else:

@@ -13,6 +13,14 @@ Everything here is a pure function of its inputs, so the ICAO worked examples
 * Key agreement on the mapped generator, session keys ``KDF(K, 1/2)`` (§9.7.1) and the
   authentication tokens ``MAC(KS_mac, 7F49{06 OID, 86/84 PK})`` (§4.4.3.4, §9.7.4).
 * PACE-CAM chip authentication data (§4.4.3.5).
+
+Scalar multiples of points other than the standard generator (the shared point H of the
+Generic Mapping, keys on the mapped generator, the shared secret, the CAM check) go through
+OpenSSL's ECDH (``cryptography``) on the curves it knows (:func:`ecdh_x`, :func:`mul_point`),
+else through :meth:`~checkedid.nfc.crypto.ecmath.Curve.mul`. ECDH yields only the
+x-coordinate of k·P; :func:`mul_point` recovers y up to its sign from the curve equation
+and picks the sign for which (x, y) + k·G has the x-coordinate of k·(P + G), a second ECDH
+(k·G comes with the private key).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from dataclasses import dataclass
 
 from Crypto.Cipher import AES, DES3
 from Crypto.Hash import CMAC
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from checkedid.errors import InputError, ProtocolError
 from checkedid.nfc.crypto.domainparams import domain_parameters
@@ -38,9 +47,11 @@ __all__ = [
     "cam_decrypt",
     "cam_encrypt",
     "decrypt_nonce",
+    "ecdh_x",
     "encrypt_nonce",
     "im_point_encode",
     "im_prf",
+    "mul_point",
     "public_key_data",
     "session_keys",
 ]
@@ -53,6 +64,65 @@ _PRF_C0_128 = bytes.fromhex("a668892a7c41e3ca739f40b057d85904")
 _PRF_C1_128 = bytes.fromhex("a4e136ac725f738b01c1f60217c188ad")
 _PRF_C0_256 = bytes.fromhex("d463d65234124ef7897054986dca0a174e28df758cbaa03f240616414d5a1676")
 _PRF_C1_256 = bytes.fromhex("54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99df8e53517")
+
+
+#: The standardized PACE curves (BSI TR-03110-3 Table 4) that OpenSSL knows, by the names of
+#: :mod:`checkedid.nfc.crypto.domainparams`.
+_OPENSSL_CURVES: dict[str, ec.EllipticCurve] = {
+    "NIST P-192": ec.SECP192R1(), "NIST P-224": ec.SECP224R1(), "NIST P-256": ec.SECP256R1(),
+    "NIST P-384": ec.SECP384R1(), "NIST P-521": ec.SECP521R1(),
+    "brainpoolP256r1": ec.BrainpoolP256R1(), "brainpoolP384r1": ec.BrainpoolP384R1(),
+    "brainpoolP512r1": ec.BrainpoolP512R1(),
+}
+
+
+def _exchange(key: ec.EllipticCurvePrivateKey, known: ec.EllipticCurve,
+              pt: tuple[int, int]) -> int | None:
+    """x(k·P) by ECDH; ``None`` when OpenSSL refuses (P not on the curve, k·P infinite)."""
+    try:
+        peer = ec.EllipticCurvePublicNumbers(pt[0], pt[1], known).public_key()
+        return int.from_bytes(key.exchange(ec.ECDH(), peer), "big")
+    except ValueError:
+        return None
+
+
+def ecdh_x(curve: Curve, k: int, pt: tuple[int, int]) -> int | None:
+    """The x-coordinate of k·P through OpenSSL's ECDH (BSI TR-03111 §4.3.1), or ``None``
+    where OpenSSL does not know the curve or the scalar is out of (0, n) (the caller then
+    uses :meth:`Curve.mul`)."""
+    known = _OPENSSL_CURVES.get(curve.name)
+    if known is None or curve.h != 1 or not 0 < k < curve.n:
+        return None
+    return _exchange(ec.derive_private_key(k, known), known, pt)
+
+
+def mul_point(curve: Curve, k: int, pt: tuple[int, int]) -> tuple[int, int] | None:
+    """k·P through OpenSSL (see the module docstring), or ``None`` where that is not
+    possible (unknown curve, scalar out of (0, n), a degenerate sum): the caller then
+    uses :meth:`Curve.mul`.
+
+    With x = x(k·P) the candidates are (x, ±y), y² = x³ + ax + b. For the right one Q,
+    Q + k·G = k·(P + G); for the other, -Q + k·G, whose x-coordinate differs from that of
+    k·(P + G) unless 2k·G or 2Q is infinite, impossible in a group of odd prime order.
+    """
+    known = _OPENSSL_CURVES.get(curve.name)
+    if known is None or curve.h != 1 or not 0 < k < curve.n:
+        return None
+    key = ec.derive_private_key(k, known)
+    kg_numbers = key.public_key().public_numbers()
+    kg = (kg_numbers.x, kg_numbers.y)
+    shifted = curve.add(pt, curve.generator)
+    x = _exchange(key, known, pt)
+    x2 = _exchange(key, known, shifted) if shifted is not None else None
+    if x is None or x2 is None:
+        return None
+    p = curve.p
+    y = curve.sqrt((x * x * x + curve.a * x + curve.b) % p)
+    if y is None:
+        return None
+    found = [q for q in ((x, y), (x, (p - y) % p))
+             if (total := curve.add(q, kg)) is not None and total[0] == x2]
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -118,7 +188,7 @@ class Suite:
             assert isinstance(generator, tuple)
             if generator == d.generator and 0 < private < d.n:
                 return d.mul_base(private)
-            pt = d.mul(private, generator)
+            pt = mul_point(d, private, generator) or d.mul(private, generator)
             if pt is None:
                 raise ProtocolError("key generation gave the point at infinity", step="PACE")
             return pt
@@ -131,6 +201,16 @@ class Suite:
         if isinstance(value, int) and value in (0, 1):
             raise ProtocolError("Diffie-Hellman gave a trivial shared value", step="PACE")
         return value
+
+    def agree_secret(self, private: int, other: Public) -> bytes:
+        """:meth:`shared_secret` of :meth:`agree`: for a curve only the x-coordinate of
+        private · other is needed, which OpenSSL's ECDH gives where it knows the curve."""
+        d = self.domain
+        if isinstance(d, Curve) and isinstance(other, tuple):
+            x = ecdh_x(d, private, other)
+            if x is not None:
+                return x.to_bytes(d.size, "big")
+        return self.shared_secret(self.agree(private, other))
 
     def shared_secret(self, value: Public) -> bytes:
         """The octet string fed to the KDF: x-coordinate (EC) or the value, padded (DH)."""

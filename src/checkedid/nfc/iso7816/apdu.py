@@ -177,8 +177,9 @@ class Command:
     le: int | None = None
 
     def __post_init__(self) -> None:
-        if not (0 <= self.cla <= 0xFF and 0 <= self.ins <= 0xFF and 0 <= self.p1 <= 0xFF
-                and 0 <= self.p2 <= 0xFF):
+        # one test for all four header bytes: a value above 0xFF or below 0 has bits above
+        # the lowest eight (a negative int's sign extends to every higher bit)
+        if (self.cla | self.ins | self.p1 | self.p2) >> 8:
             for name in ("cla", "ins", "p1", "p2"):
                 value = getattr(self, name)
                 if not 0 <= value <= 0xFF:

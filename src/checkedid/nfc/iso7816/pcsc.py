@@ -205,7 +205,8 @@ class PcscTransport:
             raise TransportError("transmit: not connected; call connect() first")
         hr, resp = scard.SCardTransmit(self._card, self._pci, list(apdu))
         self.apdu_count += 1
-        _raise_for(hr, "transmit")
+        if hr != scard.SCARD_S_SUCCESS:
+            _raise_for(hr, "transmit")
         if len(resp) < 2:  # the reader lost the card between command and answer
             raise CardRemovedError("transmit: the reader returned no status word; the "
                                    "document left the field: keep it still on the reader")

@@ -87,42 +87,40 @@ def _xor(a: bytes, b: bytes) -> bytes:
 
 
 class _RunningCbc:
-    """One CBC context kept open across messages, each message under its own IV.
+    """One CBC context per direction kept open across messages, each message under its own IV.
 
     CBC chains every block to the ciphertext block before it, and an open context chains
     a new message to the last ciphertext block it saw (``_last``). Encrypting under ``iv``
-    is therefore the continuation with the first plaintext block XORed by ``iv ⊕ _last``;
-    decrypting is the continuation with the first output block XORed by ``iv ⊕ _last``.
-    This spares an OpenSSL context per APDU.
+    is therefore the continuation with the first plaintext block XORed by ``iv ⊕ _last``.
+    Decrypting under ``iv`` is the continuation over ``iv || data``: the output of the
+    ``iv`` block is dropped, and the first cryptogram block is chained to ``iv`` as CBC
+    with that IV requires, whatever the context saw before. This spares an OpenSSL
+    context per APDU.
     """
 
-    __slots__ = ("_block", "_dec", "_dec_last", "_enc", "_enc_last", "_zero")
+    __slots__ = ("_block", "_dec", "_enc", "_enc_last")
 
     def __init__(self, algorithm: BlockCipherAlgorithm, block: int) -> None:
         cipher = Cipher(algorithm, modes.CBC(bytes(block)))
         self._block = block
         self._enc = cipher.encryptor()
         self._dec = cipher.decryptor()
-        self._enc_last = self._dec_last = self._zero = bytes(block)
-
-    def _mask(self, iv: bytes, last: bytes) -> bytes:
-        """``iv ⊕ last``: the difference between the wanted and the running chaining value."""
-        return last if iv == self._zero else _xor(iv, last)
+        self._enc_last = bytes(block)
 
     def encrypt(self, data: bytes, iv: bytes) -> bytes:
         if not data:
             return b""
         b = self._block
-        out = self._enc.update(_xor(data[:b], self._mask(iv, self._enc_last)) + data[b:])
+        # first block ⊕ iv ⊕ the running chaining value, as one integer XOR
+        first = int.from_bytes(data[:b], "big") ^ int.from_bytes(self._enc_last, "big")
+        if any(iv):
+            first ^= int.from_bytes(iv, "big")
+        out = self._enc.update(first.to_bytes(b, "big") + data[b:])
         self._enc_last = out[-b:]
         return out
 
     def decrypt(self, data: bytes, iv: bytes) -> bytes:
-        b = self._block
-        out = self._dec.update(data)
-        first = _xor(out[:b], self._mask(iv, self._dec_last))
-        self._dec_last = data[-b:]
-        return first + out[b:]
+        return self._dec.update(iv + data)[self._block:]
 
 
 class Encryption:
