@@ -2,7 +2,8 @@
 
 By default the selfie, the chip photo and the printed portrait are embedded one after the
 other in the worker; with ``FaceMatcher(parallel="process")`` the selfie and the printed
-portrait are embedded in forked children beside the MRZ and the chip photo.
+portrait are handed to :func:`checkedid.biometrics.worker.embed_in_child` (a forked child
+beside the MRZ and the chip photo).
 """
 
 from __future__ import annotations
@@ -25,14 +26,16 @@ PERSONA = "utopia-id-pace-gm"
 
 def _verify(mode: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], int]:
     children = 0
-    real = worker.embed_in_child
 
     def counting(work: Callable[[], Any]) -> Callable[[], Any]:
+        # the child's work, run when its result is asked for (forking itself is
+        # test_biometrics_parallel's); other tests' threads must not turn the fork off here
         nonlocal children
         children += 1
-        return real(work)
+        return work
 
     monkeypatch.setattr(worker, "embed_in_child", counting)
+    monkeypatch.setattr(worker, "can_fork", lambda: True)
     chip = VirtualChip(build(PERSONA))
     selfie = sample_selfie(spec(PERSONA).photo).read_bytes()
     matcher = FaceMatcher(parallel=mode).load()
