@@ -18,7 +18,8 @@ Photos: ``pipeline`` (the 1200x900 document photo ``benchmarks/pipeline.py`` ver
 kinds of :mod:`mrz_realworld` (``small``, ``glare``, ``two_sided``, ``visa``). Every sample
 also records whether the child read the printed MRZ exactly.
 
-Same-run baseline: ``--baseline REF`` (default ``main``; ``none`` skips it) extracts
+The photos are made once, by this tree, and read by every worker (the same pixels for
+both trees). Same-run baseline: ``--baseline REF`` (default ``main``; ``none`` skips it) extracts
 ``src/`` of that git revision into a temporary directory; the rounds alternate between a
 worker process on the baseline tree and one on this tree, each forking ``--samples``
 children per photo, so both see the same machine load. Reported per tree and photo: p50 of
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,16 +96,18 @@ def _fork(photo: Any, truth: tuple[str, ...] | None) -> dict[str, float]:
             "faults": float(ru.ru_minflt), "exit": float(os.waitstatus_to_exitcode(status))}
 
 
-def worker(samples: int) -> dict[str, list[dict[str, float]]]:
-    """The parent of the forked children: modules imported, weights loaded, photos made."""
-    from checkedid.blas import default_to_one_thread
+def worker(samples: int, photos_file: Path) -> dict[str, list[dict[str, float]]]:
+    """The parent of the forked children: modules imported, weights loaded, photos read."""
+    import numpy as np
 
-    default_to_one_thread()
     from checkedid.mrz import reader  # noqa: F401
     from checkedid.mrz.ocr import load_model
 
     load_model()
-    photos = _photos()
+    with np.load(photos_file) as z:
+        photos = {name: (np.ascontiguousarray(z[name]),
+                         tuple(str(x) for x in z[f"{name}.lines"]) or None)
+                  for name in z.files if not name.endswith(".lines")}
     out: dict[str, list[dict[str, float]]] = {"fork_floor": []}
     for _ in range(samples):
         out["fork_floor"].append(_fork(None, None))
@@ -112,9 +116,23 @@ def worker(samples: int) -> dict[str, list[dict[str, float]]]:
     return out
 
 
+def _save_photos(path: Path) -> None:
+    """The photos, made once by this tree, so that both trees read the same pixels."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name, (img, truth) in _photos().items():
+        arrays[name] = img
+        arrays[f"{name}.lines"] = np.array(truth or (), dtype=str)
+    with path.open("wb") as fh:
+        np.savez(fh, **arrays)
+
+
 def _extract(ref: str, into: Path) -> Path:
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref, "src", "hw"],
-                          check=True, capture_output=True).stdout
+    git = shutil.which("git") or "git"
+    data = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [git, "-C", str(ROOT), "archive", "--format=tar", ref, "src", "hw"],
+        check=True, capture_output=True).stdout
     tar = into / "src.tar"
     tar.write_bytes(data)
     with tarfile.open(tar) as t:
@@ -122,9 +140,11 @@ def _extract(ref: str, into: Path) -> Path:
     return into / "src"
 
 
-def _run(src: Path, samples: int) -> dict[str, list[dict[str, float]]]:
+def _run(src: Path, samples: int, photos: Path) -> dict[str, list[dict[str, float]]]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(ROOT)]))
-    proc = subprocess.run([sys.executable, __file__, "--worker", "--samples", str(samples)],
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as checkedid.blas sets it for the command line
+    proc = subprocess.run([sys.executable, __file__, "--worker",  # noqa: S603 - no shell
+                           "--samples", str(samples), "--photos", str(photos)],
                           env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"worker on {src} failed:\n{proc.stderr}")
@@ -150,18 +170,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternations of the two trees")
     ap.add_argument("--baseline", default="main", help="git revision to compare ('none': skip)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--photos", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        json.dump(worker(args.samples), sys.stdout)
+        json.dump(worker(args.samples, args.photos), sys.stdout)
         return 0
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     trees = {"this": ROOT / "src"}
     with tempfile.TemporaryDirectory(prefix="mrz-fork-") as tmp:
+        photos = Path(tmp) / "photos.npz"
+        _save_photos(photos)
         if args.baseline != "none":
             trees = {"baseline": _extract(args.baseline, Path(tmp)), **trees}
         rows: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in trees}
         for _ in range(args.rounds):
             for name, src in trees.items():
-                for photo, samples in _run(src, args.samples).items():
+                for photo, samples in _run(src, args.samples, photos).items():
                     rows[name].setdefault(photo, []).extend(samples)
     result: dict[str, Any] = {
         "baseline": args.baseline, "rounds": args.rounds, "samples_per_round": args.samples,

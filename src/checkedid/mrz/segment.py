@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.ma  # numpy.percentile imports it on its first call: here, once
 import numpy.typing as npt
+
+from checkedid.mrz.gate import percentile_u8
 
 __all__ = ["LINE_LENGTHS", "PITCH", "Band", "rectify"]
 
@@ -118,7 +121,7 @@ def _components(view: Gray) -> npt.NDArray[np.float64]:
     if int(np.max(bh)) < 25:
         return np.zeros((0, 4))
     n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    high = 0.5 * float(np.percentile(bh, 99.5))
+    high = 0.5 * percentile_u8(np.asarray(bh, dtype=np.uint8), 99.5)
     if n > 300 and high > 1.3 * level:
         # a background pattern (visas) broke into hundreds of specks: keep the dark print
         _, mask = cv2.threshold(bh, high, 255, cv2.THRESH_BINARY)
