@@ -140,11 +140,14 @@ def _candidates(reduced: _Reduced, pattern: bool) -> list[Quad]:
     found = _unions(found[:12]) + found
     found.sort(key=lambda t: -t[0])
     quads: list[Quad] = []
+    kept: list[_Extent] = []
     for _, q in found:
         big = q / scale
-        if any(_same(big, other) for other in quads):
+        extent = _extent(big)
+        if any(_same_extent(extent, other) for other in kept):
             continue
         quads.append(big)
+        kept.append(extent)
     return quads
 
 
@@ -161,10 +164,11 @@ def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
     """Pairs of blobs that are two pieces of one zone (a glare spot or a finger splits
     the lines): same direction and height, on one axis, close along it; merged."""
     out: list[tuple[float, Quad]] = []
+    axes = [_axis(q) for _, q in found]
     for i in range(len(found)):
-        ca, ua, la, sa = _axis(found[i][1])
+        ca, ua, la, sa = axes[i]
         for j in range(i + 1, len(found)):
-            cb, ub, lb, sb = _axis(found[j][1])
+            cb, ub, lb, sb = axes[j]
             if abs(float(ua[0] * ub[1] - ua[1] * ub[0])) > 0.08 or not 0.6 < sb / sa < 1.6:
                 continue
             d = cb - ca
@@ -181,11 +185,22 @@ def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
     return out
 
 
+#: A quadrilateral's centre and diagonal (what :func:`_same` compares).
+_Extent = tuple[npt.NDArray[np.float64], float]
+
+
+def _extent(q: Quad) -> _Extent:
+    return q.mean(axis=0), float(np.linalg.norm(q[0] - q[2]))
+
+
+def _same_extent(a: _Extent, b: _Extent) -> bool:
+    (ca, size), (cb, size_b) = a, b
+    return float(np.linalg.norm(ca - cb)) < 0.05 * size and abs(size - size_b) < 0.1 * size
+
+
 def _same(a: Quad, b: Quad) -> bool:
-    ca, cb = a.mean(axis=0), b.mean(axis=0)
-    size = float(np.linalg.norm(a[0] - a[2]))
-    return float(np.linalg.norm(ca - cb)) < 0.05 * size and abs(
-        size - float(np.linalg.norm(b[0] - b[2]))) < 0.1 * size
+    """Whether two quadrilaterals are one zone found twice (same centre and size)."""
+    return _same_extent(_extent(a), _extent(b))
 
 
 def bands(gray: Gray) -> Iterator[Band]:
