@@ -117,3 +117,17 @@ def test_drop_odd_clears_specks_and_long_blobs_only() -> None:
     want[10:20, 10:16] = 255
     want[40:52, 150:158] = 255
     assert out.dtype == np.uint8 and np.array_equal(out, want)
+
+
+def test_drop_odd_with_more_blobs_than_16_bit_labels_hold() -> None:
+    # 70,000 one-pixel specks (more than a 16-bit label image can number) and two characters
+    mask = np.zeros((460, 700), np.uint8)
+    mask[:400:2, ::2] = 255
+    mask[420:440, 100:110] = 255
+    mask[420:440, 600:612] = 255
+    out = _drop_odd(mask, 100.0)
+    want = np.zeros_like(mask)
+    want[420:440, 100:110] = 255
+    want[420:440, 600:612] = 255
+    assert np.count_nonzero(mask) > 0xFFFF
+    assert out.dtype == np.uint8 and np.array_equal(out, want)

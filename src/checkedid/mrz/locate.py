@@ -55,8 +55,9 @@ def to_gray(image: npt.NDArray[np.generic]) -> Gray:
 
 def _drop_odd(mask: Gray, limit: float) -> Gray:
     """Remove specks (noise) and blobs too large to be characters (frames, rules, photos)."""
-    # 16-bit labels when there cannot be 65535 blobs (half the memory of 32-bit ones)
-    ltype = cv2.CV_16U if cv2.countNonZero(mask) < 0xFFFF else cv2.CV_32S
+    # 16-bit labels (half the memory of 32-bit ones) when there are too few ink pixels for
+    # the blobs to overflow them
+    ltype = cv2.CV_16U if cv2.countNonZero(mask) < 60_000 else cv2.CV_32S
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=ltype)
     big = (np.maximum(stats[:, 2], stats[:, 3]) > limit) | (stats[:, 4] < 5)
     big[0] = False
