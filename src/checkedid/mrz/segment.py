@@ -242,9 +242,22 @@ def _columns(line: _Line) -> tuple[Points, npt.NDArray[np.float64]]:
     order = np.argsort(line.cx)
     cx, cy = line.cx[order], line.cy[order]
     dx = np.diff(cx)
-    local = np.array([np.median(dx[max(0, i - 3):i + 4]) for i in range(dx.size)])
+    local = _running_median(dx)
     pos = np.concatenate([[0.0], np.cumsum(dx / np.maximum(local, 1e-6))])
     return np.column_stack([cx, cy]), pos
+
+
+def _running_median(d: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Median of ``d[i - 3:i + 4]`` (cut at the ends) for every ``i``: the full windows
+    as one sort, the shorter ones at the ends one by one."""
+    m = d.size
+    out = np.empty(m, dtype=np.float64)
+    ends = range(m) if m < 7 else (0, 1, 2, m - 3, m - 2, m - 1)
+    if m >= 7:
+        out[3:m - 3] = np.sort(np.lib.stride_tricks.sliding_window_view(d, 7), axis=1)[:, 3]
+    for i in ends:
+        out[i] = np.median(d[max(0, i - 3):i + 4])
+    return out
 
 
 def _line_fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float]:
