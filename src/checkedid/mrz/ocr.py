@@ -124,25 +124,33 @@ def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
     wide[0] = False
     local_cy = cy - top
     margin = int(0.3 * PITCH)
+    left, right = stats[:, 0], stats[:, 0] + stats[:, 2]
+    any_wide = bool(wide.any())
+    occupied = np.zeros(n, dtype=bool)
+    occupied[col[(col >= 0) & (col < n)]] = True
     for j in range(n):
         lo, hi = max(0, j * PITCH - margin), (j + 1) * PITCH + margin
+        shared = wide & (left < hi) & (right > lo) if any_wide else None
+        if shared is not None and not shared.any():
+            shared = None
+        if not occupied[j] and shared is None:
+            continue  # no blob's centre in the cell, none crossing it
         win = labels[:, lo:hi]
         mask = (col == j)[win]
-        shared = wide & (stats[:, 0] < hi) & (stats[:, 0] + stats[:, 2] > lo)
-        if shared.any():
+        if shared is not None:
             cut = shared[win]
             a, b = j * PITCH - lo - PITCH // 10, (j + 1) * PITCH - lo + PITCH // 10
             cut[:, :max(a, 0)] = False
             cut[:, b:] = False
             mask |= cut
-        if not mask.any():
+        rows = np.flatnonzero(mask.any(axis=1))
+        if rows.size == 0:
             continue
-        rows = np.nonzero(mask.any(axis=1))[0]
-        cols = np.nonzero(mask.any(axis=0))[0]
+        cols = np.flatnonzero(mask.any(axis=0))
         y0, y1 = int(rows[0]), int(rows[-1]) + 1
         x0, x1 = int(cols[0]), int(cols[-1]) + 1
-        glyph_ink = np.where(mask, ink[:, lo:hi], 0.0).astype(np.float32)
-        feats[j, :GLYPH * GLYPH] = _glyph(glyph_ink, x0, x1, y0, y1).ravel()
+        glyph_ink = np.where(mask[y0:y1, x0:x1], ink[y0:y1, lo + x0:lo + x1], np.float32(0.0))
+        feats[j, :GLYPH * GLYPH] = _glyph(glyph_ink, 0, x1 - x0, 0, y1 - y0).ravel()
         bh, bw = float(y1 - y0), float(x1 - x0)
         feats[j, -3] = bh
         feats[j, -2] = bw / max(bh, 1.0)
