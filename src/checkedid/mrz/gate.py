@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from cv2.typing import MatLike
 
-__all__ = ["GATE_SIDE", "may_hold_mrz", "percentile_u8", "zone_shaped"]
+__all__ = ["GATE_SIDE", "label_type", "may_hold_mrz", "percentile_u8", "zone_shaped"]
 
 #: Long side of the reduced frame the quick reject looks at (a 1280x720 frame: a quarter).
 GATE_SIDE = 320
@@ -51,6 +51,12 @@ def percentile_u8(values: Gray, q: float) -> float:
     a = float(np.searchsorted(counts, lo, side="right"))
     b = float(np.searchsorted(counts, min(lo + 1, values.size - 1), side="right"))
     return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def label_type(mask: Gray) -> int:
+    """The label type for ``cv2.connectedComponentsWithStats`` of ``mask``: 16-bit (half the
+    memory of 32-bit labels) when it has too few ink pixels for its blobs to overflow them."""
+    return cv2.CV_16U if cv2.countNonZero(mask) < 60_000 else cv2.CV_32S
 
 
 def _reduce(gray: Gray, side: int) -> Gray:
@@ -98,14 +104,15 @@ def _above(bh: Gray, level: float) -> Gray:
 
 def _drop_long(mask: Gray, limit: float) -> Gray:
     """The mask without blobs longer than ``limit`` (frames, rules, outlines)."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8,
+                                                           ltype=label_type(mask))
     long = np.maximum(stats[:, 2], stats[:, 3]) > limit
     long[0] = True  # the background stays 0
     if long.sum() == 1:
         return mask
     keep = np.where(long, 0, 255).astype(np.uint8)
     # indexing, not np.take: take copies the labels to 64-bit indices first (8 bytes a pixel)
-    return np.asarray(keep[np.asarray(labels, dtype=np.int32)], dtype=np.uint8)
+    return np.asarray(keep[labels], dtype=np.uint8)
 
 
 #: ``cv2.minAreaRect``'s answer: centre, size, angle.

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import MRZNotFound
-from checkedid.mrz.gate import may_hold_mrz, percentile_u8, zone_shaped
+from checkedid.mrz.gate import label_type, may_hold_mrz, percentile_u8, zone_shaped
 from checkedid.mrz.segment import Band, rectify
 
 __all__ = ["WORK_SIDE", "candidates", "locate", "to_gray"]
@@ -55,10 +55,8 @@ def to_gray(image: npt.NDArray[np.generic]) -> Gray:
 
 def _drop_odd(mask: Gray, limit: float) -> Gray:
     """Remove specks (noise) and blobs too large to be characters (frames, rules, photos)."""
-    # 16-bit labels (half the memory of 32-bit ones) when there are too few ink pixels for
-    # the blobs to overflow them
-    ltype = cv2.CV_16U if cv2.countNonZero(mask) < 60_000 else cv2.CV_32S
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=ltype)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8,
+                                                           ltype=label_type(mask))
     big = (np.maximum(stats[:, 2], stats[:, 3]) > limit) | (stats[:, 4] < 5)
     big[0] = False
     if not big.any():
@@ -98,10 +96,12 @@ def _reduce(gray: Gray, side: int) -> _Reduced:
     scale = min(1.0, side / max(h, w))
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
                                                   interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (3, 3), 0.8)
+    smooth = np.asarray(cv2.GaussianBlur(small, (3, 3), 0.8), dtype=np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
-    bh = np.asarray(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel), dtype=np.uint8)
-    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # the black-hat goes into the reduced frame's buffer (not into the caller's image)
+    bh = np.empty_like(smooth) if small is gray else np.asarray(small, dtype=np.uint8)
+    cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel, dst=bh)
+    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=smooth)
     return _Reduced(scale, bh, max(14.0, 0.6 * level))
 
 
@@ -128,15 +128,21 @@ def _candidates(reduced: _Reduced, pattern: bool) -> list[Quad]:
         thresholds = (high,) if high > 1.4 * low and dense < 0.3 else ()
     else:
         thresholds = (low,)
+    if thresholds:  # one set of frame buffers for every step (fresh pages cost a fork)
+        thresholded, work, merged = np.empty_like(bh), np.empty_like(bh), np.empty_like(bh)
+        square = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     for t in thresholds:
-        _, mask = cv2.threshold(bh, t, 255, cv2.THRESH_BINARY)
-        mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
+        cv2.threshold(bh, t, 255, cv2.THRESH_BINARY, dst=thresholded)
+        mask = _drop_odd(thresholded, 0.08 * max(sh, sw))
         for k in _CLOSE_SIZES:
-            closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
-                                      cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-            opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
-                                      cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-            found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
+            # a closing (dilate, erode) merges the characters of a block into one blob,
+            # an opening (erode, dilate) cuts thin bridges
+            block = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+            cv2.dilate(mask, block, dst=work)
+            cv2.erode(work, block, dst=merged)
+            cv2.erode(merged, square, dst=work)
+            cv2.dilate(work, square, dst=merged)
+            found.extend(_blobs(merged, min_long))
     found.sort(key=lambda t: -t[0])
     found = _unions(found[:12]) + found
     found.sort(key=lambda t: -t[0])

@@ -86,13 +86,22 @@ def ink_map(image: npt.NDArray[np.uint8]) -> Floats:
     than a cell), the print level the darkest ink within a few cells: a light gradient,
     a glare spot or a faint print along the line does not change the glyph shapes.
     """
+    # three float buffers, each step writing into one (fresh pages cost a forked worker)
     img = image.astype(np.float32)
+    work, diff = np.empty_like(img), np.empty_like(img)
     cell = cv2.getStructuringElement(cv2.MORPH_RECT, (PITCH + 1, PITCH + 1))
-    paper = cv2.blur(cv2.dilate(img, cell), (PITCH + 1, PITCH + 1))
-    diff = np.maximum(paper - img, 0.0)
+    cv2.dilate(img, cell, dst=work)
+    cv2.blur(work, (PITCH + 1, PITCH + 1), dst=diff)  # the paper level
+    np.subtract(diff, img, out=diff)
+    np.maximum(diff, np.float32(0.0), out=diff)
     reach = cv2.getStructuringElement(cv2.MORPH_RECT, (3 * PITCH + 1, PITCH + 1))
-    level = cv2.blur(cv2.dilate(diff, reach), (3 * PITCH + 1, PITCH + 1))
-    return np.asarray(np.clip(diff / np.maximum(0.9 * level, 16.0), 0.0, 1.0), dtype=np.float32)
+    cv2.dilate(diff, reach, dst=work)
+    level = img  # the image is no longer needed
+    cv2.blur(work, (3 * PITCH + 1, PITCH + 1), dst=level)
+    np.multiply(level, np.float32(0.9), out=level)
+    np.maximum(level, np.float32(16.0), out=level)
+    np.divide(diff, level, out=diff)
+    return np.clip(diff, np.float32(0.0), np.float32(1.0), out=diff)
 
 
 def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
