@@ -7,8 +7,9 @@ A verification runs in a process forked per verification (:mod:`checkedid.pipeli
 parent has imported the MRZ modules and loaded the recogniser's weights. In such a child
 every new buffer is fresh memory: each 4 KiB page costs a minor fault (several microseconds
 of system time), and memory a long-lived process would reuse is not there to reuse. This
-benchmark measures exactly that: a parent that imported :mod:`checkedid.mrz.reader` and
-loaded the weights (:func:`checkedid.mrz.ocr.load_model`) forks one child per sample, which
+benchmark measures exactly that: a parent prepared as a session prepares the process that forks
+its workers (:func:`checkedid.pipeline.preload`: the chip modules, the modules libraries import
+lazily, the MRZ reader and its weights) forks one child per sample, which
 runs :func:`checkedid.mrz.reader.read_zone` once on a BGR photo and exits; the child's
 user ms, system ms and minor faults come from ``os.wait4``.
 
@@ -24,8 +25,9 @@ both trees). Same-run baseline: ``--baseline REF`` (default ``main``; ``none`` s
 worker process on the baseline tree and one on this tree, each forking ``--samples``
 children per photo, so both see the same machine load. Reported per tree and photo: p50 of
 user ms, system ms, their sum and minor faults, the exact-read count; ``fork_floor`` is a
-child that exits at once (what forking alone costs); ``ratio`` is this tree over the
-baseline (p50 total CPU and faults).
+child that exits at once (what forking alone costs); ``ratio`` is each other configuration
+over the baseline (p50 total CPU and faults). ``--warm-up`` adds ``this+warm_up``: this tree
+with :func:`checkedid.mrz.reader.warm_up` run in the parent before it forks.
 """
 
 from __future__ import annotations
@@ -96,14 +98,20 @@ def _fork(photo: Any, truth: tuple[str, ...] | None) -> dict[str, float]:
             "faults": float(ru.ru_minflt), "exit": float(os.waitstatus_to_exitcode(status))}
 
 
-def worker(samples: int, photos_file: Path) -> dict[str, list[dict[str, float]]]:
+def worker(samples: int, photos_file: Path, warm_up: bool) -> dict[str, list[dict[str, float]]]:
     """The parent of the forked children: modules imported, weights loaded, photos read."""
+    from types import SimpleNamespace
+
     import numpy as np
 
-    from checkedid.mrz import reader  # noqa: F401
-    from checkedid.mrz.ocr import load_model
+    from checkedid.pipeline import preload
 
-    load_model()
+    # what the session's parent loads before it forks a worker (modules, lazy imports, weights)
+    preload(SimpleNamespace(mrz_engine="default"), True)  # type: ignore[arg-type]
+    if warm_up:
+        from checkedid.mrz.reader import warm_up as read_once
+
+        read_once()
     with np.load(photos_file) as z:
         photos = {name: (np.ascontiguousarray(z[name]),
                          tuple(str(x) for x in z[f"{name}.lines"]) or None)
@@ -140,11 +148,13 @@ def _extract(ref: str, into: Path) -> Path:
     return into / "src"
 
 
-def _run(src: Path, samples: int, photos: Path) -> dict[str, list[dict[str, float]]]:
+def _run(src: Path, samples: int, photos: Path,
+         warm_up: bool = False) -> dict[str, list[dict[str, float]]]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(ROOT)]))
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as checkedid.blas sets it for the command line
     proc = subprocess.run([sys.executable, __file__, "--worker",  # noqa: S603 - no shell
-                           "--samples", str(samples), "--photos", str(photos)],
+                           "--samples", str(samples), "--photos", str(photos),
+                           *(["--warm-up"] if warm_up else [])],
                           env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"worker on {src} failed:\n{proc.stderr}")
@@ -167,38 +177,44 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=12, help="children per photo per round")
-    ap.add_argument("--rounds", type=int, default=3, help="alternations of the two trees")
+    ap.add_argument("--rounds", type=int, default=3, help="alternations of the configurations")
     ap.add_argument("--baseline", default="main", help="git revision to compare ('none': skip)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--photos", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--warm-up", action="store_true",
+                    help="also measure this tree with checkedid.mrz.reader.warm_up() run in "
+                         "the parent before it forks")
     args = ap.parse_args(argv)
     if args.worker:
-        json.dump(worker(args.samples, args.photos), sys.stdout)
+        json.dump(worker(args.samples, args.photos, args.warm_up), sys.stdout)
         return 0
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    trees = {"this": ROOT / "src"}
+    trees: dict[str, tuple[Path, bool]] = {"this": (ROOT / "src", False)}
+    if args.warm_up:
+        trees["this+warm_up"] = (ROOT / "src", True)
     with tempfile.TemporaryDirectory(prefix="mrz-fork-") as tmp:
         photos = Path(tmp) / "photos.npz"
         _save_photos(photos)
         if args.baseline != "none":
-            trees = {"baseline": _extract(args.baseline, Path(tmp)), **trees}
+            trees = {"baseline": (_extract(args.baseline, Path(tmp)), False), **trees}
         rows: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in trees}
         for _ in range(args.rounds):
-            for name, src in trees.items():
-                for photo, samples in _run(src, args.samples, photos).items():
+            for name, (src, warm) in trees.items():
+                for photo, samples in _run(src, args.samples, photos, warm).items():
                     rows[name].setdefault(photo, []).extend(samples)
     result: dict[str, Any] = {
         "baseline": args.baseline, "rounds": args.rounds, "samples_per_round": args.samples,
         "trees": {name: {photo: _summary(r) for photo, r in per.items()}
                   for name, per in rows.items()}}
     if "baseline" in rows:
-        base, this = result["trees"]["baseline"], result["trees"]["this"]
-        result["ratio"] = {photo: {
-            "cpu_ms_p50": round(this[photo]["cpu_ms_p50"] / max(base[photo]["cpu_ms_p50"], 0.1),
+        base = result["trees"]["baseline"]
+        result["ratio"] = {name: {photo: {
+            "cpu_ms_p50": round(per[photo]["cpu_ms_p50"] / max(base[photo]["cpu_ms_p50"], 0.1),
                                 3),
-            "faults_p50": round(this[photo]["faults_p50"] / max(base[photo]["faults_p50"], 1.0),
-                                3)} for photo in this if photo != "fork_floor"}
+            "faults_p50": round(per[photo]["faults_p50"] / max(base[photo]["faults_p50"], 1.0),
+                                3)} for photo in per if photo != "fork_floor"}
+            for name, per in result["trees"].items() if name != "baseline"}
     json.dump(result, sys.stdout, indent=2)
     print()
     return 0

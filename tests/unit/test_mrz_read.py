@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from checkedid.errors import ImageError, InputError, MRZNotFound
-from checkedid.mrz.reader import MAX_PIXELS, load_image, read
+from checkedid.mrz.reader import MAX_PIXELS, _warm_up_photos, load_image, read, warm_up
 from checkedid.mrz.tesseract import available
 from tests.conftest import data_path
 
@@ -227,3 +227,11 @@ def test_the_first_read_imports_nothing_more() -> None:
     out = subprocess.run([sys.executable, "-c", _FIRST_READ_PROBE], env=env,  # noqa: S603
                          capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "True []"
+
+
+def test_the_warm_up_reads_a_td1_and_a_td3_zone_once() -> None:
+    formats = [read(photo) for photo in _warm_up_photos()]
+    assert [(m.format, m.valid) for m in formats] == [("TD1", True), ("TD3", True)]
+    warm_up()
+    warm_up()
+    assert warm_up.cache_info().misses == 1  # done once per process
