@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from checkedid.blas import single_thread_here
 from checkedid.errors import InternalError
 from checkedid.mrz.model import KINDS, LAYOUTS, FieldKind
 from checkedid.mrz.segment import PITCH, Band
@@ -223,11 +224,13 @@ class Model:
     b2: Floats
 
     def logits(self, feats: Floats) -> Floats:
-        # einsum, not BLAS: a multi-threaded BLAS spends ~30 ms waking its threads for
-        # these small products when the cores are busy; this stays well under 1 ms.
+        # BLAS on the calling thread only: a multi-threaded BLAS spends ~30 ms waking its
+        # threads for these small products when the cores are busy (einsum, without BLAS,
+        # takes ten times as long as one thread of it)
         x = (feats - self.mean) * self.scale
-        hidden = np.maximum(np.einsum("ij,jk->ik", x, self.w1) + self.b1, 0.0)
-        return np.asarray(np.einsum("ij,jk->ik", hidden, self.w2) + self.b2, dtype=np.float32)
+        with single_thread_here():
+            hidden = np.maximum(x @ self.w1 + self.b1, np.float32(0.0))
+            return np.asarray(hidden @ self.w2 + self.b2, dtype=np.float32)
 
     def proba(self, feats: Floats) -> Floats:
         z = self.logits(feats)
@@ -251,6 +254,8 @@ def load_model(path: Path = MODEL_PATH) -> Model:
     except (OSError, KeyError, ValueError) as exc:
         raise InternalError(f"OCR-B model file unusable ({type(exc).__name__}); "
                             "rebuild it with 'python -m checkedid.mrz.train'") from None
+    with single_thread_here():  # finds BLAS's thread setter now, not in every forked worker
+        pass
     return Model(**parts)
 
 
