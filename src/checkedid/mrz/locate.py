@@ -89,6 +89,7 @@ class _Reduced:
     scale: float
     blackhat: Gray
     low: float  # the threshold for ordinary print
+    spare: Gray  # a free buffer of the same size (the search's thresholded mask goes there)
 
 
 def _reduce(gray: Gray, side: int) -> _Reduced:
@@ -102,7 +103,7 @@ def _reduce(gray: Gray, side: int) -> _Reduced:
     bh = np.empty_like(smooth) if small is gray else np.asarray(small, dtype=np.uint8)
     cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel, dst=bh)
     level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=smooth)
-    return _Reduced(scale, bh, max(14.0, 0.6 * level))
+    return _Reduced(scale, bh, max(14.0, 0.6 * level), smooth)
 
 
 def candidates(gray: Gray, side: int = WORK_SIDE, *, pattern: bool = False) -> list[Quad]:
@@ -129,7 +130,7 @@ def _candidates(reduced: _Reduced, pattern: bool) -> list[Quad]:
     else:
         thresholds = (low,)
     if thresholds:  # one set of frame buffers for every step (fresh pages cost a fork)
-        thresholded, work, merged = np.empty_like(bh), np.empty_like(bh), np.empty_like(bh)
+        thresholded, work, merged = reduced.spare, np.empty_like(bh), np.empty_like(bh)
         square = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     for t in thresholds:
         cv2.threshold(bh, t, 255, cv2.THRESH_BINARY, dst=thresholded)
