@@ -15,8 +15,8 @@ from benchmarks import mrz_realworld as rw
 
 from checkedid.errors import MRZNotFound
 from checkedid.mrz import synth
-from checkedid.mrz.gate import may_hold_mrz
-from checkedid.mrz.locate import _drop_odd, _percentile, bands, to_gray
+from checkedid.mrz.gate import may_hold_mrz, percentile_u8
+from checkedid.mrz.locate import _drop_odd, bands, to_gray
 from checkedid.mrz.reader import read
 from tests.conftest import data_path
 
@@ -103,7 +103,7 @@ def test_percentile_from_the_histogram_equals_numpys() -> None:
         img = rng.integers(0, int(rng.integers(1, 256)), shape).astype(np.uint8)
         img[rng.random(shape) < rng.random()] = 0
         for q in (0.0, 37.3, 50.0, 99.5, 100.0):
-            assert _percentile(img, q) == float(np.percentile(img, q))
+            assert percentile_u8(img, q) == float(np.percentile(img, q))
 
 
 def test_drop_odd_clears_specks_and_long_blobs_only() -> None:
@@ -116,4 +116,18 @@ def test_drop_odd_clears_specks_and_long_blobs_only() -> None:
     want = np.zeros_like(mask)
     want[10:20, 10:16] = 255
     want[40:52, 150:158] = 255
+    assert out.dtype == np.uint8 and np.array_equal(out, want)
+
+
+def test_drop_odd_with_more_blobs_than_16_bit_labels_hold() -> None:
+    # 70,000 one-pixel specks (more than a 16-bit label image can number) and two characters
+    mask = np.zeros((460, 700), np.uint8)
+    mask[:400:2, ::2] = 255
+    mask[420:440, 100:110] = 255
+    mask[420:440, 600:612] = 255
+    out = _drop_odd(mask, 100.0)
+    want = np.zeros_like(mask)
+    want[420:440, 100:110] = 255
+    want[420:440, 600:612] = 255
+    assert np.count_nonzero(mask) > 0xFFFF
     assert out.dtype == np.uint8 and np.array_equal(out, want)

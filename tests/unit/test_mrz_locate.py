@@ -10,7 +10,7 @@ import pytest
 
 from checkedid.errors import MRZNotFound
 from checkedid.mrz.locate import candidates, locate, to_gray
-from checkedid.mrz.segment import PITCH, Band
+from checkedid.mrz.segment import PITCH, Band, _running_median
 from tests.conftest import data_path
 
 
@@ -125,3 +125,11 @@ def test_to_gray_accepts_common_layouts() -> None:
     assert to_gray(np.zeros((8, 8, 1), np.uint8)).shape == (8, 8)
 
 
+
+
+def test_running_median_is_the_median_of_each_window() -> None:
+    rng = np.random.default_rng(5)
+    for m in [*range(12), 29, 43, 90]:
+        for steps in (rng.random(m) * 30.0, np.round(rng.random(m) * 4.0)):
+            want = [float(np.median(steps[max(0, i - 3):i + 4])) for i in range(m)]
+            assert _running_median(steps).tolist() == want

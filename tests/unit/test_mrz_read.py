@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import struct
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 
 from checkedid.errors import ImageError, InputError, MRZNotFound
-from checkedid.mrz.reader import MAX_PIXELS, load_image, read
+from checkedid.mrz.reader import MAX_PIXELS, _warm_up_photos, load_image, read, warm_up
 from checkedid.mrz.tesseract import available
 from tests.conftest import data_path
 
@@ -203,3 +205,33 @@ def test_small_document_in_a_large_photo_reads() -> None:
     photo = synth.document_photo(seed=701, format="TD2", difficulty="easy", scale=0.25,
                                  size=(3200, 2400), rotation=37.0)
     assert read(photo.image).lines == tuple(photo.lines)
+
+
+_FIRST_READ_PROBE = """
+import sys
+from checkedid.mrz import reader, synth
+from checkedid.mrz.ocr import load_model
+load_model()
+photo = synth.document_photo(seed=3, format="TD3").image
+before = set(sys.modules)
+mrz, _ = reader.read_zone(photo)
+print(mrz.valid, sorted(set(sys.modules) - before))
+"""
+
+
+def test_the_first_read_imports_nothing_more() -> None:
+    # A verification worker is forked from a parent that imported the reader and loaded the
+    # weights: a module first imported by the read would be imported again in every worker.
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]))
+    out = subprocess.run([sys.executable, "-c", _FIRST_READ_PROBE], env=env,  # noqa: S603
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "True []"
+
+
+def test_the_warm_up_reads_a_td1_and_a_td3_zone_once() -> None:
+    formats = [read(photo) for photo in _warm_up_photos()]
+    assert [(m.format, m.valid) for m in formats] == [("TD1", True), ("TD3", True)]
+    warm_up()
+    warm_up()
+    assert warm_up.cache_info().misses == 1  # done once per process

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from cv2.typing import MatLike
 
-__all__ = ["GATE_SIDE", "may_hold_mrz", "zone_shaped"]
+__all__ = ["GATE_SIDE", "label_type", "may_hold_mrz", "percentile_u8", "zone_shaped"]
 
 #: Long side of the reduced frame the quick reject looks at (a 1280x720 frame: a quarter).
 GATE_SIDE = 320
@@ -39,6 +39,24 @@ _RING = 4
 _RING_KERNEL = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * _RING + 1, 2 * _RING + 1))
 
 Gray = npt.NDArray[np.uint8]
+
+
+def percentile_u8(values: Gray, q: float) -> float:
+    """``numpy.percentile(values, q)`` (linear interpolation) of a uint8 image, from its
+    histogram: the same value, without a float copy of the pixels to sort."""
+    counts = np.cumsum(cv2.calcHist([values], [0], None, [256], [0, 256]).ravel())
+    pos = q / 100.0 * (values.size - 1)
+    lo = int(np.floor(pos))
+    t = pos - lo
+    a = float(np.searchsorted(counts, lo, side="right"))
+    b = float(np.searchsorted(counts, min(lo + 1, values.size - 1), side="right"))
+    return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def label_type(mask: Gray) -> int:
+    """The label type for ``cv2.connectedComponentsWithStats`` of ``mask``: 16-bit (half the
+    memory of 32-bit labels) when it has too few ink pixels for its blobs to overflow them."""
+    return cv2.CV_16U if cv2.countNonZero(mask) < 60_000 else cv2.CV_32S
 
 
 def _reduce(gray: Gray, side: int) -> Gray:
@@ -75,7 +93,7 @@ def may_hold_mrz(gray: Gray, side: int = GATE_SIDE) -> bool:
     if _has_zone_blob(small, _drop_long(mask, 0.08 * max(sh, sw)), min_long):
         return True
     # print over a pattern (visas): only the darkest strokes keep the lines apart
-    high = 0.5 * float(np.percentile(bh, 99.5))
+    high = 0.5 * percentile_u8(bh, 99.5)
     return high > 1.2 * low and _has_zone_blob(small, _above(bh, high), min_long)
 
 
@@ -86,13 +104,15 @@ def _above(bh: Gray, level: float) -> Gray:
 
 def _drop_long(mask: Gray, limit: float) -> Gray:
     """The mask without blobs longer than ``limit`` (frames, rules, outlines)."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8,
+                                                           ltype=label_type(mask))
     long = np.maximum(stats[:, 2], stats[:, 3]) > limit
     long[0] = True  # the background stays 0
     if long.sum() == 1:
         return mask
     keep = np.where(long, 0, 255).astype(np.uint8)
-    return np.asarray(np.take(keep, np.asarray(labels, dtype=np.int32)), dtype=np.uint8)
+    # indexing, not np.take: take copies the labels to 64-bit indices first (8 bytes a pixel)
+    return np.asarray(keep[labels], dtype=np.uint8)
 
 
 #: ``cv2.minAreaRect``'s answer: centre, size, angle.

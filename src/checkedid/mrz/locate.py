@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from checkedid.errors import MRZNotFound
-from checkedid.mrz.gate import may_hold_mrz, zone_shaped
+from checkedid.mrz.gate import label_type, may_hold_mrz, percentile_u8, zone_shaped
 from checkedid.mrz.segment import Band, rectify
 
 __all__ = ["WORK_SIDE", "candidates", "locate", "to_gray"]
@@ -55,26 +55,16 @@ def to_gray(image: npt.NDArray[np.generic]) -> Gray:
 
 def _drop_odd(mask: Gray, limit: float) -> Gray:
     """Remove specks (noise) and blobs too large to be characters (frames, rules, photos)."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8,
+                                                           ltype=label_type(mask))
     big = (np.maximum(stats[:, 2], stats[:, 3]) > limit) | (stats[:, 4] < 5)
     big[0] = False
     if not big.any():
         return mask
     keep = np.where(big, 0, 255).astype(np.uint8)
     keep[0] = 0
-    return np.asarray(np.take(keep, np.asarray(labels, dtype=np.int32)), dtype=np.uint8)
-
-
-def _percentile(values: Gray, q: float) -> float:
-    """``numpy.percentile(values, q)`` (linear interpolation) of a uint8 image, from its
-    histogram (the same value, without sorting the pixels)."""
-    counts = np.cumsum(cv2.calcHist([values], [0], None, [256], [0, 256]).ravel())
-    pos = q / 100.0 * (values.size - 1)
-    lo = int(np.floor(pos))
-    t = pos - lo
-    a = float(np.searchsorted(counts, lo, side="right"))
-    b = float(np.searchsorted(counts, min(lo + 1, values.size - 1), side="right"))
-    return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
+    # indexing, not np.take: take copies the labels to 64-bit indices first (8 bytes a pixel)
+    return np.asarray(keep[labels], dtype=np.uint8)
 
 
 def _blobs(mask: Gray, min_long: float) -> list[tuple[float, Quad]]:
@@ -99,6 +89,7 @@ class _Reduced:
     scale: float
     blackhat: Gray
     low: float  # the threshold for ordinary print
+    spare: Gray  # a free buffer of the same size (the search's thresholded mask goes there)
 
 
 def _reduce(gray: Gray, side: int) -> _Reduced:
@@ -106,11 +97,13 @@ def _reduce(gray: Gray, side: int) -> _Reduced:
     scale = min(1.0, side / max(h, w))
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
                                                   interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (3, 3), 0.8)
+    smooth = np.asarray(cv2.GaussianBlur(small, (3, 3), 0.8), dtype=np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
-    bh = np.asarray(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel), dtype=np.uint8)
-    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return _Reduced(scale, bh, max(14.0, 0.6 * level))
+    # the black-hat goes into the reduced frame's buffer (not into the caller's image)
+    bh = np.empty_like(smooth) if small is gray else np.asarray(small, dtype=np.uint8)
+    cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel, dst=bh)
+    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=smooth)
+    return _Reduced(scale, bh, max(14.0, 0.6 * level), smooth)
 
 
 def candidates(gray: Gray, side: int = WORK_SIDE, *, pattern: bool = False) -> list[Quad]:
@@ -131,29 +124,38 @@ def _candidates(reduced: _Reduced, pattern: bool) -> list[Quad]:
     if pattern:
         # Print on a patterned background (visas): the pattern passes the first threshold
         # and buries the zone in one huge blob; the print, much darker, passes a second one.
-        high = 0.5 * _percentile(bh, 99.5)
+        high = 0.5 * percentile_u8(bh, 99.5)
         dense = float(np.count_nonzero(bh > low)) / bh.size
         thresholds = (high,) if high > 1.4 * low and dense < 0.3 else ()
     else:
         thresholds = (low,)
+    if thresholds:  # one set of frame buffers for every step (fresh pages cost a fork)
+        thresholded, work, merged = reduced.spare, np.empty_like(bh), np.empty_like(bh)
+        square = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     for t in thresholds:
-        _, mask = cv2.threshold(bh, t, 255, cv2.THRESH_BINARY)
-        mask = _drop_odd(np.asarray(mask, dtype=np.uint8), 0.08 * max(sh, sw))
+        cv2.threshold(bh, t, 255, cv2.THRESH_BINARY, dst=thresholded)
+        mask = _drop_odd(thresholded, 0.08 * max(sh, sw))
         for k in _CLOSE_SIZES:
-            closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
-                                      cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-            opened = cv2.morphologyEx(closed, cv2.MORPH_OPEN,
-                                      cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-            found.extend(_blobs(np.asarray(opened, dtype=np.uint8), min_long))
+            # a closing (dilate, erode) merges the characters of a block into one blob,
+            # an opening (erode, dilate) cuts thin bridges
+            block = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+            cv2.dilate(mask, block, dst=work)
+            cv2.erode(work, block, dst=merged)
+            cv2.erode(merged, square, dst=work)
+            cv2.dilate(work, square, dst=merged)
+            found.extend(_blobs(merged, min_long))
     found.sort(key=lambda t: -t[0])
     found = _unions(found[:12]) + found
     found.sort(key=lambda t: -t[0])
     quads: list[Quad] = []
+    kept: list[_Extent] = []
     for _, q in found:
         big = q / scale
-        if any(_same(big, other) for other in quads):
+        extent = _extent(big)
+        if any(_same_extent(extent, other) for other in kept):
             continue
         quads.append(big)
+        kept.append(extent)
     return quads
 
 
@@ -170,10 +172,11 @@ def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
     """Pairs of blobs that are two pieces of one zone (a glare spot or a finger splits
     the lines): same direction and height, on one axis, close along it; merged."""
     out: list[tuple[float, Quad]] = []
+    axes = [_axis(q) for _, q in found]
     for i in range(len(found)):
-        ca, ua, la, sa = _axis(found[i][1])
+        ca, ua, la, sa = axes[i]
         for j in range(i + 1, len(found)):
-            cb, ub, lb, sb = _axis(found[j][1])
+            cb, ub, lb, sb = axes[j]
             if abs(float(ua[0] * ub[1] - ua[1] * ub[0])) > 0.08 or not 0.6 < sb / sa < 1.6:
                 continue
             d = cb - ca
@@ -190,11 +193,22 @@ def _unions(found: list[tuple[float, Quad]]) -> list[tuple[float, Quad]]:
     return out
 
 
+#: A quadrilateral's centre and diagonal (what :func:`_same` compares).
+_Extent = tuple[npt.NDArray[np.float64], float]
+
+
+def _extent(q: Quad) -> _Extent:
+    return q.mean(axis=0), float(np.linalg.norm(q[0] - q[2]))
+
+
+def _same_extent(a: _Extent, b: _Extent) -> bool:
+    (ca, size), (cb, size_b) = a, b
+    return float(np.linalg.norm(ca - cb)) < 0.05 * size and abs(size - size_b) < 0.1 * size
+
+
 def _same(a: Quad, b: Quad) -> bool:
-    ca, cb = a.mean(axis=0), b.mean(axis=0)
-    size = float(np.linalg.norm(a[0] - a[2]))
-    return float(np.linalg.norm(ca - cb)) < 0.05 * size and abs(
-        size - float(np.linalg.norm(b[0] - b[2]))) < 0.1 * size
+    """Whether two quadrilaterals are one zone found twice (same centre and size)."""
+    return _same_extent(_extent(a), _extent(b))
 
 
 def bands(gray: Gray) -> Iterator[Band]:

@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from checkedid.blas import single_thread_here
 from checkedid.errors import InternalError
 from checkedid.mrz.model import KINDS, LAYOUTS, FieldKind
 from checkedid.mrz.segment import PITCH, Band
@@ -86,13 +87,22 @@ def ink_map(image: npt.NDArray[np.uint8]) -> Floats:
     than a cell), the print level the darkest ink within a few cells: a light gradient,
     a glare spot or a faint print along the line does not change the glyph shapes.
     """
+    # three float buffers, each step writing into one (fresh pages cost a forked worker)
     img = image.astype(np.float32)
+    work, diff = np.empty_like(img), np.empty_like(img)
     cell = cv2.getStructuringElement(cv2.MORPH_RECT, (PITCH + 1, PITCH + 1))
-    paper = cv2.blur(cv2.dilate(img, cell), (PITCH + 1, PITCH + 1))
-    diff = np.maximum(paper - img, 0.0)
+    cv2.dilate(img, cell, dst=work)
+    cv2.blur(work, (PITCH + 1, PITCH + 1), dst=diff)  # the paper level
+    np.subtract(diff, img, out=diff)
+    np.maximum(diff, np.float32(0.0), out=diff)
     reach = cv2.getStructuringElement(cv2.MORPH_RECT, (3 * PITCH + 1, PITCH + 1))
-    level = cv2.blur(cv2.dilate(diff, reach), (3 * PITCH + 1, PITCH + 1))
-    return np.asarray(np.clip(diff / np.maximum(0.9 * level, 16.0), 0.0, 1.0), dtype=np.float32)
+    cv2.dilate(diff, reach, dst=work)
+    level = img  # the image is no longer needed
+    cv2.blur(work, (3 * PITCH + 1, PITCH + 1), dst=level)
+    np.multiply(level, np.float32(0.9), out=level)
+    np.maximum(level, np.float32(16.0), out=level)
+    np.divide(diff, level, out=diff)
+    return np.clip(diff, np.float32(0.0), np.float32(1.0), out=diff)
 
 
 def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
@@ -124,25 +134,33 @@ def _line_cells(ink_all: Floats, cy: float, n: int) -> Floats:
     wide[0] = False
     local_cy = cy - top
     margin = int(0.3 * PITCH)
+    left, right = stats[:, 0], stats[:, 0] + stats[:, 2]
+    any_wide = bool(wide.any())
+    occupied = np.zeros(n, dtype=bool)
+    occupied[col[(col >= 0) & (col < n)]] = True
     for j in range(n):
         lo, hi = max(0, j * PITCH - margin), (j + 1) * PITCH + margin
+        shared = wide & (left < hi) & (right > lo) if any_wide else None
+        if shared is not None and not shared.any():
+            shared = None
+        if not occupied[j] and shared is None:
+            continue  # no blob's centre in the cell, none crossing it
         win = labels[:, lo:hi]
         mask = (col == j)[win]
-        shared = wide & (stats[:, 0] < hi) & (stats[:, 0] + stats[:, 2] > lo)
-        if shared.any():
+        if shared is not None:
             cut = shared[win]
             a, b = j * PITCH - lo - PITCH // 10, (j + 1) * PITCH - lo + PITCH // 10
             cut[:, :max(a, 0)] = False
             cut[:, b:] = False
             mask |= cut
-        if not mask.any():
+        rows = np.flatnonzero(mask.any(axis=1))
+        if rows.size == 0:
             continue
-        rows = np.nonzero(mask.any(axis=1))[0]
-        cols = np.nonzero(mask.any(axis=0))[0]
+        cols = np.flatnonzero(mask.any(axis=0))
         y0, y1 = int(rows[0]), int(rows[-1]) + 1
         x0, x1 = int(cols[0]), int(cols[-1]) + 1
-        glyph_ink = np.where(mask, ink[:, lo:hi], 0.0).astype(np.float32)
-        feats[j, :GLYPH * GLYPH] = _glyph(glyph_ink, x0, x1, y0, y1).ravel()
+        glyph_ink = np.where(mask[y0:y1, x0:x1], ink[y0:y1, lo + x0:lo + x1], np.float32(0.0))
+        feats[j, :GLYPH * GLYPH] = _glyph(glyph_ink, 0, x1 - x0, 0, y1 - y0).ravel()
         bh, bw = float(y1 - y0), float(x1 - x0)
         feats[j, -3] = bh
         feats[j, -2] = bw / max(bh, 1.0)
@@ -206,11 +224,13 @@ class Model:
     b2: Floats
 
     def logits(self, feats: Floats) -> Floats:
-        # einsum, not BLAS: a multi-threaded BLAS spends ~30 ms waking its threads for
-        # these small products when the cores are busy; this stays well under 1 ms.
+        # BLAS on the calling thread only: a multi-threaded BLAS spends ~30 ms waking its
+        # threads for these small products when the cores are busy (einsum, without BLAS,
+        # takes ten times as long as one thread of it)
         x = (feats - self.mean) * self.scale
-        hidden = np.maximum(np.einsum("ij,jk->ik", x, self.w1) + self.b1, 0.0)
-        return np.asarray(np.einsum("ij,jk->ik", hidden, self.w2) + self.b2, dtype=np.float32)
+        with single_thread_here():
+            hidden = np.maximum(x @ self.w1 + self.b1, np.float32(0.0))
+            return np.asarray(hidden @ self.w2 + self.b2, dtype=np.float32)
 
     def proba(self, feats: Floats) -> Floats:
         z = self.logits(feats)
@@ -234,6 +254,8 @@ def load_model(path: Path = MODEL_PATH) -> Model:
     except (OSError, KeyError, ValueError) as exc:
         raise InternalError(f"OCR-B model file unusable ({type(exc).__name__}); "
                             "rebuild it with 'python -m checkedid.mrz.train'") from None
+    with single_thread_here():  # finds BLAS's thread setter now, not in every forked worker
+        pass
     return Model(**parts)
 
 

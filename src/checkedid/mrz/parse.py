@@ -25,6 +25,7 @@ from checkedid.mrz.checkdigit import (
     compute_checks,
     document_number,
 )
+from checkedid.mrz.correct import correct_lines
 from checkedid.mrz.model import KINDS, LAYOUTS, MRZ, FieldKind, Layout
 
 __all__ = ["build", "compute_checks", "detect_format", "parse", "split_lines", "validate"]
@@ -157,8 +158,6 @@ def parse(text: str | Sequence[str], *, correct: bool = False, today: date | Non
     layout = detect_format(lines)
     corrections = 0
     if correct:
-        from checkedid.mrz.correct import correct_lines
-
         lines, corrections = correct_lines(lines, layout, alternatives=alternatives)
     validate(lines, layout)
     return build(tuple(lines), layout, corrections=corrections, today=today)

@@ -20,6 +20,7 @@ memory; nothing is written to disk and messages never carry MRZ text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -42,7 +43,8 @@ from checkedid.mrz.ocr import Engine, OcrbEngine, upside_down
 from checkedid.mrz.parse import parse
 from checkedid.mrz.segment import Band
 
-__all__ = ["ENGINES", "MAX_BYTES", "MAX_PIXELS", "get_engine", "load_image", "read", "read_zone"]
+__all__ = ["ENGINES", "MAX_BYTES", "MAX_PIXELS", "get_engine", "load_image", "read", "read_zone",
+           "warm_up"]
 
 #: Refuse images above this many pixels (decompression bombs).
 MAX_PIXELS: Final = imaging.MAX_PIXELS
@@ -138,3 +140,29 @@ def read_zone(image: ImageInput, *,
         raise
     except Exception as exc:  # only library errors may leave read()
         raise InternalError(f"MRZ reading failed unexpectedly ({type(exc).__name__})") from None
+
+
+def _warm_up_photos() -> Iterator[npt.NDArray[np.uint8]]:
+    """The photos :func:`warm_up` reads: a small generated TD1 and TD3 document each."""
+    from checkedid.mrz import synth
+
+    for fmt in ("TD1", "TD3"):
+        yield synth.document_photo(seed=9303, format=fmt, size=(480, 360)).image
+
+
+@functools.cache
+def warm_up() -> None:
+    """Read two small generated photos (a TD1 and a TD3 zone) once, and forget them.
+
+    For a process that forks a worker per verification: the first read in a process does
+    work that later reads do not (OpenCV's and numpy's tables and dispatch caches built on
+    first use, the recogniser's field masks, pages of code mapped in). Done here, in the
+    parent, every forked worker inherits that state instead of redoing it (fewer page
+    faults and less CPU per worker: ``benchmarks/mrz_fork.py --warm-up``). About a tenth
+    of a second, once per process; nothing is kept but those caches.
+    """
+    for photo in _warm_up_photos():
+        try:
+            read_zone(photo)
+        except CheckedIDError:  # a warm-up never fails its caller
+            pass

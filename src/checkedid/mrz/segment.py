@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.ma  # numpy.percentile imports it on its first call: here, once
 import numpy.typing as npt
+
+from checkedid.mrz.gate import label_type, percentile_u8
 
 __all__ = ["LINE_LENGTHS", "PITCH", "Band", "rectify"]
 
@@ -112,17 +115,20 @@ def _components(view: Gray) -> npt.NDArray[np.float64]:
     """Character-like dark blobs as rows ``(cx, cy, w, h)``."""
     k = max(9, view.shape[1] // 40) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    smooth = cv2.GaussianBlur(view, (3, 3), 0.8)
-    bh = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel)
-    level, mask = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    smooth = np.asarray(cv2.GaussianBlur(view, (3, 3), 0.8), dtype=np.uint8)
+    bh = np.asarray(cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, kernel), dtype=np.uint8)
+    mask = smooth  # the smoothed view is no longer needed: its buffer takes the mask
+    level, _ = cv2.threshold(bh, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=mask)
     if int(np.max(bh)) < 25:
         return np.zeros((0, 4))
-    n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    high = 0.5 * float(np.percentile(bh, 99.5))
+    n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8,
+                                                          ltype=label_type(mask))
+    high = 0.5 * percentile_u8(bh, 99.5)
     if n > 300 and high > 1.3 * level:
         # a background pattern (visas) broke into hundreds of specks: keep the dark print
-        _, mask = cv2.threshold(bh, high, 255, cv2.THRESH_BINARY)
-        n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        cv2.threshold(bh, high, 255, cv2.THRESH_BINARY, dst=mask)
+        n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8,
+                                                              ltype=label_type(mask))
     if n <= 1:
         return np.zeros((0, 4))
     st = stats[1:].astype(np.float64)
@@ -239,9 +245,22 @@ def _columns(line: _Line) -> tuple[Points, npt.NDArray[np.float64]]:
     order = np.argsort(line.cx)
     cx, cy = line.cx[order], line.cy[order]
     dx = np.diff(cx)
-    local = np.array([np.median(dx[max(0, i - 3):i + 4]) for i in range(dx.size)])
+    local = _running_median(dx)
     pos = np.concatenate([[0.0], np.cumsum(dx / np.maximum(local, 1e-6))])
     return np.column_stack([cx, cy]), pos
+
+
+def _running_median(d: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Median of ``d[i - 3:i + 4]`` (cut at the ends) for every ``i``: the full windows
+    as one sort, the shorter ones at the ends one by one."""
+    m = d.size
+    out = np.empty(m, dtype=np.float64)
+    ends = range(m) if m < 7 else (0, 1, 2, m - 3, m - 2, m - 1)
+    if m >= 7:
+        out[3:m - 3] = np.sort(np.lib.stride_tricks.sliding_window_view(d, 7), axis=1)[:, 3]
+    for i in ends:
+        out[i] = np.median(d[max(0, i - 3):i + 4])
+    return out
 
 
 def _line_fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float]:
