@@ -169,6 +169,22 @@ class Session:
                 self._matcher = matcher
             return self._matcher
 
+    def prepare(self, *, document: bool = True) -> None:
+        """Load now what verifications need: the face model, the chip protocol modules and,
+        with ``document``, the MRZ recogniser with its first-read state. For a long-running
+        service (the kiosk calls it when it starts): the first verification is then as fast
+        as the next, and every isolated worker inherits what was loaded here instead of
+        loading it itself. Raises :class:`~checkedid.errors.BackendUnavailable` when a
+        model cannot be loaded."""
+        from checkedid.pipeline import preload
+
+        self.face_matcher()
+        preload(self, document)
+        if document and self.mrz_engine in ("default", "ocrb"):
+            from checkedid.mrz.reader import warm_up
+
+            warm_up()
+
     def _transport_factory(self, reader: str | None, wait: float = 0.0) -> TransportFactory:
         if self._transport is not None:
             return self._transport

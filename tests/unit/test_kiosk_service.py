@@ -45,6 +45,10 @@ class FakeSession:
         self.reads: list[tuple[bytes, bytes | None]] = []
         self.fail: Exception | None = None
         self.wipes = 0
+        self.prepared = False
+
+    def prepare(self) -> None:
+        self.prepared = True
 
     def face_matcher(self) -> object:
         return object()
@@ -87,6 +91,7 @@ def test_health_and_page(fake: FakeSession) -> None:
     with _client(fake) as client:
         health = client.get("/api/health").json()
         assert health["model_loaded"] is True and health["busy"] is False
+        assert fake.prepared  # the models were loaded when the kiosk started
         assert health["status"] == "degraded"  # no trust store: nothing can be VERIFIED
         assert any("trust" in p for p in health["problems"])
         assert health["readers"] == [] and health["delivery"] is None

@@ -73,3 +73,30 @@ def test_verify_wipes_its_own_secrets_and_leaves_the_callers(
         if mode == "none":  # the verification's own registry was wiped when it ended
             assert len(wiped_counts) == 1 and wiped_counts[0] > 0
     assert mine.wiped  # the end of the with block wipes the caller's too
+
+
+def test_prepare_loads_what_a_verification_needs() -> None:
+    # in a fresh interpreter: the models, the chip protocol modules and the MRZ's first read
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\n"
+        "from checkedid import Session\n"
+        "from checkedid.mrz import reader\n"
+        "s = Session(isolation='none')\n"
+        "assert 'checkedid.nfc.access.pace' not in sys.modules\n"
+        "s.prepare()\n"
+        "assert s._matcher is not None\n"
+        "assert 'checkedid.nfc.access.pace' in sys.modules\n"
+        "assert reader.warm_up.cache_info().currsize == 1\n"
+        "s2 = Session(isolation='none')\n"
+        "s2.prepare(document=False)\n"
+        "assert s2._matcher is not None\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603
+                         env={"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin",
+                              "OPENBLAS_NUM_THREADS": "1"}, timeout=120)
+    assert out.returncode == 0, out.stderr[-1500:]

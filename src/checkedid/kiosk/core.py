@@ -112,9 +112,9 @@ class Kiosk:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        """Load the face model and start the card monitor."""
+        """Load the models (:meth:`checkedid.Session.prepare`) and start the card monitor."""
         try:
-            self.session.face_matcher()
+            self.session.prepare()
             self.model_loaded = True
         except CheckedIDError as exc:
             log.warning("face model not loaded: %s", exc)
