@@ -14,7 +14,16 @@ from __future__ import annotations
 import logging
 
 from checkedid.errors import ParseError, ProtocolError
-from checkedid.nfc.iso7816.apdu import SW, SW1, Command, Response, status_error, transceive
+from checkedid.nfc.iso7816.apdu import (
+    INS,
+    SHORT_MAX_LE,
+    SW,
+    SW1,
+    Command,
+    Response,
+    status_error,
+    transceive,
+)
 from checkedid.nfc.iso7816.transport import TRAFFIC, Transport, atr_supports_extended
 from checkedid.nfc.sm.messaging import SecureTransport, SMSession
 
@@ -137,12 +146,17 @@ class ApduConnection:
         """:meth:`_transmit` under secure messaging, without encoding the plain command
         and parsing the plain answer in between; a plain answer 61xx or 6Cxx still goes
         through :func:`~checkedid.nfc.iso7816.apdu.transceive`, as on the generic path."""
-        needs = cmd.needs_extended
-        if self.extended is False and needs:
-            raise ProtocolError("the command cannot be encoded (this command needs extended "
-                                "length, which is not enabled)", step=step)
-        ext = needs if self.extended is None else self.extended
-        resp = secure.exchange(cmd, ext and (bool(cmd.data) or cmd.le is not None))
+        le = cmd.le
+        if cmd.ins == INS.READ_BINARY and le is not None and le <= SHORT_MAX_LE \
+                and not cmd.data and self.extended is not True:
+            resp = secure.read_binary(cmd.p1, cmd.p2, le)  # the file-reading loop
+        else:
+            needs = cmd.needs_extended
+            if self.extended is False and needs:
+                raise ProtocolError("the command cannot be encoded (this command needs "
+                                    "extended length, which is not enabled)", step=step)
+            ext = needs if self.extended is None else self.extended
+            resp = secure.exchange(cmd, ext and (bool(cmd.data) or le is not None))
         if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
             return resp
         first = [resp.to_bytes()]
