@@ -406,8 +406,11 @@ class SecureTransport:
     def read_binary(self, p1: int, p2: int, le: int) -> Response:
         """:meth:`exchange` of a short READ BINARY (INS B0, ``le`` up to 256): the loop
         that reads a file, protected by :meth:`SMSession.protect_read_binary`."""
-        return self._unwrap(transceive(self.inner.transmit,
-                                       self.session.protect_read_binary(p1, p2, le)))
+        session = self.session
+        raw = transceive(self.inner.transmit, session.protect_read_binary(p1, p2, le))
+        if len(raw) < 2:
+            return self._unwrap(raw)  # the error
+        return session.unprotect_response_bytes(raw[:-2], (raw[-2] << 8) | raw[-1])
 
     def _unwrap(self, raw: bytes) -> Response:
         if len(raw) < 2:
