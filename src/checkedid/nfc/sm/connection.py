@@ -159,6 +159,11 @@ class ApduConnection:
             resp = secure.exchange(cmd, ext and (bool(cmd.data) or le is not None))
         if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
             return resp
+        return self._resolve(secure, resp, cmd, step)
+
+    def _resolve(self, secure: SecureTransport, resp: Response, cmd: Command,
+                 step: str) -> Response:
+        """Finish a protected exchange whose unwrapped answer is 61xx or 6Cxx."""
         first = [resp.to_bytes()]
 
         def again(apdu: bytes) -> bytes:
@@ -180,6 +185,21 @@ class ApduConnection:
         if secure is not None:  # one call less for every APDU of a read
             return self._transmit_secure(secure, cmd, step)
         return self._transmit(cmd, step)
+
+    def read_binary(self, offset: int, le: int, *, step: str = "") -> Response:
+        """:meth:`send` of READ BINARY (INS B0) for ``le`` bytes at ``offset`` (up to 32767)
+        of the current EF (ISO/IEC 7816-4 §11.3.3): the loop that reads a file. Under
+        secure messaging a short one goes to :meth:`SecureTransport.read_binary` without
+        a plain :class:`Command` in between."""
+        secure = self._secure
+        if secure is None or le > SHORT_MAX_LE or self.extended is True:
+            return self.send(Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", le),
+                             step=step)
+        resp = secure.read_binary(offset >> 8, offset & 0xFF, le)
+        if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
+            return resp
+        return self._resolve(secure, resp, Command(0x00, INS.READ_BINARY, offset >> 8,
+                                                   offset & 0xFF, b"", le), step)
 
     @staticmethod
     def check(resp: Response, step: str = "", *, allow: tuple[int, ...] = (SW.OK,)) -> Response:
