@@ -15,7 +15,8 @@ from checkedid.errors import SecureMessagingError
 from checkedid.nfc.iso7816 import tlv
 from checkedid.nfc.iso7816.apdu import Command, Response
 from checkedid.nfc.sm.connection import ApduConnection
-from checkedid.nfc.sm.messaging import SecureTransport, SMSession, compute_mac
+from checkedid.nfc.sm.messaging import SecureTransport, SMSession, compute_mac, unpad
+from checkedid.nfc.sm.messaging import pad as messaging_pad
 
 CIPHERS = ["3DES", "AES-128", "AES-256"]
 
@@ -178,3 +179,22 @@ def test_other_commands_and_long_reads_keep_the_general_path() -> None:
     keys = _keys("AES-128")
     _, calls, _ = _send("AES-128", keys, None, extended=None, read=0x1000)
     assert calls == 0
+
+
+@pytest.mark.parametrize("cipher", CIPHERS)
+@pytest.mark.parametrize("plain", [b"", b"\x00", b"\x00" * 40, b"\x80", b"\x80\x00\x00",
+                                   bytes(range(223)), b"\x01" * 15 + b"\x80"])
+def test_decrypt_unpad_is_decrypt_then_unpad(cipher: str, plain: bytes) -> None:
+    enc_key, _ = _keys(cipher)
+    sender, receiver = (SMSession(cipher, enc_key, enc_key, 3) for _ in range(2))
+    enc = sender._encryption()
+    iv = enc.sm_iv(b"\x00" * (sender.block - 1) + b"\x07")
+    crypt = enc.encrypt(messaging_pad(plain, sender.block), iv)
+    dec = receiver._encryption()
+    assert dec.decrypt_unpad(crypt, iv) == unpad(dec.decrypt(crypt, iv)) == plain
+    unpadded = enc.encrypt(plain + b"\x00" * ((-len(plain)) % sender.block or sender.block), iv)
+    for fn in (lambda: dec.decrypt_unpad(unpadded, iv), lambda: unpad(dec.decrypt(unpadded, iv))):
+        if (plain + b"\x00").rstrip(b"\x00").endswith(b"\x80"):
+            continue  # a plaintext ending in 80 00.. reads as padded either way
+        with pytest.raises(SecureMessagingError, match="bad padding"):
+            fn()

@@ -118,6 +118,15 @@ class _RunningCbc:
     def decrypt(self, data: bytes, iv: bytes) -> bytes:
         return self._dec.update(iv + data)[self._block:]
 
+    def decrypt_unpad(self, data: bytes, iv: bytes) -> bytes:
+        """:meth:`decrypt`, and padding method 2 stripped, in one pass over the output."""
+        b = self._block
+        # the output starts with the dropped block of ``iv``: the padding must end after it
+        raw = self._dec.update(iv + data).rstrip(b"\x00")
+        if len(raw) <= b or raw[-1] != 0x80:
+            raise SecureMessagingError("secure messaging: decrypted data has bad padding")
+        return raw[b:-1]
+
 
 class Encryption:
     """CBC encryption with one key: two-key 3DES (zero IV) or AES (IV ``E(K, SSC)``)."""
@@ -158,6 +167,16 @@ class Encryption:
             raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
                                        "number of blocks")
         return self._cbc.decrypt(raw, iv if iv is not None else bytes(self.block))
+
+
+    def decrypt_unpad(self, data: bytes, iv: bytes) -> bytes:
+        """:meth:`decrypt` then :func:`unpad` in one pass over the plaintext: the secure-
+        messaging cryptograms, always padded with method 2 (Doc 9303-11 §9.8.6)."""
+        b = self.block
+        if len(data) % b or not data:
+            raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
+                                       "number of blocks")
+        return self._cbc.decrypt_unpad(data, iv)
 
 
 class RetailMac:

@@ -202,7 +202,7 @@ class SMSession:
 
     def _decrypt(self, ssc: bytes, cryptogram: Buffer) -> bytes:
         enc = self._enc or self._encryption()
-        return unpad(enc.decrypt(cryptogram, enc.sm_iv(ssc)))
+        return enc.decrypt_unpad(bytes(cryptogram), enc.sm_iv(ssc))
 
     def _verify(self, ssc: bytes, data: bytes, what: str, prefix: bytes = b"") -> bytes:
         """Check the trailing DO'8E' of ``data`` (MAC over ``SSC || prefix || DOs``);
