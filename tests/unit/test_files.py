@@ -198,3 +198,22 @@ def test_deadline(gm: Persona) -> None:
     files, _, _ = open_chip(gm, deadline=0.0)
     with pytest.raises(ChipTimeout):
         files.read(CARD_ACCESS)
+
+
+def test_refusals_in_the_middle_of_a_file_are_handled_as_on_its_first_read(gm: Persona) -> None:
+    """After the first chunk the reader sends READ BINARY through the connection's READ
+    BINARY path: a 6700 there shrinks the chunk and reads on, as on the first read."""
+    files, _transport, chip = open_chip(gm, policy=ChunkPolicy(extended=False))
+    secure(files, chip)
+    fault = make_fault("wrong-length:100")
+    seen: list[int] = []
+
+    def progress(_file: str, done: int, _total: int) -> None:
+        seen.append(done)
+        chip.state.fault = fault  # from the second chunk on
+
+    files.progress = progress
+    assert bytes(files.read(EF.dg(2)).content()) == gm.files[0x0102]
+    assert fault is not None and fault.fired == 2  # 223 -> 111 -> 55 bytes
+    assert seen[0] == SHORT_SM_CHUNK and files.policy.size(True) <= 100
+    assert seen[1] - seen[0] == files.policy.size(True)

@@ -53,8 +53,14 @@ def test_usual_response_layout_is_split_like_the_tlv_parser(size: int, sw: int) 
     chip.ssc += 1
     plain = Response(secrets.token_bytes(size), sw)
     protected = chip.protect_response(plain)
-    body = protected.data[:-10]
-    assert messaging._response_objects(body) == SMSession._objects(body, "response")
+    data = protected.data
+    end = len(data) - 10
+    objs = SMSession._objects(data[:end], "response")
+    layout = messaging._usual_layout(data, end)
+    assert layout is not None
+    tag, off = layout
+    assert objs[0x99] == data[end - 2:end]
+    assert {t: v for t, v in objs.items() if t != 0x99} == ({tag: data[off:end - 4]} if tag else {})
     term.ssc += 1
     assert term.unprotect_response_bytes(protected.data, protected.sw) == plain
 
@@ -83,7 +89,7 @@ def test_other_layouts_take_the_general_parser(dos: Callable[[bytes], bytes],
     decides, with its own errors, after the MAC was checked."""
     term, _spare, chip = _pair("3DES")
     data = _answer(chip, dos)
-    assert messaging._response_objects(data[:-10]) is None
+    assert messaging._usual_layout(data, len(data) - 10) is None
     if isinstance(outcome, str):
         with pytest.raises(SecureMessagingError, match=outcome):
             term.unprotect_response_bytes(data, 0x9000)

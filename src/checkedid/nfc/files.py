@@ -90,6 +90,8 @@ class Connection(Protocol):
 
     def send(self, cmd: Command, *, step: str = ...) -> Response: ...
 
+    def read_binary(self, offset: int, le: int, *, step: str = ...) -> Response: ...
+
     @property
     def last_unprotected(self) -> bool: ...
 
@@ -156,11 +158,15 @@ class FileReader:
 
     # -- commands --------------------------------------------------------------------
     def _send(self, cmd: Command, step: str) -> Response:
+        self._count(step)
+        return self.conn.send(cmd, step=step)
+
+    def _count(self, step: str) -> None:
+        """Count one more APDU, unless the time allowed for the read has passed."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise ChipTimeout(f"{step}: the time allowed for reading the chip has passed; "
                               "keep the document still on the reader and try again")
         self.apdus += 1
-        return self.conn.send(cmd, step=step)
 
     def select_application(self, aid: bytes | None = None) -> None:
         """SELECT the application by DF name, no FCI (Doc 9303-10 §3.10, P1=04 P2=0C).
@@ -205,9 +211,13 @@ class FileReader:
         if p.total is None:
             self._read_header(p)
         assert p.total is not None
+        step = f"READ BINARY EF.{ef.name}"
         while p.done < p.total:
             want = min(self.policy.size(self.secure), p.total - p.done)
-            data = self._chunk(ef, p.done, want)
+            if self.current == ef.fid and p.done <= MAX_EVEN_OFFSET:
+                data = self._next_chunk(ef, p.done, want, step)
+            else:
+                data = self._chunk(ef, p.done, want)
             if not data:
                 raise LDSError(f"the chip stopped answering data at byte {p.done} of "
                                f"{p.total} announced by the file's header", file=ef.name)
@@ -313,12 +323,12 @@ class FileReader:
             elif offset > MAX_EVEN_OFFSET:
                 cmd = odd_command(offset, want, self.policy.size(self.secure))
             elif self.current == ef.fid:
-                cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
+                cmd = _read_command(offset, want)
             elif by_sfi and offset <= 0xFF:
                 cmd = Command(0x00, INS.READ_BINARY, 0x80 | ef.sfi, offset, b"", want)
             else:
                 self.select(ef)
-                cmd = Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
+                cmd = _read_command(offset, want)
             if offset > MAX_EVEN_OFFSET and self.current != ef.fid:
                 self.select(ef)  # B1, or B0 at 32767 (Le reaching on): the EF by FID
             try:
@@ -326,26 +336,52 @@ class FileReader:
             except SecureMessagingError:
                 self._refused_outside_sm(ef, cmd, step)
                 raise
-            if resp.sw == SW.WRONG_LENGTH and self._wrong_length(cmd, want, step):
-                want = min(want, self.policy.size(self.secure))
-                continue
-            if resp.sw == SW.WRONG_OFFSET and offset > 0:
-                raise LDSError(f"the file ends at byte {offset}, before the length its header "
-                               "announces", file=ef.name)
-            if cmd.ins == INS.READ_BINARY_ODD and resp.sw in ODD_INS_REFUSED:
-                log.info("%s: odd INS refused (SW %04X)", step, resp.sw)
-                self.odd_ins = False
-                self.notes.append("the chip refuses READ BINARY B1: far offsets read with B0")
-                continue
-            _check(resp, step, read=True)
-            self.current = ef.fid
-            data = bytes(resp.data)[skip:]
-            if cmd.ins == INS.READ_BINARY_ODD:
-                data = odd_payload(data, step)
-            if len(data) > want:
-                raise ProtocolError(f"the chip answered {len(data)} bytes for {want} requested",
-                                    step=step)
+            data = self._answer(ef, cmd, resp, offset, want, skip, step)
+            if data is not None:
+                return data
+            want = min(want, self.policy.size(self.secure))
+
+    def _next_chunk(self, ef: EF, offset: int, want: int, step: str) -> bytes:
+        """:meth:`_chunk` of the selected EF at an offset READ BINARY B0 reaches, through
+        the connection's READ BINARY path; an answer other than the requested bytes with
+        9000 is handled as :meth:`_chunk` handles it."""
+        self._count(step)
+        try:
+            resp = self.conn.read_binary(offset, want, step=step)
+        except SecureMessagingError:
+            self._refused_outside_sm(ef, _read_command(offset, want), step)
+            raise
+        data = resp.data
+        if resp.sw == SW.OK and 0 < len(data) <= want:
             return data
+        found = self._answer(ef, _read_command(offset, want), resp, offset, want, 0, step)
+        if found is not None:
+            return found
+        return self._chunk(ef, offset, min(want, self.policy.size(self.secure)))
+
+    def _answer(self, ef: EF, cmd: Command, resp: Response, offset: int, want: int,
+                skip: int, step: str) -> bytes | None:
+        """The data of a READ BINARY's answer, or ``None`` when it is to be asked again
+        (a smaller chunk after 6700, B0 after a refused odd INS); a refusal raises."""
+        if resp.sw == SW.WRONG_LENGTH and self._wrong_length(cmd, want, step):
+            return None
+        if resp.sw == SW.WRONG_OFFSET and offset > 0:
+            raise LDSError(f"the file ends at byte {offset}, before the length its header "
+                           "announces", file=ef.name)
+        if cmd.ins == INS.READ_BINARY_ODD and resp.sw in ODD_INS_REFUSED:
+            log.info("%s: odd INS refused (SW %04X)", step, resp.sw)
+            self.odd_ins = False
+            self.notes.append("the chip refuses READ BINARY B1: far offsets read with B0")
+            return None
+        _check(resp, step, read=True)
+        self.current = ef.fid
+        data = bytes(resp.data)[skip:]
+        if cmd.ins == INS.READ_BINARY_ODD:
+            data = odd_payload(data, step)
+        if len(data) > want:
+            raise ProtocolError(f"the chip answered {len(data)} bytes for {want} requested",
+                                step=step)
+        return data
 
     def _refused_outside_sm(self, ef: EF, cmd: Command, step: str) -> None:
         """The secure-messaging layer rejected a bare status word (Doc 9303-11 §9.8.6):
@@ -385,6 +421,11 @@ class FileReader:
             log.info("%s: wrong length for %d bytes; smaller chunks from now on", step, want)
             return True
         return False
+
+def _read_command(offset: int, want: int) -> Command:
+    """READ BINARY B0 of ``want`` bytes at ``offset`` (up to 32767) of the current EF."""
+    return Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", want)
+
 
 def _check(resp: Response, step: str, *, read: bool = False) -> None:
     """Raise the typed error for a refused status word (the one table in

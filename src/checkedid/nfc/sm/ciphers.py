@@ -82,10 +82,6 @@ def _single_des(key: bytes) -> TripleDES:
 _ZERO8 = bytes(8)
 
 
-def _xor(a: bytes, b: bytes) -> bytes:
-    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
-
-
 class _RunningCbc:
     """One CBC context per direction kept open across messages, each message under its own IV.
 
@@ -121,6 +117,15 @@ class _RunningCbc:
 
     def decrypt(self, data: bytes, iv: bytes) -> bytes:
         return self._dec.update(iv + data)[self._block:]
+
+    def decrypt_unpad(self, data: bytes, iv: bytes) -> bytes:
+        """:meth:`decrypt`, and padding method 2 stripped, in one pass over the output."""
+        b = self._block
+        # the output starts with the dropped block of ``iv``: the padding must end after it
+        raw = self._dec.update(iv + data).rstrip(b"\x00")
+        if len(raw) <= b or raw[-1] != 0x80:
+            raise SecureMessagingError("secure messaging: decrypted data has bad padding")
+        return raw[b:-1]
 
 
 class Encryption:
@@ -164,32 +169,43 @@ class Encryption:
         return self._cbc.decrypt(raw, iv if iv is not None else bytes(self.block))
 
 
+    def decrypt_unpad(self, data: bytes, iv: bytes) -> bytes:
+        """:meth:`decrypt` then :func:`unpad` in one pass over the plaintext: the secure-
+        messaging cryptograms, always padded with method 2 (Doc 9303-11 §9.8.6)."""
+        b = self.block
+        if len(data) % b or not data:
+            raise SecureMessagingError("secure messaging: cryptogram length is not a whole "
+                                       "number of blocks")
+        return self._cbc.decrypt_unpad(data, iv)
+
+
 class RetailMac:
     """ISO/IEC 9797-1 MAC algorithm 3 with DES (Doc 9303-11 §9.8.6.1), over data already
     padded with method 2.
 
-    DES-CBC with Ka over every block but the last, then the last block (XOR the chaining
-    value) through 3DES-EDE with Ka Kb Ka: the same as DES-CBC over all blocks followed
-    by ``E(Ka, D(Kb, ·))``.
+    DES-CBC with Ka from a zero IV over every block gives H_q; the output transformation
+    is ``E(Ka, D(Kb, H_q))``. One DES-CBC context stays open across messages: a message's
+    first block is XORed with the chaining value the context ended on (``_chain``), which
+    is the same as starting from a zero IV.
     """
 
-    __slots__ = ("_cbc_a", "_final")
+    __slots__ = ("_cbc_a", "_chain", "_dec_b", "_enc_a")
 
     def __init__(self, key: Buffer) -> None:
         raw = bytes(key)
         # Single DES is part of the retail MAC mandated by Doc 9303-11 §9.8.6.1.
-        self._cbc_a = _RunningCbc(_single_des(raw[:8]), 8)
-        # The MAC's output transformation on its last block; ECB keeps no state between blocks.
-        self._final: CipherContext = Cipher(TripleDES(raw[:16] + raw[:8]),
-                                            modes.ECB()).encryptor()  # noqa: S305
+        ka, kb = _single_des(raw[:8]), _single_des(raw[8:16])
+        self._cbc_a: CipherContext = Cipher(ka, modes.CBC(_ZERO8)).encryptor()
+        self._chain = 0
+        # The output transformation on H_q; ECB keeps no state between blocks.
+        self._dec_b: CipherContext = Cipher(kb, modes.ECB()).decryptor()  # noqa: S305
+        self._enc_a: CipherContext = Cipher(ka, modes.ECB()).encryptor()  # noqa: S305
 
     def compute(self, padded: bytes) -> bytes:
-        if len(padded) == 8:
-            return self._final.update(padded)
-        # DES-CBC from a zero IV over all blocks but the last; its last output block
-        # is the chaining value the output transformation's block is XORed with.
-        chain = self._cbc_a.encrypt(padded[:-8], _ZERO8)[-8:]
-        return self._final.update(_xor(padded[-8:], chain))
+        first = int.from_bytes(padded[:8], "big") ^ self._chain
+        last = self._cbc_a.update(first.to_bytes(8, "big") + padded[8:])[-8:]
+        self._chain = int.from_bytes(last, "big")
+        return self._enc_a.update(self._dec_b.update(last))
 
 
 class AesCmac:

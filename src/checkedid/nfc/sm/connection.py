@@ -14,7 +14,16 @@ from __future__ import annotations
 import logging
 
 from checkedid.errors import ParseError, ProtocolError
-from checkedid.nfc.iso7816.apdu import SW, SW1, Command, Response, status_error, transceive
+from checkedid.nfc.iso7816.apdu import (
+    INS,
+    SHORT_MAX_LE,
+    SW,
+    SW1,
+    Command,
+    Response,
+    status_error,
+    transceive,
+)
 from checkedid.nfc.iso7816.transport import TRAFFIC, Transport, atr_supports_extended
 from checkedid.nfc.sm.messaging import SecureTransport, SMSession
 
@@ -137,14 +146,24 @@ class ApduConnection:
         """:meth:`_transmit` under secure messaging, without encoding the plain command
         and parsing the plain answer in between; a plain answer 61xx or 6Cxx still goes
         through :func:`~checkedid.nfc.iso7816.apdu.transceive`, as on the generic path."""
-        needs = cmd.needs_extended
-        if self.extended is False and needs:
-            raise ProtocolError("the command cannot be encoded (this command needs extended "
-                                "length, which is not enabled)", step=step)
-        ext = needs if self.extended is None else self.extended
-        resp = secure.exchange(cmd, ext and (bool(cmd.data) or cmd.le is not None))
+        le = cmd.le
+        if cmd.ins == INS.READ_BINARY and le is not None and le <= SHORT_MAX_LE \
+                and not cmd.data and self.extended is not True:
+            resp = secure.read_binary(cmd.p1, cmd.p2, le)  # the file-reading loop
+        else:
+            needs = cmd.needs_extended
+            if self.extended is False and needs:
+                raise ProtocolError("the command cannot be encoded (this command needs "
+                                    "extended length, which is not enabled)", step=step)
+            ext = needs if self.extended is None else self.extended
+            resp = secure.exchange(cmd, ext and (bool(cmd.data) or le is not None))
         if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
             return resp
+        return self._resolve(secure, resp, cmd, step)
+
+    def _resolve(self, secure: SecureTransport, resp: Response, cmd: Command,
+                 step: str) -> Response:
+        """Finish a protected exchange whose unwrapped answer is 61xx or 6Cxx."""
         first = [resp.to_bytes()]
 
         def again(apdu: bytes) -> bytes:
@@ -162,7 +181,25 @@ class ApduConnection:
 
         The status word is not checked: see :meth:`check`.
         """
+        secure = self._secure
+        if secure is not None:  # one call less for every APDU of a read
+            return self._transmit_secure(secure, cmd, step)
         return self._transmit(cmd, step)
+
+    def read_binary(self, offset: int, le: int, *, step: str = "") -> Response:
+        """:meth:`send` of READ BINARY (INS B0) for ``le`` bytes at ``offset`` (up to 32767)
+        of the current EF (ISO/IEC 7816-4 §11.3.3): the loop that reads a file. Under
+        secure messaging a short one goes to :meth:`SecureTransport.read_binary` without
+        a plain :class:`Command` in between."""
+        secure = self._secure
+        if secure is None or le > SHORT_MAX_LE or self.extended is True:
+            return self.send(Command(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, b"", le),
+                             step=step)
+        resp = secure.read_binary(offset >> 8, offset & 0xFF, le)
+        if resp.sw >> 8 not in (SW1.WRONG_LE, SW1.MORE_DATA):
+            return resp
+        return self._resolve(secure, resp, Command(0x00, INS.READ_BINARY, offset >> 8,
+                                                   offset & 0xFF, b"", le), step)
 
     @staticmethod
     def check(resp: Response, step: str = "", *, allow: tuple[int, ...] = (SW.OK,)) -> Response:

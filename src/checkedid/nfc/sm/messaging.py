@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from checkedid.errors import InputError, ParseError, SecureMessagingError, TLVError
 from checkedid.nfc.iso7816 import tlv
-from checkedid.nfc.iso7816.apdu import SW, Command, Response, transceive
+from checkedid.nfc.iso7816.apdu import INS, SW, Command, Response, transceive
 from checkedid.nfc.sm.ciphers import (
     CIPHERS,
     MAC_LEN,
@@ -96,31 +96,31 @@ def _le_from(raw: bytes) -> int:
     raise SecureMessagingError("secure messaging: DO'97' must hold one or two bytes")
 
 
-def _response_objects(body: bytes) -> dict[int, bytes] | None:
-    """The DOs of a response in the usual order — ``[87/85] 99`` with minimal length
-    encodings — without the general BER-TLV parser; ``None`` for any other layout (the
-    caller then parses it in full)."""
-    n = len(body)
-    if n < 4 or body[n - 4] != 0x99 or body[n - 3] != 0x02:
+def _usual_layout(data: bytes, end: int) -> tuple[int, int] | None:
+    """Where the cryptogram of the response DOs ``data[:end]`` starts, for the usual
+    layout -- ``[87/85] 99`` with minimal length encodings -- found in one pass without
+    the general BER-TLV parser: ``(tag, offset)`` of DO'87''s or DO'85''s value, which
+    runs up to DO'99' at ``end - 4``; ``(0, 0)`` for DO'99' alone; ``None`` for any other
+    layout (the caller then parses it in full)."""
+    if end < 4 or data[end - 4] != 0x99 or data[end - 3] != 0x02:
         return None
-    sw = body[n - 2:]
-    if n == 4:
-        return {0x99: sw}
-    tag = body[0]
+    if end == 4:
+        return 0, 0
+    tag = data[0]
     if tag != 0x87 and tag != 0x85:
         return None
-    first = body[1] if n > 5 else 0xFF
+    first = data[1] if end > 5 else 0xFF
     if first < 0x80:
         length, off = first, 2
-    elif first == 0x81 and n > 6 and body[2] >= 0x80:
-        length, off = body[2], 3
-    elif first == 0x82 and n > 7 and body[2] > 0:
-        length, off = (body[2] << 8) | body[3], 4
+    elif first == 0x81 and end > 6 and data[2] >= 0x80:
+        length, off = data[2], 3
+    elif first == 0x82 and end > 7 and data[2] > 0:
+        length, off = (data[2] << 8) | data[3], 4
     else:
         return None
-    if off + length != n - 4:
+    if off + length != end - 4:
         return None
-    return {tag: body[off:n - 4], 0x99: sw}
+    return tag, off
 
 
 class SMSession:
@@ -202,7 +202,7 @@ class SMSession:
 
     def _decrypt(self, ssc: bytes, cryptogram: Buffer) -> bytes:
         enc = self._enc or self._encryption()
-        return unpad(enc.decrypt(cryptogram, enc.sm_iv(ssc)))
+        return enc.decrypt_unpad(bytes(cryptogram), enc.sm_iv(ssc))
 
     def _verify(self, ssc: bytes, data: bytes, what: str, prefix: bytes = b"") -> bytes:
         """Check the trailing DO'8E' of ``data`` (MAC over ``SSC || prefix || DOs``);
@@ -278,6 +278,19 @@ class SMSession:
             return head + b"\x00" + n.to_bytes(2, "big") + data + b"\x01\x00"
         return head + bytes((n,)) + data + b"\x00"
 
+    def protect_read_binary(self, p1: int, p2: int, le: int) -> bytes:
+        """A short READ BINARY (INS B0, no data, ``le`` up to 256) protected and encoded
+        (Doc 9303-11 §9.8.4, §9.8.6.3): ``0C B0 P1 P2 0D || 97 01 Le || 8E 08 MAC || 00``.
+        The same bytes as :meth:`protect_command_bytes` of that command in short form;
+        the MAC runs over the padded header block and the padded DO'97' block."""
+        ssc = self._next_ssc()
+        head = bytes((0x0C, INS.READ_BINARY, p1, p2))
+        do97 = bytes((0x97, 0x01, le & 0xFF))
+        pads = self._pads
+        mac = (self._mac_fn or self._mac_key()).compute(
+            b"".join((ssc, head, pads[4], do97, pads[3])))
+        return b"".join((head, b"\x0d", do97, b"\x8e\x08", mac, b"\x00"))
+
     def unprotect_response(self, resp: Response) -> Response:
         """Verify and unwrap a protected response (terminal side, Doc 9303-11 §9.8.5).
 
@@ -300,18 +313,32 @@ class SMSession:
             raise SecureMessagingError(f"secure messaging: an unprotected status word "
                                        f"{sw:04X} was answered (only 6987/6988 may be); "
                                        "the session has ended")
-        n = len(data)
-        if n < 2 + MAC_LEN or data[n - 10] != 0x8E or data[n - 9] != MAC_LEN:
+        end = len(data) - 2 - MAC_LEN
+        if end < 0 or data[end] != 0x8E or data[end + 1] != MAC_LEN:
             raise SecureMessagingError("secure messaging: response has no DO'8E' checksum")
-        body = data[:n - 10]
-        if not hmac.compare_digest(self._mac(ssc, body), data[n - 8:]):
+        if not hmac.compare_digest(self._mac(ssc, data[:end]), data[end + 2:]):
             raise SecureMessagingError("secure messaging: response MAC does not verify")
-        objs = _response_objects(body)
-        if objs is None:
-            objs = self._objects(body, "response")
-            if not set(objs) <= {0x85, 0x87, 0x99}:
-                raise SecureMessagingError("secure messaging: response holds unexpected "
-                                           "data objects")
+        layout = _usual_layout(data, end)
+        if layout is None:
+            return self._unwrap_objects(ssc, data[:end])
+        tag, off = layout
+        status = (data[end - 2] << 8) | data[end - 1]
+        if tag == 0x87:
+            if off == end - 4 or data[off] != 0x01:
+                raise SecureMessagingError("secure messaging: response DO'87' lacks the "
+                                           "padding-content indicator 01")
+            off += 1
+        elif not tag:
+            return Response(b"", status)
+        return Response(self._decrypt(ssc, data[off:end - 4]), status)
+
+    def _unwrap_objects(self, ssc: bytes, body: bytes) -> Response:
+        """The verified response DOs ``body`` in any other layout, through the general
+        BER-TLV parser."""
+        objs = self._objects(body, "response")
+        if not set(objs) <= {0x85, 0x87, 0x99}:
+            raise SecureMessagingError("secure messaging: response holds unexpected "
+                                       "data objects")
         sw_raw = objs.get(0x99)
         if sw_raw is None or len(sw_raw) != 2:
             raise SecureMessagingError("secure messaging: response lacks a valid DO'99' status")
@@ -373,7 +400,19 @@ class SecureTransport:
         """Protect ``cmd``, send it (``extended``: the plain command's encoding was
         extended) and unwrap the answer: :meth:`transmit` without encoding the plain
         command and parsing the plain answer again."""
-        raw = transceive(self.inner.transmit, self.session.protect_command_bytes(cmd, extended))
+        return self._unwrap(transceive(self.inner.transmit,
+                                       self.session.protect_command_bytes(cmd, extended)))
+
+    def read_binary(self, p1: int, p2: int, le: int) -> Response:
+        """:meth:`exchange` of a short READ BINARY (INS B0, ``le`` up to 256): the loop
+        that reads a file, protected by :meth:`SMSession.protect_read_binary`."""
+        session = self.session
+        raw = transceive(self.inner.transmit, session.protect_read_binary(p1, p2, le))
+        if len(raw) < 2:
+            return self._unwrap(raw)  # the error
+        return session.unprotect_response_bytes(raw[:-2], (raw[-2] << 8) | raw[-1])
+
+    def _unwrap(self, raw: bytes) -> Response:
         if len(raw) < 2:
             raise ParseError(f"response APDU too short ({len(raw)} bytes): no status word")
         return self.session.unprotect_response_bytes(raw[:-2], (raw[-2] << 8) | raw[-1])
