@@ -22,7 +22,42 @@ if TYPE_CHECKING:
     from checkedid.pipeline import HeldRead
     from checkedid.session import Session
 
-__all__ = ["embed_later", "match_face"]
+__all__ = ["embed_later", "embed_selfie", "match_face", "refuse_document_selfie"]
+
+
+def refuse_document_selfie(image: ImageInput) -> None:
+    """Raise :class:`~checkedid.errors.FaceQualityError` when the selfie shows an identity
+    document: a machine-readable zone whose check digits all pass (ICAO Doc 9303-3 §4.9).
+
+    The face on a document's data page matches its chip photo; holding the document (or a
+    photo of it) up to the selfie camera is the simplest presentation attack (ISO/IEC
+    30107-1), and a kiosk's camera has just seen the document. A zone that does not read
+    with valid check digits is not taken as a document (a portrait's background can look
+    like a zone; its characters then fail the check digits)."""
+    from checkedid.errors import CheckedIDError, FaceQualityError
+    from checkedid.mrz import reader
+
+    try:
+        mrz, _ = reader.read_zone(image)
+    except CheckedIDError:  # no zone: a face photo (a bad image fails its embedding next)
+        return
+    if mrz.valid:
+        raise FaceQualityError("the selfie shows an identity document, not the person: take "
+                               "the photo of the person's face, with no document in view")
+
+
+def embed_selfie(matcher: Any, image: ImageInput) -> Any:
+    """The selfie's embedding, after :func:`refuse_document_selfie`; the photo is decoded
+    once for both (and the decoded copy zeroed afterwards)."""
+    from checkedid import imaging
+
+    pixels = image if isinstance(image, np.ndarray) else imaging.load_image(image)
+    try:
+        refuse_document_selfie(pixels)
+        return matcher.embed(pixels, role="selfie")
+    finally:
+        if pixels is not image:
+            pixels.fill(0)
 
 
 def embed_later(session: Session, image: ImageInput,
@@ -37,9 +72,15 @@ def embed_later(session: Session, image: ImageInput,
     from checkedid.biometrics.worker import can_fork, embed_in_child
 
     matcher = session.face_matcher()
+
+    def embed() -> Any:
+        if role == "selfie":
+            return embed_selfie(matcher, image)
+        return matcher.embed(image, role=role)
+
     if getattr(matcher, "parallel", "none") == "process" and can_fork():
-        return embed_in_child(lambda: matcher.embed(image, role=role))
-    return lambda: matcher.embed(image, role=role)
+        return embed_in_child(embed)
+    return embed
 
 
 def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> CheckGroup:
@@ -72,12 +113,13 @@ def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> C
                                                                       role="document")
             elif held.chip_embedding is not None:  # a retry: the chip photo is embedded
                 chip_embedding = held.chip_embedding
-                live_embedding = matcher.embed(selfie, role="selfie")
+                live_embedding = embed_selfie(matcher, selfie)
             elif callable(pair):  # both photos at once, on both cores where that helps
+                refuse_document_selfie(selfie)
                 live_embedding, chip_embedding = pair(selfie, data.face_image)
             else:
                 chip_embedding = matcher.embed(data.face_image, role="document")
-                live_embedding = matcher.embed(selfie, role="selfie")
+                live_embedding = embed_selfie(matcher, selfie)
             for emb in (chip_embedding, live_embedding):
                 session.track(emb.vector)
             held.chip_embedding = chip_embedding
