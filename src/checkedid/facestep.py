@@ -47,17 +47,18 @@ def refuse_document_selfie(image: ImageInput) -> None:
 
 
 def embed_selfie(matcher: Any, image: ImageInput) -> Any:
-    """The selfie's embedding, after :func:`refuse_document_selfie`; the photo is decoded
-    once for both (and the decoded copy zeroed afterwards)."""
-    from checkedid import imaging
-
-    pixels = image if isinstance(image, np.ndarray) else imaging.load_image(image)
+    """The selfie's embedding, refused (and wiped) when the selfie shows a document
+    (:func:`refuse_document_selfie`). The matcher reads the image first, so its own errors
+    (no face, poor quality, an undecodable file) come as they would without the check."""
+    embedding = matcher.embed(image, role="selfie")
     try:
-        refuse_document_selfie(pixels)
-        return matcher.embed(pixels, role="selfie")
-    finally:
-        if pixels is not image:
-            pixels.fill(0)
+        refuse_document_selfie(image)
+    except BaseException:
+        wipe = getattr(embedding, "wipe", None)
+        if callable(wipe):
+            wipe()
+        raise
+    return embedding
 
 
 def embed_later(session: Session, image: ImageInput,
