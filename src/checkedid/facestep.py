@@ -46,11 +46,41 @@ def refuse_document_selfie(image: ImageInput) -> None:
                                "the photo of the person's face, with no document in view")
 
 
+#: A face at least this share of the selfie's width leaves no room for a readable document
+#: beside it: a data page's face is at most about a fifth of the page's width (ID-1 and TD3
+#: layouts, Doc 9303-4/-5 §2) and its MRZ spans nine tenths of it, so a page whose MRZ is in
+#: view shows a face of at most about 0.2 of the frame. Such selfies skip the MRZ search.
+FACE_SHARE_WITHOUT_DOCUMENT = 0.25
+
+
+def _frame_width(image: ImageInput) -> int | None:
+    """The selfie's width in pixels from its array or its encoded header; ``None`` where it
+    is not known without reading a file (the check then runs)."""
+    if isinstance(image, np.ndarray):
+        return int(image.shape[1]) if image.ndim >= 2 else None
+    if not isinstance(image, (bytes, bytearray, memoryview)):
+        return None
+    from checkedid import imaging
+    from checkedid.errors import CheckedIDError
+
+    try:
+        size = imaging.declared_size(image, max_pixels=imaging.MAX_PIXELS)
+    except CheckedIDError:
+        return None
+    return size[0] if size is not None else None
+
+
 def embed_selfie(matcher: Any, image: ImageInput) -> Any:
     """The selfie's embedding, refused (and wiped) when the selfie shows a document
-    (:func:`refuse_document_selfie`). The matcher reads the image first, so its own errors
-    (no face, poor quality, an undecodable file) come as they would without the check."""
+    (:func:`refuse_document_selfie`; skipped when the face is too large a share of the frame
+    for a document to be readable beside it, :data:`FACE_SHARE_WITHOUT_DOCUMENT`). The
+    matcher reads the image first, so its own errors (no face, poor quality, an undecodable
+    file) come as they would without the check."""
     embedding = matcher.embed(image, role="selfie")
+    box = getattr(embedding, "face_box", None)
+    width = _frame_width(image)
+    if box is not None and width and box[2] >= FACE_SHARE_WITHOUT_DOCUMENT * width:
+        return embedding
     try:
         refuse_document_selfie(image)
     except BaseException:

@@ -61,3 +61,21 @@ def test_pipeline_refuses_the_document_as_selfie_and_keeps_the_read() -> None:
             match_face(session, held, _png(photo))
         selfie = sample_selfie(spec(PERSONA).photo).read_bytes()
         assert match_face(session, held, selfie).passed
+
+
+def test_a_close_selfie_skips_the_document_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a face of a quarter of the frame's width or more leaves no room for a readable MRZ
+    from hw.testbed import FACES
+
+    from checkedid import facestep
+    from checkedid.biometrics import FaceMatcher
+
+    searched: list[int] = []
+    monkeypatch.setattr(facestep, "refuse_document_selfie", lambda _image: searched.append(1))
+    matcher = FaceMatcher().load()
+    facestep.embed_selfie(matcher, (FACES / "obama_2.jpg").read_bytes())  # face: 0.53 of width
+    assert searched == []
+    facestep.embed_selfie(matcher, _png(document_photo(PERSONA)))  # printed face: 0.15
+    assert searched == [1]
+    facestep.embed_selfie(matcher, str(FACES / "obama_2.jpg"))  # a path: width not known
+    assert searched == [1, 1]
