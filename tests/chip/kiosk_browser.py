@@ -135,14 +135,20 @@ def wait_video(driver: Any, timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def wait_guidance(driver: Any, code: str, timeout: float = 30.0) -> None:
-    """Wait until the page's guidance shows ``code``."""
+def wait_guidance(driver: Any, code: str, timeout: float = 30.0, *,
+                  after: str | None = None) -> None:
+    """Wait until the page has shown ``code`` (after its last ``after``, when given).
+
+    The page's guidance history (``window.kioskGuidance``) is read, not only what the page
+    shows now: a fast step may show its guidance and move on between two looks."""
     deadline = time.monotonic() + timeout
-    seen = ""
+    seen: list[str] = []
     while time.monotonic() < deadline:
-        seen = driver.execute_script(
-            "return document.querySelector('[data-testid=guidance]').dataset.code")
-        if seen == code:
-            return
+        seen = [g[0] for g in driver.execute_script("return window.kioskGuidance || []")]
+        start = len(seen) - seen[::-1].index(after) if after in seen else 0
+        if after is None or after in seen:
+            if code in seen[start:]:
+                return
         time.sleep(0.05)
-    raise AssertionError(f"guidance stayed {seen!r}, never {code!r}")
+    raise AssertionError(f"the page showed {seen!r}, never {code!r}"
+                         + (f" after {after!r}" if after else ""))

@@ -70,7 +70,7 @@ def _run(tmp_path: Path, vchip: VChipFactory, trust: object, images: dict[str, b
         if fault is not None:  # the page asks to put the document back, then reads on
             wait_guidance(driver, "chip.removed")
             driver.save_screenshot(str(tmp_path / "2-chip-removed.png"))
-            wait_guidance(driver, "chip.reading")
+            wait_guidance(driver, "chip.reading", after="chip.removed")
         wait_step(driver, "selfie")
         wait_video(driver)
         driver.save_screenshot(str(tmp_path / "3-selfie.png"))
