@@ -9,6 +9,7 @@ isolated worker (see :mod:`checkedid.isolation`) or, with
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import time
@@ -109,9 +110,11 @@ _LAZY_MODULES = ("numpy.ma", "checkedid.mrz.correct", "Crypto.Cipher._mode_ecb",
                  "Crypto.Cipher._mode_cbc", "encodings.ascii")
 
 
+@functools.cache
 def _chip_modules() -> None:
     """Every module of :mod:`checkedid.nfc` (the protocols import theirs on first use: PACE,
-    BAC, CA, AA, PC/SC, PA, each chip taking its own path)."""
+    BAC, CA, AA, PC/SC, PA, each chip taking its own path); the package walk runs once per
+    process, not per verification."""
     import importlib
     import pkgutil
 
