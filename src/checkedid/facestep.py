@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from checkedid.pipeline import HeldRead
     from checkedid.session import Session
 
-__all__ = ["embed_later", "embed_selfie", "match_face", "refuse_document_selfie"]
+__all__ = ["checked_selfie", "embed_later", "embed_selfie", "match_face",
+           "refuse_document_selfie"]
 
 
 def refuse_document_selfie(image: ImageInput) -> None:
@@ -70,13 +71,10 @@ def _frame_width(image: ImageInput) -> int | None:
     return size[0] if size is not None else None
 
 
-def embed_selfie(matcher: Any, image: ImageInput) -> Any:
-    """The selfie's embedding, refused (and wiped) when the selfie shows a document
-    (:func:`refuse_document_selfie`; skipped when the face is too large a share of the frame
-    for a document to be readable beside it, :data:`FACE_SHARE_WITHOUT_DOCUMENT`). The
-    matcher reads the image first, so its own errors (no face, poor quality, an undecodable
-    file) come as they would without the check."""
-    embedding = matcher.embed(image, role="selfie")
+def checked_selfie(embedding: Any, image: ImageInput) -> Any:
+    """``embedding`` (of the selfie ``image``) once :func:`refuse_document_selfie` lets it
+    pass; wiped when it does not. Skipped when the face is too large a share of the frame
+    for a document to be readable beside it (:data:`FACE_SHARE_WITHOUT_DOCUMENT`)."""
     box = getattr(embedding, "face_box", None)
     width = _frame_width(image)
     if box is not None and width and box[2] >= FACE_SHARE_WITHOUT_DOCUMENT * width:
@@ -89,6 +87,13 @@ def embed_selfie(matcher: Any, image: ImageInput) -> Any:
             wipe()
         raise
     return embedding
+
+
+def embed_selfie(matcher: Any, image: ImageInput) -> Any:
+    """The selfie's embedding, through :func:`checked_selfie`. The matcher reads the image
+    first, so its own errors (no face, poor quality, an undecodable file) come as they
+    would without the document check."""
+    return checked_selfie(matcher.embed(image, role="selfie"), image)
 
 
 def embed_later(session: Session, image: ImageInput,
@@ -146,8 +151,11 @@ def match_face(session: Session, held: HeldRead, selfie: ImageInput | None) -> C
                 chip_embedding = held.chip_embedding
                 live_embedding = embed_selfie(matcher, selfie)
             elif callable(pair):  # both photos at once, on both cores where that helps
-                refuse_document_selfie(selfie)
                 live_embedding, chip_embedding = pair(selfie, data.face_image)
+                # the chip photo's embedding stays for the next selfie if this one is refused
+                session.track(chip_embedding.vector)
+                held.chip_embedding = chip_embedding
+                live_embedding = checked_selfie(live_embedding, selfie)
             else:
                 chip_embedding = matcher.embed(data.face_image, role="document")
                 live_embedding = embed_selfie(matcher, selfie)

@@ -59,6 +59,7 @@ def test_pipeline_refuses_the_document_as_selfie_and_keeps_the_read() -> None:
                              can=None, fields=())
         with pytest.raises(FaceQualityError, match="identity document"):
             match_face(session, held, _png(photo))
+        assert held.chip_embedding is not None  # kept for the next selfie
         selfie = sample_selfie(spec(PERSONA).photo).read_bytes()
         assert match_face(session, held, selfie).passed
 
